@@ -1,0 +1,70 @@
+/**
+ * The one table of error codes. Every error the API returns is
+ * `{"error": message, "code": code}` with the status given here; the README's
+ * error table is checked against this list by a test.
+ */
+export const ERROR_TABLE = {
+  bad_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_request: { status: 400, message: 'The request is invalid.' },
+  missing_video: { status: 400, message: 'No video was sent: use "content" (base64), a raw body or a "video" form field.' },
+  bad_encoding: { status: 400, message: 'Only "encoding": "base64" is supported.' },
+  bad_base64: { status: 400, message: 'The "content" field is not valid base64.' },
+  missing_date: { status: 400, message: 'The "date" (or "x-date") header is required (ISO 8601 or HTTP date).' },
+  bad_date: { status: 400, message: 'The "date" header could not be parsed; use ISO 8601 or an HTTP date.' },
+  clock_skew: { status: 400, message: 'The "date" header is too far from the server clock.' },
+  invalid_duration: { status: 400, message: 'Duration must be between 0.1 and 10 seconds.' },
+  invalid_filter: { status: 400, message: 'A log filter is invalid.' },
+  unauthorized: { status: 401, message: 'Unauthorized' },
+  forbidden: { status: 403, message: 'This key may not do that.' },
+  not_found: { status: 404, message: 'No such endpoint.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
+  not_acceptable: { status: 406, message: 'The requested response type cannot be produced.' },
+  payload_too_large: { status: 413, message: 'The upload is larger than the configured limit.' },
+  unsupported_media_type: { status: 415, message: 'Unsupported Content-Type.' },
+  not_a_video: { status: 422, message: 'The upload is not a decodable video.' },
+  no_video_stream: { status: 422, message: 'The file has no video stream.' },
+  too_few_frames: { status: 422, message: 'The video has fewer than 15 frames.' },
+  video_too_long: { status: 422, message: 'The video is longer than the configured limit.' },
+  too_many_pixels: { status: 422, message: 'The video frame size exceeds the configured limit.' },
+  decode_failed: { status: 422, message: 'The video could not be decoded.' },
+  processing_timeout: { status: 422, message: 'The video took too long to process.' },
+  no_face: { status: 422, message: 'No face was found in any analysed frame.' },
+  rate_limited: { status: 429, message: 'Too many requests; slow down.' },
+  internal: { status: 500, message: 'Internal server error.' },
+  not_implemented: { status: 501, message: 'Not implemented yet.' },
+  overloaded: { status: 503, message: 'The server is busy; retry shortly.' },
+  not_ready: { status: 503, message: 'The service is starting; retry shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
+/** An error we expect and can describe to the client. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra response headers, e.g. Retry-After on 503. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+    super(message ?? ERROR_TABLE[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_TABLE[code].status;
+    this.headers = headers;
+  }
+}
+
+/** Serialisable form, for crossing a process boundary. */
+export interface ErrorShape {
+  code: ErrorCode;
+  message: string;
+}
+
+export function toErrorShape(err: unknown): ErrorShape | undefined {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  return undefined;
+}
