@@ -67,10 +67,20 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
   countActiveAdmins(): Promise<number>;
+  /**
+   * Atomically: when no active admin key exists, creates one and returns it;
+   * otherwise returns undefined. Safe when several nodes start at once.
+   */
+  createAdminIfNone(label?: string | null): Promise<{ record: ApiKeyRecord; key: string } | undefined>;
 }
 
 export interface Store {
+  /** Which backend openStore chose. */
+  readonly kind: 'sqlite' | 'postgres';
   logs: RequestLogRepository;
   keys: ApiKeyRepository;
+  /** Cheap round trip to the database, for readiness checks. Rejects when unreachable. */
+  ping(): Promise<void>;
+  /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,0 +1,89 @@
+import type pg from 'pg';
+
+/** Any fixed 64-bit number; serialises schema changes across nodes starting at once. */
+export const MIGRATION_LOCK_ID = 7_304_118_210_001;
+
+/**
+ * Append-only, like the SQLite list. ts is timestamptz (millisecond values);
+ * PostgreSQL indexes do not carry the row id implicitly, so each index ends in
+ * (ts, id) to serve `ORDER BY ts DESC, id DESC` with a backward index scan.
+ */
+const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE request_log (
+        id BIGSERIAL PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        ts TIMESTAMPTZ NOT NULL,
+        request_method TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        status_code INTEGER NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        client_id TEXT,
+        success BOOLEAN NOT NULL,
+        prediction TEXT,
+        confidence DOUBLE PRECISION,
+        error_message TEXT,
+        error_code TEXT,
+        key_id TEXT,
+        model TEXT
+      );
+      CREATE INDEX request_log_ts ON request_log (ts, id);
+      CREATE INDEX request_log_client_ts ON request_log (client_id, ts, id);
+      CREATE INDEX request_log_status_ts ON request_log (status_code, ts, id);
+      CREATE INDEX request_log_success_ts ON request_log (success, ts, id);
+      CREATE INDEX request_log_endpoint_ts ON request_log (endpoint, ts, id);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'client')),
+        client_id TEXT,
+        label TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ
+      );
+    `,
+  },
+];
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+      const { rows } = await client.query<{ v: number | null }>(
+        'SELECT MAX(version) AS v FROM schema_migrations',
+      );
+      const current = rows[0]?.v ?? 0;
+      if (current > POSTGRES_SCHEMA_VERSION) {
+        throw new Error(
+          `The database schema (version ${current}) is newer than this build understands (${POSTGRES_SCHEMA_VERSION}).`,
+        );
+      }
+      for (const m of MIGRATIONS) {
+        if (m.version <= current) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Append-only: a released migration is never edited, a change is a new entry.
+ * Timestamps are epoch ms integers (compact, and range scans compare integers).
+ * Every filterable column leads an index whose implicit tail is the rowid, so
+ * `WHERE col = ? ORDER BY ts DESC, id DESC LIMIT n` reads n index entries.
+ */
+const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE request_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        request_method TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        status_code INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        client_id TEXT,
+        success INTEGER NOT NULL,
+        prediction TEXT,
+        confidence REAL,
+        error_message TEXT,
+        error_code TEXT,
+        key_id TEXT,
+        model TEXT
+      );
+      CREATE INDEX request_log_ts ON request_log (ts);
+      CREATE INDEX request_log_client_ts ON request_log (client_id, ts);
+      CREATE INDEX request_log_status_ts ON request_log (status_code, ts);
+      CREATE INDEX request_log_success_ts ON request_log (success, ts);
+      CREATE INDEX request_log_endpoint_ts ON request_log (endpoint, ts);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'client')),
+        client_id TEXT,
+        label TEXT,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+    `,
+  },
+];
+
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function migrateSqlite(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  )`);
+  // IMMEDIATE takes the write lock first, so two processes opening a new
+  // database at once cannot both apply the same migration.
+  const apply = db.transaction(() => {
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > SQLITE_SCHEMA_VERSION) {
+      throw new Error(
+        `The database schema (version ${current}) is newer than this build understands (${SQLITE_SCHEMA_VERSION}).`,
+      );
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        m.version,
+        new Date().toISOString(),
+      );
+    }
+  });
+  apply.immediate();
+}
