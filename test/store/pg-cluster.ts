@@ -1,0 +1,139 @@
+/**
+ * A throwaway PostgreSQL cluster for tests and benchmarks: initdb in a temp
+ * dir, started on a free 127.0.0.1 port with its unix socket in that dir, so it
+ * never touches a system cluster. initdb refuses to run as root, so as root we
+ * run the server binaries as the `postgres` user (Debian's postgresql package
+ * creates it; `nobody` otherwise) via runuser, with the temp dir chowned to it.
+ * Binaries come from PG_BIN_DIR, else /usr/lib/postgresql/15/bin.
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+export const PG_BIN_DIR = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+
+export interface PgCluster {
+  /** URL of the `postgres` database (superuser, trust auth). */
+  url: string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(name?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Why a cluster cannot be started here, or undefined when it can. Synchronous, for describe.skipIf. */
+export function pgUnavailableReason(): string | undefined {
+  for (const bin of ['initdb', 'pg_ctl', 'postgres']) {
+    if (!existsSync(join(PG_BIN_DIR, bin))) {
+      return `PostgreSQL binaries not found in ${PG_BIN_DIR} (apt-get install postgresql-15, or set PG_BIN_DIR); skipping PostgreSQL tests`;
+    }
+  }
+  if (isRoot() && !runAsUser()) {
+    return 'running as root without runuser or an unprivileged user to run initdb; skipping PostgreSQL tests';
+  }
+  return undefined;
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** The user to run PostgreSQL as when we are root: read from /etc/passwd, so it works synchronously. */
+function runAsUser(): { name: string; uid: number; gid: number } | undefined {
+  if (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return undefined;
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const name of ['postgres', 'nobody']) {
+    const line = passwd.split('\n').find((l) => l.startsWith(`${name}:`));
+    const [, , uid, gid] = line?.split(':') ?? [];
+    if (line && Number(uid) > 0) return { name, uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPgCluster(options: { fsync?: boolean } = {}): Promise<PgCluster> {
+  const reason = pgUnavailableReason();
+  if (reason) throw new Error(reason);
+  const dir = mkdtempSync(join(tmpdir(), 'emothumb-pg-'));
+  const user = isRoot() ? runAsUser() : undefined;
+  if (isRoot() && !user) throw new Error('no unprivileged user to run PostgreSQL as');
+  if (user) chownSync(dir, user.uid, user.gid);
+  const exec = (bin: string, args: string[]) =>
+    user
+      ? run('runuser', ['-u', user.name, '--', join(PG_BIN_DIR, bin), ...args])
+      : run(join(PG_BIN_DIR, bin), args);
+
+  const data = join(dir, 'data');
+  await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  // fsync off by default: these clusters are thrown away, and a test's
+  // "durable" means "committed before the client process died", which fsync
+  // does not affect. Benchmarks of writes may turn it on.
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c fsync=${options.fsync ? 'on' : 'off'}`,
+    '-c max_connections=50',
+  ].join(' ');
+  await exec('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    settings,
+    'start',
+  ]);
+
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let counter = 0;
+  let stopped = false;
+  return {
+    url,
+    async createDatabase(name = `t_${process.pid}_${++counter}`) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
