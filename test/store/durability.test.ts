@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { backends } from './backends.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/insert-then-hang.mts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/insert-then-hang.ts', import.meta.url));
 
 /**
  * Runs the child, SIGKILLs it once `stopAt` (a line of its output) appears,
