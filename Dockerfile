@@ -1,0 +1,13 @@
+# Runs the service on port 5000. Everything it needs comes from the npm registry
+# (node-av ships FFmpeg, onnxruntime-node and the model files ship in their packages).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+ENV PORT=5000 HOST=0.0.0.0 DATA_DIR=/data NODE_ENV=production
+VOLUME /data
+EXPOSE 5000
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config/config.js';
+import { AppError } from './errors.js';
+import { createAuthHook } from './http/auth.hook.js';
+import { replyWithError } from './http/error-reply.js';
+import { createRequestLogHook } from './http/request-log.hook.js';
+import type { LogExtras } from './http/request-context.js';
+import { clipRoutes } from './http/routes/clip.routes.js';
+import { healthRoutes } from './http/routes/health.routes.js';
+import { logsRoutes } from './http/routes/logs.routes.js';
+import type { ClipService } from './services/clip.service.js';
+import type { Store } from './store/types.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  store: Store;
+  clips: ClipService;
+  tmpDir: string;
+  stats: () => Record<string, unknown>;
+  isReady: () => boolean;
+  version: string;
+  logger?: boolean | object;
+}
+
+const PUBLIC_PREFIXES = ['/docs'];
+
+/** Builds the Fastify instance (no listen), so tests can inject requests. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers["x-api-key"]', 'req.headers.authorization'] },
+    disableRequestLogging: !config.accessLog,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+    // Headers beyond this are refused by Node with 431 before we see them.
+    http: { maxHeaderSize: 16 * 1024 },
+    return503OnClosing: true,
+  });
+
+  // The seed's GET /logs takes its filters as a JSON body.
+  app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
+  app.decorateRequest('clientId', null);
+  app.decorateRequest('logExtras', null as unknown as LogExtras);
+  app.addHook('onRequest', async (request, reply) => {
+    request.logExtras = {};
+    void reply.header('x-request-id', request.id);
+    if (PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) request.routeOptions.config.public = true;
+  });
+
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    // An empty body on GET (a seed client sending no filters) means "no filters".
+    if (text.trim() === '' && request.method === 'GET') return done(null, undefined);
+    if (text.trim() === '') return done(new AppError('bad_json', 'The request body is empty; send a JSON object.'), undefined);
+    defaultJson(request, text, (err, value) => {
+      if (err) return done(new AppError('bad_json', 'The request body is not valid JSON.'), undefined);
+      done(null, value);
+    });
+  });
+  // Raw uploads are left unread here and streamed to disk by the handler.
+  const leaveBodyUnread = (_request: unknown, _payload: unknown, done: (err: Error | null) => void): void => done(null);
+  app.addContentTypeParser('application/octet-stream', leaveBodyUnread);
+  app.addContentTypeParser(/^video\/[\w.+-]+$/, leaveBodyUnread);
+
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Emotion-aware video thumbnails API',
+        version: deps.version,
+        description: 'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Seed-compatible.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'x-api-key', in: 'header' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onRequest', createAuthHook({ keys: store.keys, envAdminKey: config.apiKey, maxClockSkewSeconds: config.maxClockSkewSeconds }));
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+      allowList: (request) => request.caller === undefined,
+      errorResponseBuilder: (_request, context) =>
+        new AppError('rate_limited', `Too many requests: at most ${context.max} per minute per key.`, {
+          'retry-after': String(Math.ceil(context.ttl / 1000)),
+        }),
+    });
+  }
+  app.addHook('onSend', createRequestLogHook(store.logs));
+
+  app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
+  app.setNotFoundHandler(async (request, reply) => {
+    const known = ['/predict', '/thumbnail', '/analyze', '/logs', '/health', '/ready'];
+    const path = request.url.split('?', 1)[0];
+    const err = known.includes(path ?? '')
+      ? new AppError('method_not_allowed', `${request.method} is not allowed on ${path}.`)
+      : new AppError('not_found', `No endpoint ${request.method} ${path?.slice(0, 100)}.`);
+    await replyWithError(err as FastifyError, request, reply);
+  });
+
+  await app.register(healthRoutes, { stats: deps.stats, isReady: deps.isReady, version: deps.version });
+  await app.register(clipRoutes, { clips: deps.clips, tmpDir: deps.tmpDir, maxUploadBytes: config.maxUploadBytes });
+  await app.register(logsRoutes, { logs: store.logs });
+  return app;
+}

@@ -1,0 +1,287 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+/** Which emotion model answers /predict. */
+export type ModelChoice = 'default' | 'emotimesh' | 'ensemble';
+
+/** The service's settings, parsed once from the environment and frozen. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Admin key from the environment (seed behaviour); undefined means keys come from the store only. */
+  apiKey: string | undefined;
+  databaseUrl: string | undefined;
+  maxUploadBytes: number;
+  maxVideoSeconds: number;
+  maxPixels: number;
+  /** Seed rule: clips with fewer frames are refused. */
+  minFrames: number;
+  /** Frames sampled for emotion analysis (seed: 15). */
+  predictFrames: number;
+  /** Maximum allowed |date header - server clock| in seconds; 0 disables the check. */
+  maxClockSkewSeconds: number;
+  /** Worker processes for decoding, inference and encoding. */
+  workers: number;
+  /** Jobs waiting for a worker beyond which requests get 503. */
+  queueSize: number;
+  jobTimeoutSeconds: number;
+  /** Requests per minute per API key; 0 disables rate limiting. */
+  rateLimitPerMinute: number;
+  model: ModelChoice;
+  modelPath: string | undefined;
+  modelUrl: string | undefined;
+  modelDownloadId: string | undefined;
+  logLevel: string;
+  /** Log each request with pino too (the request log in the database is always kept). */
+  accessLog: boolean;
+  trustProxy: boolean;
+}
+
+/** One documented setting: how to read it and what it defaults to. */
+interface Setting<K extends keyof Config> {
+  env: string;
+  key: K;
+  doc: string;
+  parse: (raw: string | undefined, problems: string[]) => Config[K];
+}
+
+function integer(
+  env: string,
+  fallback: number,
+  min: number,
+  max: number,
+): (raw: string | undefined, problems: string[]) => number {
+  return (raw, problems) => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${env} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+}
+
+function number(
+  env: string,
+  fallback: number,
+  min: number,
+  max: number,
+): (raw: string | undefined, problems: string[]) => number {
+  return (raw, problems) => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      problems.push(`${env} must be a number between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+}
+
+function optionalString(raw: string | undefined): string | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function boolean(env: string, fallback: boolean): (raw: string | undefined, problems: string[]) => boolean {
+  return (raw, problems) => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${env} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+}
+
+/** "4096x2160" or a plain pixel count. */
+export function parsePixels(raw: string): number | undefined {
+  const m = /^\s*(\d+)\s*[x*]\s*(\d+)\s*$/i.exec(raw);
+  if (m) return Number(m[1]) * Number(m[2]);
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+const cores = Math.max(1, availableParallelism());
+
+export const SETTINGS = [
+  { env: 'PORT', key: 'port', doc: 'TCP port (default 5000)', parse: integer('PORT', 5000, 0, 65535) },
+  {
+    env: 'HOST',
+    key: 'host',
+    doc: 'Interface to listen on (default 0.0.0.0)',
+    parse: (raw) => optionalString(raw) ?? '0.0.0.0',
+  },
+  {
+    env: 'DATA_DIR',
+    key: 'dataDir',
+    doc: 'Directory for the SQLite database, downloaded models and temporary files (default ./data)',
+    parse: (raw) => resolve(optionalString(raw) ?? './data'),
+  },
+  {
+    env: 'API_KEY',
+    key: 'apiKey',
+    doc: 'Admin API key (seed behaviour). Unset: a key is generated on first start and printed once',
+    parse: (raw) => optionalString(raw),
+  },
+  {
+    env: 'DATABASE_URL',
+    key: 'databaseUrl',
+    doc: 'postgres://... to keep the request log and keys in PostgreSQL instead of SQLite',
+    parse: (raw, problems) => {
+      const v = optionalString(raw);
+      if (v !== undefined && !/^postgres(ql)?:\/\//.test(v))
+        problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+      return v;
+    },
+  },
+  {
+    env: 'MAX_UPLOAD_MB',
+    key: 'maxUploadBytes',
+    doc: 'Largest accepted video, in MB of video bytes (default 50)',
+    parse: (raw, problems) => Math.round(number('MAX_UPLOAD_MB', 50, 0.01, 4096)(raw, problems) * 1024 * 1024),
+  },
+  {
+    env: 'MAX_VIDEO_SECONDS',
+    key: 'maxVideoSeconds',
+    doc: 'Longest accepted clip in seconds (default 60)',
+    parse: number('MAX_VIDEO_SECONDS', 60, 1, 86400),
+  },
+  {
+    env: 'MAX_PIXELS',
+    key: 'maxPixels',
+    doc: 'Largest frame, as WIDTHxHEIGHT or a pixel count (default 4096x2160)',
+    parse: (raw, problems) => {
+      if (raw === undefined || raw.trim() === '') return 4096 * 2160;
+      const v = parsePixels(raw);
+      if (v === undefined) {
+        problems.push(`MAX_PIXELS must look like 4096x2160 or be a positive integer (got "${raw}")`);
+        return 4096 * 2160;
+      }
+      return v;
+    },
+  },
+  {
+    env: 'MIN_FRAMES',
+    key: 'minFrames',
+    doc: 'Clips with fewer frames are refused (default 15, as the seed)',
+    parse: integer('MIN_FRAMES', 15, 1, 1000),
+  },
+  {
+    env: 'PREDICT_FRAMES',
+    key: 'predictFrames',
+    doc: 'Frames sampled evenly for emotion analysis (default 15, as the seed)',
+    parse: integer('PREDICT_FRAMES', 15, 1, 120),
+  },
+  {
+    env: 'MAX_CLOCK_SKEW_SECONDS',
+    key: 'maxClockSkewSeconds',
+    doc: 'Largest accepted difference between the date header and the server clock (default 900; 0 disables)',
+    parse: integer('MAX_CLOCK_SKEW_SECONDS', 900, 0, 10 * 365 * 86400),
+  },
+  {
+    env: 'WORKERS',
+    key: 'workers',
+    doc: `Worker processes for video and model work (default: CPU cores, here ${cores})`,
+    parse: integer('WORKERS', cores, 1, 64),
+  },
+  {
+    env: 'QUEUE_SIZE',
+    key: 'queueSize',
+    doc: 'Jobs that may wait for a worker; beyond it requests get 503 with Retry-After (default 8)',
+    parse: integer('QUEUE_SIZE', 8, 0, 10000),
+  },
+  {
+    env: 'JOB_TIMEOUT_SECONDS',
+    key: 'jobTimeoutSeconds',
+    doc: 'Longest one video job may run before it is stopped (default 60)',
+    parse: number('JOB_TIMEOUT_SECONDS', 60, 1, 3600),
+  },
+  {
+    env: 'RATE_LIMIT_PER_MINUTE',
+    key: 'rateLimitPerMinute',
+    doc: 'Requests per minute per API key (default 600; 0 disables)',
+    parse: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+  },
+  {
+    env: 'MODEL',
+    key: 'model',
+    doc: 'default (face mesh + expression models), emotimesh (seed checkpoint) or ensemble (both)',
+    parse: (raw, problems): ModelChoice => {
+      const v = (optionalString(raw) ?? 'default').toLowerCase();
+      if (v === 'default' || v === 'emotimesh' || v === 'ensemble') return v;
+      problems.push(`MODEL must be default, emotimesh or ensemble (got "${raw}")`);
+      return 'default';
+    },
+  },
+  {
+    env: 'MODEL_PATH',
+    key: 'modelPath',
+    doc: 'Local EmotiMesh_Net checkpoint (.pth or .onnx)',
+    parse: (raw) => optionalString(raw),
+  },
+  {
+    env: 'MODEL_URL',
+    key: 'modelUrl',
+    doc: 'HTTP(S) URL of an EmotiMesh_Net checkpoint, downloaded once into DATA_DIR',
+    parse: (raw, problems) => {
+      const v = optionalString(raw);
+      if (v !== undefined && !/^https?:\/\//.test(v)) problems.push('MODEL_URL must be an http(s) URL');
+      return v;
+    },
+  },
+  {
+    env: 'MODEL_DOWNLOAD_ID',
+    key: 'modelDownloadId',
+    doc: "The seed's Google Drive file id of an EmotiMesh_Net checkpoint, downloaded once into DATA_DIR",
+    parse: (raw) => optionalString(raw),
+  },
+  {
+    env: 'LOG_LEVEL',
+    key: 'logLevel',
+    doc: 'pino log level (default info)',
+    parse: (raw, problems) => {
+      const v = (optionalString(raw) ?? 'info').toLowerCase();
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v))
+        problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+      return v;
+    },
+  },
+  {
+    env: 'ACCESS_LOG',
+    key: 'accessLog',
+    doc: 'Also write one pino line per request to stdout (default false)',
+    parse: boolean('ACCESS_LOG', false),
+  },
+  {
+    env: 'TRUST_PROXY',
+    key: 'trustProxy',
+    doc: 'Trust X-Forwarded-* headers from a reverse proxy (default false)',
+    parse: boolean('TRUST_PROXY', false),
+  },
+] as const satisfies readonly Setting<keyof Config>[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses every setting, collecting every problem before failing. */
+export function parseConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const problems: string[] = [];
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  for (const setting of SETTINGS) {
+    out[setting.key] = (setting.parse as (raw: string | undefined, p: string[]) => unknown)(
+      env[setting.env],
+      problems,
+    );
+  }
+  const config = out as Config;
+  if (config.model !== 'default' && !config.modelPath && !config.modelUrl && !config.modelDownloadId)
+    problems.push(`MODEL=${config.model} needs MODEL_PATH, MODEL_URL or MODEL_DOWNLOAD_ID`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,77 @@
+import { AppError } from '../errors.js';
+import type { LogFilter } from '../store/types.js';
+import { parseRequestDate } from './date-header.js';
+
+export const DEFAULT_LOG_LIMIT = 100;
+export const MAX_LOG_LIMIT = 1000;
+
+const FILTER_KEYS = new Set([
+  'start_date',
+  'end_date',
+  'status_code',
+  'success',
+  'client_id',
+  'endpoint',
+  'limit',
+  'cursor',
+]);
+
+function bad(message: string): AppError {
+  return new AppError('invalid_filter', message);
+}
+
+function asText(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw bad(`"${name}" must be a string.`);
+}
+
+function parseDate(name: string, value: unknown): Date {
+  const date = parseRequestDate(asText(name, value));
+  if (!date) throw bad(`"${name}" must be an ISO 8601 date, e.g. 2025-08-13T00:00:00.`);
+  return date;
+}
+
+function parseInteger(name: string, value: unknown, min: number, max: number): number {
+  const text = asText(name, value).trim();
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw bad(`"${name}" must be an integer from ${min} to ${max}.`);
+  return n;
+}
+
+function parseSuccess(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = asText('success', value).trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw bad('"success" must be "True" or "False".');
+}
+
+/**
+ * Turns the seed's filters (a JSON body, even on GET) merged with query parameters
+ * into a validated LogFilter. Query parameters win where both are given.
+ */
+export function parseLogFilter(body: unknown, query: Record<string, unknown>): LogFilter {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+    throw bad('The filter body must be a JSON object.');
+  const merged: Record<string, unknown> = { ...(body as Record<string, unknown> | undefined), ...query };
+  for (const key of Object.keys(merged)) {
+    if (!FILTER_KEYS.has(key)) throw bad(`Unknown filter "${key}". Known: ${[...FILTER_KEYS].join(', ')}.`);
+  }
+  const present = (k: string): boolean => merged[k] !== undefined && merged[k] !== null && merged[k] !== '';
+  const filter: LogFilter = { limit: DEFAULT_LOG_LIMIT };
+  if (present('start_date')) filter.start_date = parseDate('start_date', merged.start_date);
+  if (present('end_date')) filter.end_date = parseDate('end_date', merged.end_date);
+  if (filter.start_date && filter.end_date && filter.start_date > filter.end_date)
+    throw bad('"start_date" is after "end_date".');
+  if (present('status_code')) filter.status_code = parseInteger('status_code', merged.status_code, 100, 599);
+  if (present('success')) filter.success = parseSuccess(merged.success);
+  if (present('client_id')) filter.client_id = asText('client_id', merged.client_id).slice(0, 200);
+  if (present('endpoint')) {
+    const endpoint = asText('endpoint', merged.endpoint);
+    filter.endpoint = endpoint.startsWith('/') ? endpoint : `/${endpoint}`;
+  }
+  if (present('limit')) filter.limit = parseInteger('limit', merged.limit, 1, MAX_LOG_LIMIT);
+  if (present('cursor')) filter.cursor = asText('cursor', merged.cursor).slice(0, 200);
+  return filter;
+}

@@ -1,0 +1,140 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
+import type { ClipOutcome, ClipService, ThumbnailOutput } from '../../services/clip.service.js';
+import {
+  AnalyzeResponse,
+  errorResponses,
+  PredictJsonBody,
+  PredictResponse,
+  securedHeaders,
+  ThumbnailJsonBody,
+  ThumbnailQuery,
+  ThumbnailResponse,
+  videoBodyContent,
+} from '../schemas.js';
+import { parseThumbnailOptions, wantsRawFile } from '../thumbnail-options.js';
+import { receiveVideo } from '../video-upload.js';
+
+export interface ClipRoutesOptions {
+  clips: ClipService;
+  tmpDir: string;
+  maxUploadBytes: number;
+}
+
+const ERRORS = errorResponses(400, 401, 413, 415, 422, 429, 500, 503);
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+function predictionBody(outcome: ClipOutcome) {
+  const p = outcome.prediction!;
+  return {
+    emotion: p.emotion,
+    confidence: round4(p.confidence),
+    prediction: p.emotion,
+    probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, round4(v)])),
+    frames_analyzed: p.frames_analyzed,
+    frames_with_face: p.frames_with_face,
+    timeline: p.timeline,
+    model: p.model,
+  };
+}
+
+function thumbnailBody(t: ThumbnailOutput) {
+  return {
+    thumbnail: t.data.toString('base64'),
+    format: t.format,
+    mime_type: t.mimeType,
+    width: t.width,
+    height: t.height,
+    fps: t.fps,
+    frames: t.frames,
+    duration: Math.round(t.durationSec * 1000) / 1000,
+  };
+}
+
+function recordPrediction(request: FastifyRequest, outcome: ClipOutcome): void {
+  if (!outcome.prediction) return;
+  request.logExtras.prediction = outcome.prediction.emotion;
+  request.logExtras.confidence = round4(outcome.prediction.confidence);
+  request.logExtras.model = outcome.prediction.model;
+}
+
+function elapsed(reply: FastifyReply): number {
+  return Math.round(reply.elapsedTime);
+}
+
+/** The three video endpoints: translate HTTP to a ClipService call and back, nothing more. */
+export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOptions): Promise<void> {
+  const { clips, tmpDir, maxUploadBytes } = options;
+  // base64 is 4/3 of the bytes, plus the JSON around it.
+  const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
+
+  async function withUpload<T>(request: FastifyRequest, work: (path: string, opts: Record<string, unknown>) => Promise<T>) {
+    const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
+    try {
+      return await work(upload.path, upload.options);
+    } finally {
+      await upload.dispose();
+    }
+  }
+
+  app.post(
+    '/predict',
+    {
+      bodyLimit,
+      schema: {
+        summary: 'Predict the emotion shown in a clip',
+        description:
+          'Body: the seed JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.',
+        headers: securedHeaders,
+        body: videoBodyContent(PredictJsonBody),
+        response: { 200: PredictResponse, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await withUpload(request, (path) => clips.predict(path));
+      recordPrediction(request, outcome);
+      return { ...predictionBody(outcome), latency_ms: elapsed(reply) };
+    },
+  );
+
+  const thumbnailRoute = (url: '/thumbnail' | '/analyze', defaults: Partial<ThumbnailRequest>) =>
+    app.post(
+      url,
+      {
+        bodyLimit,
+        schema: {
+          summary:
+            url === '/thumbnail'
+              ? 'Make a looping boomerang thumbnail of a clip'
+              : 'Predict the emotion and make a thumbnail anchored at its peak, from one upload',
+          description:
+            'Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format\'s type) /thumbnail answers with the raw file.',
+          headers: securedHeaders,
+          querystring: ThumbnailQuery,
+          body: videoBodyContent(ThumbnailJsonBody),
+          response: { 200: url === '/thumbnail' ? ThumbnailResponse : AnalyzeResponse, ...ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await withUpload(request, (path, opts) => {
+          const thumb = parseThumbnailOptions(opts, defaults);
+          return url === '/thumbnail' ? clips.thumbnail(path, thumb) : clips.analyze(path, thumb);
+        });
+        recordPrediction(request, outcome);
+        const thumb = outcome.thumbnail!;
+        if (url === '/thumbnail' && wantsRawFile(request.headers.accept, thumb.format)) {
+          return reply
+            .type(thumb.mimeType)
+            .header('x-thumbnail-frames', String(thumb.frames))
+            .header('x-latency-ms', String(elapsed(reply)))
+            .send(thumb.data);
+        }
+        const body = { ...thumbnailBody(thumb), latency_ms: elapsed(reply) };
+        if (url === '/thumbnail') return body;
+        return { ...predictionBody(outcome), thumbnail: body, latency_ms: elapsed(reply) };
+      },
+    );
+
+  thumbnailRoute('/thumbnail', {});
+  thumbnailRoute('/analyze', { anchor: 'peak', crop: 'face' });
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors.js';
+
+export interface HealthOptions {
+  /** Worker pool numbers for operators. */
+  stats: () => Record<string, unknown>;
+  /** Resolves true once models are loaded and the service can answer. */
+  isReady: () => boolean;
+  version: string;
+}
+
+/** Liveness and readiness: public, cheap, and answered while videos are being processed. */
+export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
+  const started = Date.now();
+  app.get('/health', { config: { public: true }, schema: { summary: 'Liveness' } }, async () => ({
+    status: 'ok',
+    version: options.version,
+    uptime_s: Math.round((Date.now() - started) / 1000),
+    jobs: options.stats(),
+  }));
+  app.get('/ready', { config: { public: true }, schema: { summary: 'Readiness (models loaded)' } }, async () => {
+    if (!options.isReady()) throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', { 'retry-after': '2' });
+    return { status: 'ready' };
+  });
+}

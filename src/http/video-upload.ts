@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+
+/** An uploaded clip, spooled to a temporary file, with the options that came with it. */
+export interface VideoUpload {
+  path: string;
+  bytes: number;
+  /** Options from the JSON body, or from the query string for raw and multipart uploads. */
+  options: Record<string, unknown>;
+  /** Removes the temporary file. */
+  dispose(): Promise<void>;
+}
+
+const DATA_URL_PREFIX = /^data:[^,]{0,200},/;
+// Standard and URL-safe alphabets, optional padding; whitespace is stripped first.
+const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
+
+/**
+ * Decodes the seed's base64 content strictly: Node's decoder silently skips bad
+ * characters, which would turn garbage into a "video" and a confusing 422.
+ */
+export function decodeBase64Content(content: string): Buffer {
+  let text = content.trimStart();
+  const prefix = DATA_URL_PREFIX.exec(text.slice(0, 256));
+  if (prefix) {
+    if (!/;base64,$/i.test(prefix[0])) throw new AppError('bad_base64', 'Only base64 data URLs are supported.');
+    text = text.slice(prefix[0].length);
+  }
+  if (/\s/.test(text)) text = text.replace(/\s+/g, '');
+  if (text.length === 0) throw new AppError('missing_video', 'The "content" field is empty.');
+  if (text.length % 4 === 1 || !BASE64_BODY.test(text)) throw new AppError('bad_base64');
+  return Buffer.from(text, 'base64');
+}
+
+function limitBytes(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) done(new AppError('payload_too_large'));
+      else done(null, chunk);
+    },
+  });
+}
+
+async function spool(source: Readable, path: string, maxBytes: number): Promise<number> {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, limitBytes(maxBytes), counter, createWriteStream(path));
+  } catch (err) {
+    await rm(path, { force: true });
+    if (err instanceof AppError) throw err;
+    throw new AppError('invalid_request', 'The upload was interrupted.');
+  }
+  return bytes;
+}
+
+function isMultipart(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
+}
+
+/** Reads the clip from whichever of the three body forms the client used. */
+export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxBytes: number): Promise<VideoUpload> {
+  const path = join(tmpDir, `${randomUUID()}.upload`);
+  const make = (bytes: number, options: Record<string, unknown>): VideoUpload => ({
+    path,
+    bytes,
+    options,
+    dispose: () => rm(path, { force: true }),
+  });
+  const query = (request.query ?? {}) as Record<string, unknown>;
+
+  if (isMultipart(request)) {
+    const file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
+    if (!file || file.fieldname !== 'video') {
+      file?.file.resume();
+      throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
+    }
+    const bytes = await spool(file.file, path, maxBytes);
+    if (file.file.truncated) {
+      await rm(path, { force: true });
+      throw new AppError('payload_too_large');
+    }
+    const fields: Record<string, unknown> = {};
+    for (const [name, field] of Object.entries(file.fields)) {
+      const value = Array.isArray(field) ? field[0] : field;
+      if (value && value.type === 'field' && name !== 'video') fields[name] = value.value;
+    }
+    if (bytes === 0) throw new AppError('missing_video', 'The "video" field is empty.');
+    return make(bytes, { ...fields, ...query });
+  }
+
+  const body = request.body;
+  if (body === undefined || body === null) {
+    // Raw video body: streamed straight to disk, never held in memory.
+    const bytes = await spool(request.raw, path, maxBytes);
+    if (bytes === 0) {
+      await rm(path, { force: true });
+      throw new AppError('missing_video', 'The request body is empty.');
+    }
+    return make(bytes, query);
+  }
+
+  if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 'The body must be a JSON object.');
+  const payload = body as Record<string, unknown>;
+  if (payload.encoding !== undefined && String(payload.encoding).toLowerCase() !== 'base64')
+    throw new AppError('bad_encoding');
+  if (typeof payload.content !== 'string') throw new AppError('missing_video', 'The "content" field (base64 video) is required.');
+  const data = decodeBase64Content(payload.content);
+  if (data.length > maxBytes) throw new AppError('payload_too_large');
+  await writeFile(path, data);
+  const { content: _content, ...options } = payload;
+  return make(data.length, { ...options, ...query });
+}

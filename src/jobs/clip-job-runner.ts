@@ -1,0 +1,110 @@
+import { fileURLToPath } from 'node:url';
+import workerpool from 'workerpool';
+import { AppError, isErrorCode } from '../errors.js';
+import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
+
+export interface ClipJobRunnerOptions {
+  workers: number;
+  /** Jobs allowed to wait for a free worker; more are refused with 503 at once. */
+  queueSize: number;
+  jobTimeoutMs: number;
+  /** Seconds a client is told to wait when the queue is full. */
+  retryAfterSeconds?: number;
+  /** Overrides the worker script (tests). */
+  workerScript?: string;
+  /** Extra environment for the worker processes. */
+  workerEnv?: Record<string, string>;
+}
+
+export interface ClipJobRunnerStats {
+  workers: number;
+  busy: number;
+  queued: number;
+  completed: number;
+  failed: number;
+  crashed: number;
+}
+
+/**
+ * Runs clip jobs in child processes. A native crash in FFmpeg or a model runtime
+ * kills one child, fails that one job and is replaced; it never takes the server down.
+ * The queue is bounded so that overload is answered with 503 immediately instead of
+ * piling up memory.
+ */
+export class ClipJobRunner {
+  private readonly pool: workerpool.Pool;
+  private completed = 0;
+  private failed = 0;
+  private crashed = 0;
+
+  private constructor(private readonly options: ClipJobRunnerOptions) {
+    const script = options.workerScript ?? fileURLToPath(new URL('./clip.worker.js', import.meta.url));
+    this.pool = workerpool.pool(script, {
+      workerType: 'process',
+      minWorkers: options.workers,
+      maxWorkers: options.workers,
+      maxQueueSize: options.queueSize,
+      workerTerminateTimeout: 2000,
+      forkOpts: { env: { ...process.env, ...options.workerEnv }, serialization: 'advanced' },
+    });
+  }
+
+  static create(options: ClipJobRunnerOptions): ClipJobRunner {
+    return new ClipJobRunner(options);
+  }
+
+  async run(request: ClipJobRequest): Promise<ClipJobResult> {
+    let pending: workerpool.Promise<ClipJobResult>;
+    try {
+      pending = this.pool.exec('processClip', [request]) as workerpool.Promise<ClipJobResult>;
+    } catch (err) {
+      if (err instanceof Error && /queue size/i.test(err.message)) {
+        const retryAfter = String(this.options.retryAfterSeconds ?? 2);
+        throw new AppError('overloaded', undefined, { 'retry-after': retryAfter });
+      }
+      throw err;
+    }
+    try {
+      const result = await pending.timeout(this.options.jobTimeoutMs);
+      this.completed++;
+      return result;
+    } catch (err) {
+      this.failed++;
+      throw this.translate(err);
+    }
+  }
+
+  private translate(err: unknown): Error {
+    if (err instanceof workerpool.Promise.TimeoutError) {
+      return new AppError('processing_timeout', `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`);
+    }
+    if (err instanceof workerpool.TerminateError || (err instanceof Error && /Workerpool Worker/.test(err.message))) {
+      this.crashed++;
+      return new AppError('decode_failed', 'The video crashed the decoder; it was not processed.');
+    }
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (isErrorCode(code)) return new AppError(code, (err as Error).message);
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /** Starts every worker and loads its models, so the first request pays no start-up cost. */
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.options.workers }, () => this.pool.exec('warmUp', [])));
+  }
+
+  stats(): ClipJobRunnerStats {
+    const s = this.pool.stats();
+    return {
+      workers: s.totalWorkers,
+      busy: s.busyWorkers,
+      queued: s.pendingTasks,
+      completed: this.completed,
+      failed: this.failed,
+      crashed: this.crashed,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.terminate(false, 5000);
+  }
+}

@@ -1,0 +1,89 @@
+import './polyfills.js';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildApp } from './app.js';
+import { ConfigError } from './config/config.js';
+import { loadConfig } from './config/load-config.js';
+import { ClipJobRunner } from './jobs/clip-job-runner.js';
+import { ClipService } from './services/clip.service.js';
+import { prepareEmotionModel } from './services/model-setup.js';
+import { ensureBootstrapAdmin, openStore } from './store/index.js';
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const tmpDir = join(config.dataDir, 'tmp');
+  // Leftovers of a killed process are useless: uploads are spooled per request.
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  if (!config.apiKey) {
+    const key = await ensureBootstrapAdmin(store);
+    if (key) {
+      // Printed once, on the first start; only its hash is stored.
+      process.stdout.write(
+        `\n  No API_KEY configured: created an admin API key. It is shown only now:\n\n    ${key}\n\n  Manage keys with: npm run keys -- --help\n\n`,
+      );
+    }
+  }
+
+  // Downloads/validates a configured EmotiMesh checkpoint before anything is served.
+  const model = await prepareEmotionModel(config);
+  const runner = ClipJobRunner.create({
+    workers: config.workers,
+    queueSize: config.queueSize,
+    jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+    workerEnv: model.workerEnv,
+  });
+  let ready = false;
+  const clips = new ClipService(runner, config, tmpDir);
+  const app = await buildApp({
+    config,
+    store,
+    clips,
+    tmpDir,
+    stats: () => ({ ...runner.stats() }),
+    isReady: () => ready,
+    version: await packageVersion(),
+  });
+
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    try {
+      // close() stops accepting, waits for in-flight requests (and their log entries).
+      await app.close();
+      await runner.close();
+      await store.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  runner
+    .warmUp()
+    .then(() => {
+      ready = true;
+      app.log.info('workers warm: ready');
+    })
+    .catch((err: unknown) => app.log.error({ err }, 'worker warm-up failed'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import type { VideoInfo } from '../media/types.js';
+
+/** The seed's boomerang plays sampled frames at 10 fps. */
+export const BOOMERANG_FPS = 10;
+
+/**
+ * Frames sampled from the source for a boomerang of `durationSec` seconds: the seed takes
+ * duration/2 * 10 frames (played forward, then backward without repeating the turning frame).
+ */
+export function boomerangSourceFrameCount(durationSec: number): number {
+  return Math.max(2, Math.round((durationSec / 2) * BOOMERANG_FPS));
+}
+
+/** Output frame count of a boomerang made from n source frames. */
+export function boomerangOutputFrameCount(n: number): number {
+  return n <= 1 ? n : 2 * n - 1;
+}
+
+/** Forward then backward, the turning frame once: [0..n-1, n-2..0]. */
+export function boomerangOrder(n: number): number[] {
+  const forward = Array.from({ length: n }, (_, i) => i);
+  return forward.concat(forward.slice(0, -1).reverse());
+}
+
+/** `np.linspace(0, total - 1, count).astype(int)`, the seed's sampling. */
+export function linspaceIndices(total: number, count: number): number[] {
+  if (total <= 0 || count <= 0) return [];
+  if (count === 1) return [0];
+  const step = (total - 1) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.floor(i * step + 1e-9));
+}
+
+/**
+ * Source frame indices for a thumbnail anchored at the clip's most expressive moment:
+ * `count` consecutive frames at the output's 10 fps (real-time motion), centred on
+ * `peakT`, shifted to stay inside the clip; a clip too short for that falls back to
+ * sampling its whole length.
+ */
+export function peakWindowIndices(info: Pick<VideoInfo, 'frameCount' | 'fps'>, peakT: number, count: number): number[] {
+  const fps = info.fps > 0 ? info.fps : 30;
+  const stride = Math.max(1, Math.round(fps / BOOMERANG_FPS));
+  const span = (count - 1) * stride;
+  if (span >= info.frameCount) return linspaceIndices(info.frameCount, count);
+  const peakIndex = Math.round(peakT * fps);
+  const start = Math.min(Math.max(0, peakIndex - Math.floor(span / 2)), info.frameCount - 1 - span);
+  return Array.from({ length: count }, (_, i) => start + i * stride);
+}
+
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The largest centred square of a display frame, on even pixel boundaries. */
+export function centreSquare(width: number, height: number): CropRect {
+  const side = Math.min(width, height) & ~1;
+  return { x: ((width - side) >> 1) & ~1, y: ((height - side) >> 1) & ~1, width: side, height: side };
+}

@@ -1,0 +1,96 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { decodeFrames, encodeBoomerang, evenlySpacedIndices, probeVideo, type FrameRequest } from '../media/index.js';
+import type { RgbFrame, VideoInfo } from '../media/types.js';
+import type { ClipJobRequest, ClipJobResult, PredictionResult, ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
+import { BOOMERANG_FPS, boomerangSourceFrameCount, centreSquare, peakWindowIndices, type CropRect } from './boomerang-plan.js';
+import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
+
+/**
+ * One clip, end to end, inside a worker: probe, one streaming decode pass that feeds both
+ * the emotion model and the thumbnail, then the boomerang encode. A second, short decode
+ * happens only when the thumbnail depends on the prediction (peak anchor or face crop).
+ */
+export async function processClip(request: ClipJobRequest): Promise<ClipJobResult> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[stage] = Math.round((timings[stage] ?? 0) + performance.now() - start);
+    }
+  };
+
+  const info = await timed('probe', () => probeVideo(request.inputPath, request.limits));
+  const engine = request.predict ? await timed('model_load', () => getEmotionEngine()) : undefined;
+  const thumb = request.thumbnail;
+  const thumbCount = thumb ? boomerangSourceFrameCount(thumb.durationSec) : 0;
+  // The thumbnail frames can share the first pass unless they depend on the prediction.
+  const thumbInFirstPass = thumb !== undefined && thumb.anchor === 'whole' && thumb.crop !== 'face';
+
+  const requests: FrameRequest[] = [];
+  if (engine) requests.push({ indices: evenlySpacedIndices(info.frameCount, request.predictFrames), maxSide: engine.frameMaxSide });
+  if (thumb && thumbInFirstPass) requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
+  const decoded = await timed('decode', () => decodeFrames(request.inputPath, info, requests));
+
+  let clip: ClipEmotion | undefined;
+  let prediction: PredictionResult | undefined;
+  if (engine) {
+    clip = await timed('inference', () => engine.analyze(decoded[0]));
+    prediction = clip.prediction;
+  }
+
+  let thumbnail: ThumbnailResult | undefined;
+  if (thumb) {
+    let frames: RgbFrame[];
+    if (thumbInFirstPass) {
+      frames = decoded[engine ? 1 : 0];
+    } else {
+      const indices =
+        thumb.anchor === 'peak' && prediction
+          ? peakWindowIndices(info, prediction.peak_t, thumbCount)
+          : evenlySpacedIndices(info.frameCount, thumbCount);
+      const faceCrop = thumb.crop === 'face' ? clip?.faceSquare : undefined;
+      const [second] = await timed('decode_thumbnail', () =>
+        decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)]),
+      );
+      frames = second;
+    }
+    if (!request.outputPath) throw new Error('processClip: outputPath is required for a thumbnail');
+    const encoded = await timed('encode', () => encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }));
+    await writeFile(request.outputPath, encoded.data).catch(async (err: unknown) => {
+      await rm(request.outputPath!, { force: true });
+      throw err;
+    });
+    thumbnail = {
+      path: request.outputPath,
+      format: thumb.format,
+      mimeType: encoded.mimeType,
+      width: encoded.width,
+      height: encoded.height,
+      fps: encoded.fps,
+      frames: encoded.frames,
+      durationSec: encoded.durationSec,
+    };
+  }
+  return { video: info, prediction, thumbnail, timings };
+}
+
+function thumbnailFrameRequest(
+  info: VideoInfo,
+  thumb: ThumbnailRequest,
+  indices: number[],
+  faceCrop?: CropRect,
+): FrameRequest {
+  let crop: CropRect | undefined;
+  if (thumb.crop === 'square') crop = centreSquare(info.displayWidth, info.displayHeight);
+  else if (thumb.crop === 'face') crop = faceCrop ?? centreSquare(info.displayWidth, info.displayHeight);
+  return { indices, maxSide: thumb.maxSize, crop };
+}
+
+
+/** Loads the media bindings and models now rather than on the first request. */
+export async function warmUp(): Promise<void> {
+  if (process.env.EMOTHUMB_MODEL === 'none') return;
+  await getEmotionEngine().catch(() => undefined);
+}

@@ -1,0 +1,205 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+
+const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+function createClientKey(dataDir: string, clientId: string): string {
+  const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--client', clientId, '--json'], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  return (JSON.parse(out) as { key: string }).key;
+}
+
+interface LogsBody {
+  logs: Record<string, unknown>[];
+  count: number;
+  next_cursor: string | null;
+}
+
+describe('auth, date header and the request log (real server)', () => {
+  let server: RunningServer;
+  let aliceKey: string;
+  let bobKey: string;
+
+  const getLogs = async (query = '', body?: unknown, key = ADMIN_KEY) => {
+    const res = await fetch(`${server.url}/logs${query}`, {
+      method: 'GET',
+      headers: { ...authHeaders(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as LogsBody & { code?: string } };
+  };
+
+  beforeAll(async () => {
+    server = await startServer({ WORKERS: '1' }, { waitReady: false });
+    aliceKey = createClientKey(server.dataDir, 'alice');
+    bobKey = createClientKey(server.dataDir, 'bob');
+  });
+  afterAll(async () => server?.dispose());
+
+  it('answers /health without a key, with a request id header', async () => {
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('refuses a missing or wrong key with 401 Unauthorized', async () => {
+    const missing = await fetch(`${server.url}/logs`, { headers: { date: new Date().toISOString() } });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ error: 'Unauthorized', code: 'unauthorized' });
+    const wrong = await fetch(`${server.url}/logs`, { headers: authHeaders('nope') });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('requires a parsable, recent date header (ISO 8601, HTTP date or x-date)', async () => {
+    const base = { 'x-api-key': ADMIN_KEY };
+    const missing = await fetch(`${server.url}/logs`, { headers: base });
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { code: string }).code).toBe('missing_date');
+    const bad = await fetch(`${server.url}/logs`, { headers: { ...base, date: 'yesterday' } });
+    expect(((await bad.json()) as { code: string }).code).toBe('bad_date');
+    const stale = await fetch(`${server.url}/logs`, { headers: { ...base, date: '2001-01-01T00:00:00Z' } });
+    expect(stale.status).toBe(400);
+    expect(((await stale.json()) as { code: string }).code).toBe('clock_skew');
+    expect((await fetch(`${server.url}/logs`, { headers: { ...base, date: new Date().toUTCString() } })).status).toBe(200);
+    expect((await fetch(`${server.url}/logs`, { headers: { ...base, 'x-date': new Date().toISOString() } })).status).toBe(200);
+  });
+
+  it('answers unknown endpoints 404 and wrong methods 405, as JSON', async () => {
+    const nf = await fetch(`${server.url}/nope`, { headers: authHeaders() });
+    expect(nf.status).toBe(404);
+    expect(((await nf.json()) as { code: string }).code).toBe('not_found');
+    const mna = await fetch(`${server.url}/predict`, { headers: authHeaders() });
+    expect(mna.status).toBe(405);
+    expect(((await mna.json()) as { code: string }).code).toBe('method_not_allowed');
+  });
+
+  it('answers bad JSON 400, an unsupported content type 415 and an oversized JSON body 413', async () => {
+    const badJson = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: '{"content": ',
+    });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { code: string }).code).toBe('bad_json');
+    const text = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { code: string }).code).toBe('unsupported_media_type');
+    const badB64 = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ encoding: 'base64', format: 'mp4', content: 'not*base64!' }),
+    });
+    expect(((await badB64.json()) as { code: string }).code).toBe('bad_base64');
+    const badEnc = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ encoding: 'hex', content: 'AAAA' }),
+    });
+    expect(((await badEnc.json()) as { code: string }).code).toBe('bad_encoding');
+    const badDuration = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ encoding: 'base64', content: 'AAAA', duration: 11 }),
+    });
+    expect(badDuration.status).toBe(400);
+    expect(((await badDuration.json()) as { code: string }).code).toBe('invalid_duration');
+  });
+
+  it('logs every request, including failures, and filters them as the seed does', async () => {
+    await fetch(`${server.url}/logs`, { headers: authHeaders(ADMIN_KEY, { 'x-client-id': 'seed-client' }) });
+    await fetch(`${server.url}/logs`, { headers: { 'x-api-key': 'wrong', 'x-client-id': 'seed-client' } });
+
+    const all = await getLogs('', {});
+    expect(all.status).toBe(200);
+    expect(all.body.count).toBeGreaterThan(5);
+    const entry = all.body.logs[0]!;
+    for (const field of ['timestamp', 'request_method', 'endpoint', 'status_code', 'latency_ms', 'client_id', 'success', 'prediction', 'confidence', 'error_message', 'request_id'])
+      expect(entry).toHaveProperty(field);
+    // Newest first.
+    const ts = all.body.logs.map((l) => Date.parse(l.timestamp as string));
+    expect([...ts].sort((a, b) => b - a)).toEqual(ts);
+
+    const unauthorized = await getLogs('', { status_code: '401' });
+    expect(unauthorized.body.count).toBeGreaterThanOrEqual(2);
+    expect(unauthorized.body.logs.every((l) => l.status_code === 401 && l.success === false)).toBe(true);
+
+    const failed = await getLogs('', { success: 'false' });
+    expect(failed.body.logs.every((l) => l.success === false)).toBe(true);
+    const ok = await getLogs('?success=True');
+    expect(ok.body.count).toBeGreaterThan(0);
+    expect(ok.body.logs.every((l) => l.success === true)).toBe(true);
+
+    const byClient = await getLogs('', { client_id: 'seed-client' });
+    expect(byClient.body.count).toBe(2);
+    expect(byClient.body.logs.every((l) => l.client_id === 'seed-client')).toBe(true);
+
+    const now = Date.now();
+    const recent = await getLogs('', { start_date: new Date(now - 60_000).toISOString() });
+    expect(recent.body.count).toBeGreaterThan(0);
+    const future = await getLogs('', { start_date: new Date(now + 3_600_000).toISOString() });
+    expect(future.body.count).toBe(0);
+    const past = await getLogs('', { end_date: '2001-01-01T00:00:00' });
+    expect(past.body.count).toBe(0);
+    const range = await getLogs('', { start_date: new Date(now - 60_000).toISOString(), end_date: new Date(now + 60_000).toISOString(), success: 'False' });
+    expect(range.body.logs.every((l) => l.success === false)).toBe(true);
+
+    const byEndpoint = await getLogs('?endpoint=/thumbnail');
+    expect(byEndpoint.body.logs.every((l) => l.endpoint === '/thumbnail')).toBe(true);
+    expect(byEndpoint.body.count).toBeGreaterThan(0);
+  });
+
+  it('pages with limit and cursor without repeats', async () => {
+    const first = await getLogs('?limit=2');
+    expect(first.body.count).toBe(2);
+    expect(first.body.next_cursor).toBeTruthy();
+    const second = await getLogs(`?limit=2&cursor=${encodeURIComponent(first.body.next_cursor!)}`);
+    const ids = new Set([...first.body.logs, ...second.body.logs].map((l) => l.id));
+    expect(ids.size).toBe(4);
+  });
+
+  it('refuses bad filter values with 400 invalid_filter', async () => {
+    for (const body of [{ start_date: 'tomorrow' }, { status_code: 'abc' }, { success: 'maybe' }, { limit: 5000 }, { cursor: '!!' }, { colour: 'red' }]) {
+      const res = await getLogs('', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.code).toBe('invalid_filter');
+    }
+  });
+
+  it('scopes a client key to its own log entries and pins its client id', async () => {
+    await fetch(`${server.url}/logs`, { headers: authHeaders(aliceKey, { 'x-client-id': 'bob' }) });
+    await fetch(`${server.url}/logs`, { headers: authHeaders(bobKey) });
+    const alice = await getLogs('', {}, aliceKey);
+    expect(alice.status).toBe(200);
+    expect(alice.body.count).toBeGreaterThan(0);
+    expect(alice.body.logs.every((l) => l.client_id === 'alice')).toBe(true);
+    const sneaky = await getLogs('', { client_id: 'bob' }, aliceKey);
+    expect(sneaky.body.count).toBe(0);
+    const admin = await getLogs('', { client_id: 'bob' });
+    expect(admin.body.logs.some((l) => l.client_id === 'bob')).toBe(true);
+  });
+
+  it('never writes API keys into the log', async () => {
+    const all = await getLogs('?limit=1000');
+    const text = JSON.stringify(all.body);
+    expect(text).not.toContain(ADMIN_KEY);
+    expect(text).not.toContain(aliceKey);
+    expect(server.output()).not.toContain(aliceKey);
+  });
+
+  it('serves the OpenAPI document and docs page without a key', async () => {
+    const spec = await fetch(`${server.url}/openapi.json`);
+    expect(spec.status).toBe(200);
+    const doc = (await spec.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/predict', '/thumbnail', '/analyze', '/logs']));
+    expect((await fetch(`${server.url}/docs`)).status).toBeLessThan(400);
+  });
+});
