@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { boomerangOrder, boomerangOutputFrameCount, boomerangSourceFrameCount, centreSquare, peakWindowIndices } from '../../src/services/boomerang-plan.js';
+
+describe('boomerang plan', () => {
+  it('samples duration/2*10 frames and plays 2n-1', () => {
+    expect(boomerangSourceFrameCount(3)).toBe(15);
+    expect(boomerangOutputFrameCount(15)).toBe(29);
+    expect(boomerangSourceFrameCount(10)).toBe(50);
+    expect(boomerangSourceFrameCount(0.1)).toBe(2);
+  });
+  it('goes forward then backward without repeating the turning frame', () => {
+    expect(boomerangOrder(4)).toEqual([0, 1, 2, 3, 2, 1, 0]);
+  });
+  it('centres a real-time window on the peak and keeps it inside the clip', () => {
+    expect(peakWindowIndices({ frameCount: 150, fps: 30 }, 2.5, 5)).toEqual([69, 72, 75, 78, 81]);
+    expect(peakWindowIndices({ frameCount: 150, fps: 30 }, 0, 5)).toEqual([0, 3, 6, 9, 12]);
+    expect(peakWindowIndices({ frameCount: 150, fps: 30 }, 5, 5)).toEqual([137, 140, 143, 146, 149]);
+    // Too short for a real-time window: sample the whole clip.
+    expect(peakWindowIndices({ frameCount: 20, fps: 30 }, 0.3, 15)).toHaveLength(15);
+  });
+  it('crops the largest even centred square', () => {
+    expect(centreSquare(1920, 1080)).toEqual({ x: 420, y: 0, width: 1080, height: 1080 });
+    expect(centreSquare(721, 1281)).toEqual({ x: 0, y: 280, width: 720, height: 720 });
+  });
+});

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, SETTINGS } from '../../src/config/config.js';
+import { ERROR_TABLE } from '../../src/errors.js';
+
+const README = readFileSync(resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+describe('configuration', () => {
+  it('runs on embedded defaults', () => {
+    const c = parseConfig({});
+    expect(c.port).toBe(5000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.maxUploadBytes).toBe(50 * 1024 * 1024);
+    expect(c.maxPixels).toBe(4096 * 2160);
+    expect(c.maxClockSkewSeconds).toBe(900);
+    expect(c.model).toBe('default');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it('lists every problem at once', () => {
+    try {
+      parseConfig({ PORT: 'x', MAX_PIXELS: 'big', MODEL: 'emotimesh', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/MAX_PIXELS/);
+      expect(problems).toMatch(/LOG_LEVEL/);
+      expect(problems).toMatch(/MODEL=emotimesh needs/);
+    }
+  });
+  it('reads WIDTHxHEIGHT pixel limits', () => {
+    expect(parseConfig({ MAX_PIXELS: '1920x1080' }).maxPixels).toBe(1920 * 1080);
+  });
+});
+
+describe('documentation', () => {
+  it('documents every error code with its status', () => {
+    for (const [code, { status }] of Object.entries(ERROR_TABLE)) expect(README, code).toContain(`| \`${code}\` | ${status} |`);
+  });
+  it('documents every setting', () => {
+    for (const s of SETTINGS) expect(README, s.env).toContain(`| \`${s.env}\` |`);
+  });
+});

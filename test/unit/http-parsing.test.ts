@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { checkRequestDate, parseRequestDate } from '../../src/http/date-header.js';
+import { parseLogFilter } from '../../src/http/log-filter.js';
+import { parseThumbnailOptions, wantsRawFile } from '../../src/http/thumbnail-options.js';
+import { decodeBase64Content } from '../../src/http/video-upload.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof AppError ? err.code : 'not-app-error';
+  }
+  return undefined;
+};
+
+describe('request date header', () => {
+  it('reads ISO 8601 with and without zone, fractions and offsets', () => {
+    expect(parseRequestDate('2025-08-16T12:34:56Z')?.toISOString()).toBe('2025-08-16T12:34:56.000Z');
+    expect(parseRequestDate('2025-08-16T12:34:56')?.toISOString()).toBe('2025-08-16T12:34:56.000Z');
+    expect(parseRequestDate('2025-08-16T12:34:56.5+02:00')?.toISOString()).toBe('2025-08-16T10:34:56.500Z');
+    expect(parseRequestDate('2025-08-16T12:34:56.123456-0130')?.toISOString()).toBe('2025-08-16T14:04:56.123Z');
+    expect(parseRequestDate('2025-08-16')?.toISOString()).toBe('2025-08-16T00:00:00.000Z');
+  });
+  it('reads the HTTP date format', () => {
+    expect(parseRequestDate('Sun, 06 Nov 1994 08:49:37 GMT')?.toISOString()).toBe('1994-11-06T08:49:37.000Z');
+  });
+  it('refuses garbage and impossible dates', () => {
+    for (const bad of ['', 'yesterday', '2025-02-31T00:00:00Z', '2025-13-01', '12345', 'Sun, 06 Nov 1994'])
+      expect(parseRequestDate(bad), bad).toBeUndefined();
+  });
+  it('checks presence, format and skew, preferring x-date', () => {
+    const now = new Date('2025-08-16T12:00:00Z');
+    expect(codeOf(() => checkRequestDate({}, now, 900))).toBe('missing_date');
+    expect(codeOf(() => checkRequestDate({ date: 'nope' }, now, 900))).toBe('bad_date');
+    expect(codeOf(() => checkRequestDate({ date: '2025-08-16T12:20:00Z' }, now, 900))).toBe('clock_skew');
+    expect(codeOf(() => checkRequestDate({ date: '2025-08-16T12:20:00Z' }, now, 0))).toBeUndefined();
+    expect(codeOf(() => checkRequestDate({ date: 'nope', 'x-date': '2025-08-16T12:01:00Z' }, now, 900))).toBeUndefined();
+  });
+});
+
+describe('log filters', () => {
+  it('accepts the seed filters from a body and query parameters', () => {
+    const f = parseLogFilter({ start_date: '2025-08-13T00:00:00', status_code: '200', success: 'True' }, { client_id: 'c1', limit: '5' });
+    expect(f.start_date?.toISOString()).toBe('2025-08-13T00:00:00.000Z');
+    expect(f.status_code).toBe(200);
+    expect(f.success).toBe(true);
+    expect(f.client_id).toBe('c1');
+    expect(f.limit).toBe(5);
+    expect(parseLogFilter({ success: false, status_code: 401 }, {})).toMatchObject({ success: false, status_code: 401 });
+    expect(parseLogFilter({ success: 'fAlSe' }, {}).success).toBe(false);
+    expect(parseLogFilter(undefined, { endpoint: 'predict' }).endpoint).toBe('/predict');
+    expect(parseLogFilter(undefined, {}).limit).toBe(100);
+  });
+  it('refuses bad values with invalid_filter', () => {
+    for (const body of [{ start_date: 'x' }, { status_code: '20x' }, { status_code: 42 }, { success: 'yes' }, { limit: 0 }, { limit: 1001 }, { unknown: 1 }, { start_date: '2025-02-02', end_date: '2025-01-01' }])
+      expect(codeOf(() => parseLogFilter(body, {})), JSON.stringify(body)).toBe('invalid_filter');
+    expect(codeOf(() => parseLogFilter([1, 2], {}))).toBe('invalid_filter');
+  });
+});
+
+describe('thumbnail options', () => {
+  it('defaults like the seed and reads strings from query parameters', () => {
+    expect(parseThumbnailOptions({})).toEqual({ durationSec: 3, maxSize: 480, format: 'mp4', crop: 'none', anchor: 'whole' });
+    expect(parseThumbnailOptions({ duration: '2.5', max_size: '0', output_format: 'GIF', crop: 'square' })).toMatchObject({
+      durationSec: 2.5,
+      maxSize: 0,
+      format: 'gif',
+      crop: 'square',
+    });
+    expect(parseThumbnailOptions({}, { anchor: 'peak', crop: 'face' })).toMatchObject({ anchor: 'peak', crop: 'face' });
+  });
+  it('refuses durations outside 0.1-10 s with invalid_duration and other bad values with invalid_request', () => {
+    for (const duration of [0, 0.05, 10.5, 'abc', -1]) expect(codeOf(() => parseThumbnailOptions({ duration }))).toBe('invalid_duration');
+    expect(codeOf(() => parseThumbnailOptions({ duration: 10 }))).toBeUndefined();
+    expect(codeOf(() => parseThumbnailOptions({ output_format: 'avi' }))).toBe('invalid_request');
+    expect(codeOf(() => parseThumbnailOptions({ max_size: 5 }))).toBe('invalid_request');
+    expect(codeOf(() => parseThumbnailOptions({ max_size: 1.5 }))).toBe('invalid_request');
+  });
+  it('knows when the client wants the raw file', () => {
+    expect(wantsRawFile('video/mp4', 'mp4')).toBe(true);
+    expect(wantsRawFile('application/json, video/mp4;q=0.9', 'mp4')).toBe(true);
+    expect(wantsRawFile('*/*', 'mp4')).toBe(false);
+    expect(wantsRawFile('image/gif', 'mp4')).toBe(false);
+  });
+});
+
+describe('base64 content', () => {
+  it('decodes plain, data-URL-prefixed and line-wrapped base64', () => {
+    expect(decodeBase64Content('aGVsbG8=').toString()).toBe('hello');
+    expect(decodeBase64Content('data:video/mp4;base64,aGVsbG8=').toString()).toBe('hello');
+    expect(decodeBase64Content('aGVs\nbG8=').toString()).toBe('hello');
+  });
+  it('refuses characters outside the alphabet and impossible lengths', () => {
+    expect(codeOf(() => decodeBase64Content('aGVsbG8*'))).toBe('bad_base64');
+    expect(codeOf(() => decodeBase64Content('aGVsb'))).toBe('bad_base64');
+    expect(codeOf(() => decodeBase64Content('data:video/mp4,aGVsbG8='))).toBe('bad_base64');
+    expect(codeOf(() => decodeBase64Content(''))).toBe('missing_video');
+  });
+});
