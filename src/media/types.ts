@@ -20,6 +20,8 @@ export interface VideoInfo {
   frameCount: number;
   pixelFormat: string;
   hasAudio: boolean;
+  /** True for a still image (jpg, png, ...) probed as a one-frame "video". */
+  isImage?: boolean;
 }
 
 /** One decoded frame, upright (rotation applied), packed RGB24. */

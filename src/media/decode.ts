@@ -1,0 +1,395 @@
+import {
+  AV_NOPTS_VALUE,
+  AVDISCARD_ALL,
+  AVERROR_EOF,
+  FF_THREAD_FRAME,
+  FF_THREAD_SLICE,
+  type AVThreadType,
+} from 'node-av/constants';
+import { FilterAPI } from 'node-av/api';
+import { Codec, CodecContext, Dictionary, Frame, Packet, Rational, type Stream } from 'node-av/lib';
+
+import { AppError } from '../errors.js';
+import { closeInput, openVideoInput } from './input.js';
+import type { RgbFrame, VideoInfo } from './types.js';
+
+/** A rectangle in display (upright, rotation applied) pixel coordinates of the source. */
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One consumer's wish list for {@link decodeFrames}. */
+export interface FrameRequest {
+  /** Frame indices (0-based, presentation order) in the order the frames should be returned; repeats allowed. */
+  indices: number[];
+  /** Long side of the output in pixels (aspect kept, never upscaled, even dimensions); 0 keeps the source size. */
+  maxSide: number;
+  /** Optional crop, in display coordinates of the source, applied before scaling. */
+  crop?: CropRect;
+}
+
+/** Options for {@link decodeFrames}. */
+export interface DecodeOptions {
+  /** Aborts the pass between packets; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Fewest decodable frames accepted (default 15; 1 for still images). */
+  minFrames?: number;
+  /** Decoder-side guard against frames larger than probed (default: the probed area). */
+  maxPixels?: number;
+}
+
+/**
+ * How many recently decoded frames are kept (by reference, no copy) near the end
+ * of the requested range, so that a clip that turns out a few frames shorter
+ * than its header said can still be served without a second pass.
+ */
+const TAIL_FRAMES = 6;
+
+interface Plan {
+  request: FrameRequest;
+  /** Distinct wanted indices. */
+  wanted: Set<number>;
+  got: Map<number, RgbFrame>;
+  converter?: Converter;
+}
+
+interface TailEntry {
+  index: number;
+  t: number;
+  frame: Frame;
+}
+
+/**
+ * Decodes a clip once and serves several consumers from that single pass.
+ *
+ * Packets are streamed through the decoder (its own frame and slice threads);
+ * only frames whose index some request wants are kept, each converted once per
+ * request, inside FFmpeg (one filter graph per request: crop -> scale -> RGB24
+ * -> transpose), to an upright RGB24 picture. Memory holds the requested output
+ * frames, the decoder's own references and at most {@link TAIL_FRAMES} recent
+ * frames near the end of the requested range; it does not grow with clip length.
+ *
+ * Frame indices count decoded frames in presentation order (what OpenCV's
+ * sequential `read()` gives). When the clip holds fewer frames than the probe
+ * estimated (a header's count or duration x fps can be a little off), requested
+ * indices past the real end are mapped onto the last frames that exist: the k
+ * missing indices of a request become the last k frames (kept in the tail ring),
+ * or, when that is not enough, the pass is run again with every index of that
+ * request rescaled by `realCount / estimatedCount`. Either way each request gets
+ * exactly as many frames as it asked for, in non-decreasing index order.
+ *
+ * Still images go through the same path as a one-frame video.
+ *
+ * @throws AppError `too_few_frames` when fewer than `minFrames` frames decode,
+ *   `decode_failed` when none does, plus the header refusals of {@link openVideoInput}.
+ *
+ * @example
+ * ```ts
+ * const info = await probeVideo(path, limits);
+ * const [faces, thumbs] = await decodeFrames(path, info, [
+ *   { indices: evenlySpacedIndices(info.frameCount, 15), maxSide: 256 },
+ *   { indices: evenlySpacedIndices(info.frameCount, 15), maxSide: 480 },
+ * ]);
+ * ```
+ */
+export async function decodeFrames(
+  path: string,
+  info: VideoInfo,
+  requests: FrameRequest[],
+  opts: DecodeOptions = {},
+): Promise<RgbFrame[][]> {
+  const minFrames = opts.minFrames ?? (info.isImage ? 1 : 15);
+  for (const r of requests) {
+    for (const i of r.indices) {
+      if (!Number.isInteger(i) || i < 0) throw new RangeError(`decodeFrames: bad frame index ${i}`);
+    }
+  }
+  const plans = requests.map(makePlan);
+  const first = await decodePass(path, info, plans, opts, minFrames, true);
+  try {
+    const count = first.count;
+    if (count === 0) throw new AppError('decode_failed');
+    if (count < minFrames) {
+      throw new AppError('too_few_frames', `Only ${count} frame(s) could be decoded; at least ${minFrames} are needed.`);
+    }
+    const rerun: number[] = [];
+    for (let p = 0; p < plans.length; p++) {
+      const plan = plans[p];
+      const missing = [...plan.wanted].filter((i) => !plan.got.has(i)).sort((a, b) => a - b);
+      if (missing.length === 0) continue;
+      const kept = [...plan.got.keys()];
+      const lastKept = kept.length ? Math.max(...kept) : -1;
+      const k = missing.length;
+      const firstTail = count - k;
+      const tailOk =
+        first.eof && firstTail > lastKept && first.tail.length > 0 && first.tail[0].index <= firstTail;
+      if (!tailOk) {
+        rerun.push(p);
+        continue;
+      }
+      // Missing index missing[j] becomes frame count-k+j: the order is kept.
+      const remap = new Map<number, number>();
+      for (let j = 0; j < k; j++) {
+        const target = firstTail + j;
+        const entry = first.tail.find((e) => e.index === target);
+        if (!entry) throw new Error(`tail frame ${target} not retained`);
+        const rgb = await convert(plan, entry.frame, target, entry.t, info);
+        plan.got.set(target, rgb);
+        remap.set(missing[j], target);
+      }
+      plan.request = { ...plan.request, indices: plan.request.indices.map((i) => remap.get(i) ?? i) };
+    }
+    if (rerun.length > 0) {
+      const maxIdx = (p: Plan): number => Math.max(...p.request.indices);
+      const again = rerun.map((p) => {
+        const old = plans[p];
+        const scale = (count - 1) / Math.max(1, maxIdx(old));
+        const indices = old.request.indices.map((i) => Math.min(count - 1, Math.round(i * scale)));
+        old.converter?.filter.close();
+        const fresh = makePlan({ ...old.request, indices });
+        plans[p] = fresh;
+        return fresh;
+      });
+      const second = await decodePass(path, info, again, opts, minFrames, false);
+      releaseTail(second.tail);
+    }
+    return plans.map((plan) =>
+      plan.request.indices.map((i) => {
+        const f = plan.got.get(i);
+        if (!f) throw new AppError('decode_failed', `Frame ${i} could not be decoded.`);
+        return f;
+      }),
+    );
+  } finally {
+    releaseTail(first.tail);
+    for (const plan of plans) plan.converter?.filter.close();
+  }
+}
+
+function makePlan(request: FrameRequest): Plan {
+  return { request, wanted: new Set(request.indices), got: new Map() };
+}
+
+function releaseTail(tail: TailEntry[]): void {
+  for (const e of tail) e.frame.free();
+  tail.length = 0;
+}
+
+interface PassResult {
+  /** Frames decoded (the real frame count when `eof`). */
+  count: number;
+  /** True when the pass read to the end of the clip. */
+  eof: boolean;
+  tail: TailEntry[];
+}
+
+async function decodePass(
+  path: string,
+  info: VideoInfo,
+  plans: Plan[],
+  opts: DecodeOptions,
+  minFrames: number,
+  keepTail: boolean,
+): Promise<PassResult> {
+  const maxPixels = opts.maxPixels ?? Math.max(1, info.width * info.height);
+  const { fmt, stream } = await openVideoInput(path, maxPixels);
+  const tail: TailEntry[] = [];
+  try {
+    for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+    const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
+    const tailFrom = keepTail ? maxWanted - 3 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
+    const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
+
+    const dec = await openDecoder(stream, maxPixels);
+    const pkt = new Packet();
+    pkt.alloc();
+    const frame = new Frame();
+    frame.alloc();
+    const tb = stream.timeBase;
+    const tbNum = tb.num / (tb.den || 1);
+    const start = stream.startTime !== AV_NOPTS_VALUE ? stream.startTime : undefined;
+    let firstPts: bigint | undefined;
+    let index = 0;
+    let eof = false;
+    let decodeErrors = 0;
+    try {
+      const onFrame = async (): Promise<void> => {
+        const pts = frame.bestEffortTimestamp;
+        let t: number;
+        if (pts !== AV_NOPTS_VALUE) {
+          firstPts ??= start ?? pts;
+          t = Math.max(0, Number(pts - firstPts) * tbNum);
+        } else {
+          t = info.fps > 0 ? index / info.fps : 0;
+        }
+        frame.timeBase = new Rational(tb.num, tb.den);
+        for (const plan of plans) {
+          if (plan.wanted.has(index) && !plan.got.has(index)) {
+            plan.got.set(index, await convert(plan, frame, index, t, info));
+          }
+        }
+        if (index >= tailFrom) {
+          const ref = frame.clone();
+          if (ref) {
+            tail.push({ index, t, frame: ref });
+            if (tail.length > TAIL_FRAMES) tail.shift()?.frame.free();
+          }
+        }
+        index++;
+      };
+
+      let draining = false;
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        if (!draining) {
+          const r = await fmt.readFrame(pkt);
+          if (r < 0) {
+            draining = true;
+            await dec.sendPacket(null);
+          } else {
+            if (pkt.streamIndex !== stream.index) {
+              pkt.unref();
+              continue;
+            }
+            const s = await dec.sendPacket(pkt);
+            pkt.unref();
+            // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
+            if (s < 0 && s !== AVERROR_EOF) decodeErrors++;
+          }
+        }
+        let r: number;
+        while ((r = await dec.receiveFrame(frame)) >= 0) {
+          await onFrame();
+          frame.unref();
+        }
+        if (r === AVERROR_EOF || (draining && r < 0)) {
+          eof = true;
+          break;
+        }
+        // Every wanted frame is in and the clip is proven long enough: stop early.
+        if (!remaining() && index >= minFrames) break;
+      }
+    } finally {
+      frame.free();
+      pkt.free();
+      dec.freeContext();
+    }
+    void decodeErrors;
+    return { count: index, eof, tail };
+  } catch (err) {
+    releaseTail(tail);
+    throw err;
+  } finally {
+    await closeInput(fmt);
+  }
+}
+
+async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecContext> {
+  const codec = Codec.findDecoder(stream.codecpar.codecId);
+  if (!codec) throw new AppError('decode_failed', 'No decoder for this video codec.');
+  const ctx = new CodecContext();
+  ctx.allocContext3(codec);
+  if (ctx.parametersToContext(stream.codecpar) < 0) {
+    ctx.freeContext();
+    throw new AppError('decode_failed');
+  }
+  ctx.pktTimebase = stream.timeBase;
+  // 0 = one thread per core (+1), as the ffmpeg CLI does.
+  ctx.threadCount = 0;
+  ctx.threadType = (FF_THREAD_FRAME | FF_THREAD_SLICE) as AVThreadType;
+  const dict = Dictionary.fromObject({ max_pixels: Math.min(maxPixels, 2 ** 31 - 1) });
+  const ret = await ctx.open2(codec, dict);
+  dict.free();
+  if (ret < 0) {
+    ctx.freeContext();
+    throw new AppError('decode_failed', 'The video decoder could not be opened.');
+  }
+  return ctx;
+}
+
+interface Converter {
+  filter: FilterAPI;
+  /** Source frame geometry the graph was built for. */
+  key: string;
+}
+
+/** Output size for a crop of `w`x`h` display pixels and a long side of `maxSide` (0 = keep). */
+export function outputSize(w: number, h: number, maxSide: number): { width: number; height: number } {
+  const scale = maxSide > 0 && Math.max(w, h) > maxSide ? maxSide / Math.max(w, h) : 1;
+  const even = (v: number): number => Math.max(2, 2 * Math.round(v / 2));
+  return { width: even(w * scale), height: even(h * scale) };
+}
+
+/**
+ * The filter graph that turns one decoded frame (coded orientation, size
+ * `srcW`x`srcH`) into the upright RGB24 picture a request wants. Pure; exported
+ * for tests.
+ */
+export function conversionFilter(
+  srcW: number,
+  srcH: number,
+  rotation: number,
+  request: Pick<FrameRequest, 'maxSide' | 'crop'>,
+): { description: string; width: number; height: number } {
+  const swap = rotation === 90 || rotation === 270;
+  const dispW = swap ? srcH : srcW;
+  const dispH = swap ? srcW : srcH;
+  const c = clampCrop(request.crop, dispW, dispH);
+  const out = outputSize(c.width, c.height, request.maxSide);
+  // Crop rectangle in coded (source) coordinates: invert the display rotation.
+  let sx: number, sy: number, sw: number, sh: number;
+  switch (rotation) {
+    case 90: // transpose=clock: display(x, y) = source(y, H-1-x)
+      [sx, sy, sw, sh] = [c.y, srcH - c.x - c.width, c.height, c.width];
+      break;
+    case 180:
+      [sx, sy, sw, sh] = [srcW - c.x - c.width, srcH - c.y - c.height, c.width, c.height];
+      break;
+    case 270: // transpose=cclock: display(x, y) = source(W-1-y, x)
+      [sx, sy, sw, sh] = [srcW - c.y - c.height, c.x, c.height, c.width];
+      break;
+    default:
+      [sx, sy, sw, sh] = [c.x, c.y, c.width, c.height];
+  }
+  const parts: string[] = [];
+  if (sx !== 0 || sy !== 0 || sw !== srcW || sh !== srcH) parts.push(`crop=${sw}:${sh}:${sx}:${sy}:exact=1`);
+  const scaledW = swap ? out.height : out.width;
+  const scaledH = swap ? out.width : out.height;
+  // Area averaging when shrinking (no aliasing on faces), bicubic otherwise; the
+  // scaler also does the YUV -> RGB conversion in the same pass.
+  const flags = scaledW < sw || scaledH < sh ? 'area' : 'bicubic';
+  parts.push(`scale=${scaledW}:${scaledH}:flags=${flags}`, 'format=rgb24');
+  if (rotation === 90) parts.push('transpose=clock');
+  else if (rotation === 270) parts.push('transpose=cclock');
+  else if (rotation === 180) parts.push('hflip', 'vflip');
+  return { description: parts.join(','), width: out.width, height: out.height };
+}
+
+function clampCrop(crop: CropRect | undefined, w: number, h: number): CropRect {
+  if (!crop) return { x: 0, y: 0, width: w, height: h };
+  const x = Math.min(Math.max(0, Math.round(crop.x)), w - 1);
+  const y = Math.min(Math.max(0, Math.round(crop.y)), h - 1);
+  const width = Math.max(1, Math.min(Math.round(crop.width), w - x));
+  const height = Math.max(1, Math.min(Math.round(crop.height), h - y));
+  return { x, y, width, height };
+}
+
+async function convert(plan: Plan, frame: Frame, index: number, t: number, info: VideoInfo): Promise<RgbFrame> {
+  const key = `${frame.width}x${frame.height}`;
+  if (plan.converter?.key !== key) {
+    plan.converter?.filter.close();
+    const { description } = conversionFilter(frame.width, frame.height, info.rotation, plan.request);
+    plan.converter = { key, filter: FilterAPI.create(description, { graph: { nbThreads: 1 } }) };
+  }
+  const outs = await plan.converter.filter.processAll(frame);
+  try {
+    const out = outs[outs.length - 1];
+    if (!out) throw new AppError('decode_failed', `Frame ${index} could not be converted.`);
+    return { index, t, width: out.width, height: out.height, data: new Uint8Array(out.toBuffer()) };
+  } finally {
+    for (const o of outs) o.free();
+  }
+}

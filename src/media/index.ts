@@ -1,0 +1,15 @@
+/**
+ * The media layer: the only code that touches FFmpeg (through node-av).
+ * Flow used by the service: {@link probeVideo} -> {@link decodeFrames} -> {@link encodeBoomerang}.
+ */
+export type { RgbFrame, ThumbnailFormat, VideoInfo } from './types.js';
+export { probeVideo, type ProbeLimits } from './probe.js';
+export { evenlySpacedIndices } from './sampling.js';
+export {
+  decodeFrames,
+  conversionFilter,
+  outputSize,
+  type CropRect,
+  type DecodeOptions,
+  type FrameRequest,
+} from './decode.js';

@@ -1,0 +1,101 @@
+/**
+ * Opening a container and choosing its video stream: shared by probe and decode.
+ * Internal to src/media.
+ */
+import {
+  AV_DISPOSITION_ATTACHED_PIC,
+  AV_LOG_ERROR,
+  AV_PKT_DATA_DISPLAYMATRIX,
+  AVMEDIA_TYPE_AUDIO,
+  AVMEDIA_TYPE_VIDEO,
+} from 'node-av/constants';
+import { Dictionary, FormatContext, Log, type Stream } from 'node-av/lib';
+
+import { AppError } from '../errors.js';
+import { rotationFromDisplayMatrix } from './rotation.js';
+
+// FFmpeg logs every info line (encoder stats, probe notes) to stderr by default;
+// the service only wants real errors there.
+Log.setLevel(AV_LOG_ERROR);
+
+/** Demuxers that hold one still picture (jpg, png, webp, bmp, ...). */
+export function isImageFormat(formatName: string): boolean {
+  return formatName === 'image2' || formatName.endsWith('_pipe');
+}
+
+/** The first real video stream (cover art of audio files does not count). */
+export function pickVideoStream(fmt: FormatContext): Stream | undefined {
+  return fmt.streams.find(
+    (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && !s.hasDisposition(AV_DISPOSITION_ATTACHED_PIC),
+  );
+}
+
+export function hasAudioStream(fmt: FormatContext): boolean {
+  return fmt.streams.some((s) => s.codecpar.codecType === AVMEDIA_TYPE_AUDIO);
+}
+
+export function streamRotation(stream: Stream): number {
+  return rotationFromDisplayMatrix(stream.codecpar.getCodedSideData(AV_PKT_DATA_DISPLAYMATRIX));
+}
+
+export function tooManyPixels(width: number, height: number, maxPixels: number): AppError {
+  return new AppError(
+    'too_many_pixels',
+    `The video frame size ${width}x${height} exceeds the limit of ${maxPixels} pixels.`,
+  );
+}
+
+/**
+ * Opens `path` and returns the open context and its video stream. Refuses from
+ * the container header, before any decoder runs, files that are not media
+ * (`not_a_video`), have no video (`no_video_stream`) or declare a frame larger
+ * than `maxPixels` (`too_many_pixels`). Stream-info probing (which decodes a
+ * little) only runs when the header does not give the frame size, and then with
+ * the decoders' own `max_pixels` guard so a bomb cannot allocate its frame.
+ * `fullProbe` runs stream-info probing anyway (after the header checks) to learn
+ * the pixel format and a better frame rate.
+ * The caller owns the returned context and must close it.
+ */
+export async function openVideoInput(
+  path: string,
+  maxPixels: number,
+  fullProbe = false,
+): Promise<{ fmt: FormatContext; stream: Stream }> {
+  const fmt = new FormatContext();
+  try {
+    const ret = await fmt.openInput(path);
+    if (ret < 0) throw new AppError('not_a_video');
+    let stream = pickVideoStream(fmt);
+    if (stream && stream.codecpar.width * stream.codecpar.height > maxPixels) {
+      throw tooManyPixels(stream.codecpar.width, stream.codecpar.height, maxPixels);
+    }
+    if (fullProbe || !stream || stream.codecpar.width === 0 || stream.codecpar.height === 0) {
+      // node-av 6.1's async findStreamInfo rejects per-stream option arrays
+      // ("Invalid argument", then crashes at exit); the sync form takes one
+      // dictionary for all streams and blocks only for a frame's decode.
+      const guard = Dictionary.fromObject({ max_pixels: Math.min(maxPixels, 2 ** 31 - 1) });
+      const r = fmt.findStreamInfoSync(guard);
+      guard.free();
+      if (r < 0 && fmt.streams.length === 0) throw new AppError('not_a_video');
+      stream = pickVideoStream(fmt);
+    }
+    if (!stream) {
+      throw fmt.streams.length > 0 ? new AppError('no_video_stream') : new AppError('not_a_video');
+    }
+    const { width, height } = stream.codecpar;
+    if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+    if (width === 0 || height === 0) {
+      // Unknown size after a guarded probe: undecodable, or larger than the guard allowed.
+      throw new AppError('not_a_video', 'The frame size could not be read (or exceeds the configured limit).');
+    }
+    return { fmt, stream };
+  } catch (err) {
+    await fmt[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
+/** Closes and frees a context opened by {@link openVideoInput}. */
+export async function closeInput(fmt: FormatContext): Promise<void> {
+  await fmt[Symbol.asyncDispose]();
+}

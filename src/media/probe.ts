@@ -1,0 +1,105 @@
+import { AV_NOPTS_VALUE } from 'node-av/constants';
+import { avGetCodecName, avGetPixFmtName, type FormatContext, type Stream } from 'node-av/lib';
+
+import { AppError } from '../errors.js';
+import { closeInput, hasAudioStream, isImageFormat, openVideoInput, streamRotation } from './input.js';
+import type { VideoInfo } from './types.js';
+
+/** Limits a probe enforces; the service takes them from its config. */
+export interface ProbeLimits {
+  /** Largest accepted coded frame area, width x height (e.g. 4096 * 2160). */
+  maxPixels: number;
+  /** Longest accepted duration in seconds. */
+  maxSeconds: number;
+  /** Fewest frames accepted (15 for clips; 1 lets still images through). */
+  minFrames: number;
+}
+
+const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 0);
+
+/**
+ * Reads a clip's container and stream headers and returns its normalised
+ * description, or refuses it. The size checks run on the container header
+ * before any decoder exists; only then does FFmpeg's stream-info probe decode a
+ * frame or two (for the pixel format), under a `max_pixels` guard. Refusals:
+ *
+ * - `not_a_video`: FFmpeg cannot open it as media;
+ * - `no_video_stream`: media without a video stream (cover art does not count);
+ * - `too_many_pixels`: `width * height > maxPixels` (checked from the header, so
+ *   a decompression bomb is refused before any frame is allocated);
+ * - `video_too_long`: duration above `maxSeconds`;
+ * - `too_few_frames`: fewer than `minFrames` frames (exact count from the
+ *   container when it has one, else duration x fps).
+ *
+ * Still images (jpg, png, ...) probe as one-frame "videos" with `isImage: true`,
+ * so they pass only when `minFrames <= 1`.
+ *
+ * @example
+ * ```ts
+ * const info = await probeVideo('/tmp/clip.mp4', { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 });
+ * info.displayWidth; // 1080 for a portrait phone clip coded 1920x1080 with rotation 90
+ * ```
+ */
+export async function probeVideo(path: string, limits: ProbeLimits): Promise<VideoInfo> {
+  const { fmt, stream } = await openVideoInput(path, limits.maxPixels, true);
+  try {
+    const info = describe(fmt, stream);
+    if (info.durationSec > limits.maxSeconds) {
+      throw new AppError(
+        'video_too_long',
+        `The video is ${info.durationSec.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`,
+      );
+    }
+    if (info.frameCount < limits.minFrames) {
+      throw new AppError(
+        'too_few_frames',
+        `The video has ${info.frameCount} frame(s); at least ${limits.minFrames} are needed.`,
+      );
+    }
+    return info;
+  } finally {
+    await closeInput(fmt);
+  }
+}
+
+/** Builds a VideoInfo from an open context (internal; also used by decode). */
+export function describe(fmt: FormatContext, stream: Stream): VideoInfo {
+  const par = stream.codecpar;
+  const container = fmt.iformat?.name ?? 'unknown';
+  const image = isImageFormat(container);
+  const rotation = streamRotation(stream);
+  const swap = rotation === 90 || rotation === 270;
+
+  let durationSec = 0;
+  if (!image) {
+    if (stream.duration > 0n && stream.duration !== AV_NOPTS_VALUE) {
+      durationSec = Number(stream.duration) * q(stream.timeBase);
+    } else if (fmt.duration > 0n && fmt.duration !== AV_NOPTS_VALUE) {
+      durationSec = Number(fmt.duration) / 1_000_000;
+    }
+  }
+  let fps = q(stream.avgFrameRate);
+  if (!(fps > 0 && fps < 1000)) fps = q(stream.rFrameRate);
+  if (!(fps > 0 && fps < 1000)) fps = 0;
+
+  let frameCount: number;
+  if (image) frameCount = 1;
+  else if (stream.nbFrames > 0n) frameCount = Number(stream.nbFrames);
+  else frameCount = Math.round(durationSec * fps);
+
+  return {
+    container,
+    codec: avGetCodecName(par.codecId) ?? 'unknown',
+    width: par.width,
+    height: par.height,
+    rotation,
+    displayWidth: swap ? par.height : par.width,
+    displayHeight: swap ? par.width : par.height,
+    durationSec: image ? 0 : durationSec,
+    fps: image ? 0 : fps,
+    frameCount,
+    pixelFormat: (par.format as number) >= 0 ? (avGetPixFmtName(par.format as never) ?? 'unknown') : 'unknown',
+    hasAudio: hasAudioStream(fmt),
+    isImage: image,
+  };
+}
