@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
+import { GEOMETRY_FEATURES } from './geometry.js';
+
+/**
+ * The small fitted layer between the models and the answer: a multinomial logistic regression
+ * over the log of the mapped 5-class probabilities and the mesh's geometric features, plus the
+ * pooling and crop settings chosen with it. Written by `calibrate`, read at start-up.
+ */
+export interface Calibration {
+  version: 1;
+  /** Expression crop side relative to the mesh extent (chosen on the development data). */
+  expressionMargin: number;
+  /** Feature names, for humans and as a check against code changes. */
+  features: string[];
+  /** Standardisation applied before the weights. */
+  mean: number[];
+  std: number[];
+  /** 5 x features, in EMOTIONS5 order; empty means "no layer": the mapped model output is used. */
+  weights: number[][];
+  bias: number[];
+  /** Temporal pooling: frame weight exp(beta * expressiveness); 0 weighs all frames alike. */
+  poolingBeta: number;
+  /** Free-form provenance: data, sizes, held-out scores. */
+  fitted?: Record<string, unknown>;
+}
+
+export const FEATURE_NAMES: string[] = [...EMOTIONS5.map((e) => `log_p_${e}`), ...GEOMETRY_FEATURES];
+
+/** No fitted layer: the naive mapping of the expression model. */
+export function identityCalibration(): Calibration {
+  return {
+    version: 1,
+    expressionMargin: 1.0,
+    features: FEATURE_NAMES,
+    mean: [],
+    std: [],
+    weights: [],
+    bias: [],
+    poolingBeta: 0,
+  };
+}
+
+const EPS = 1e-4;
+
+/** Raw feature vector of one frame (or of a mean over frames): log mapped probabilities + geometry. */
+export function featureVector(features: { p7: ArrayLike<number>; geometry: ArrayLike<number> }): number[] {
+  const p5 = mapFer7To5(features.p7);
+  return [...p5.map((p) => Math.log(p + EPS)), ...Array.from(features.geometry)];
+}
+
+export function softmax(logits: number[]): number[] {
+  const max = Math.max(...logits);
+  const ex = logits.map((l) => Math.exp(l - max));
+  const sum = ex.reduce((a, b) => a + b, 0);
+  return ex.map((e) => e / sum);
+}
+
+/** Class logits of the fitted layer for a raw feature vector. */
+export function calibratedLogits(x: number[], cal: Calibration): number[] {
+  if (cal.weights.length === 0) return x.slice(0, 5);
+  const z = x.map((v, j) => (v - cal.mean[j]) / (cal.std[j] || 1));
+  return cal.weights.map((row, k) => row.reduce((s, w, j) => s + w * z[j], cal.bias[k]));
+}
+
+/** Calibrated 5-class probabilities of one frame. */
+export function framePosterior(features: { p7: ArrayLike<number>; geometry: ArrayLike<number> }, cal: Calibration): Probs5 {
+  return softmax(calibratedLogits(featureVector(features), cal)) as Probs5;
+}
+
+export function validateCalibration(value: unknown): Calibration {
+  const c = value as Calibration;
+  const n = FEATURE_NAMES.length;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    c.version === 1 &&
+    typeof c.expressionMargin === 'number' &&
+    typeof c.poolingBeta === 'number' &&
+    Array.isArray(c.weights) &&
+    (c.weights.length === 0 ||
+      (c.weights.length === 5 &&
+        c.weights.every((r) => Array.isArray(r) && r.length === n) &&
+        c.bias.length === 5 &&
+        c.mean.length === n &&
+        c.std.length === n &&
+        c.features.join() === FEATURE_NAMES.join()));
+  if (!ok) throw new Error('invalid calibration file: expected the format written by `calibrate`');
+  return c;
+}
+
+/** The committed calibration (src/vision/calibration.json), or one from `path`. */
+export async function loadCalibration(path?: string): Promise<Calibration> {
+  const file = path ?? new URL('./calibration.json', import.meta.url);
+  return validateCalibration(JSON.parse(await readFile(file, 'utf8')));
+}
+
+export interface FitOptions {
+  /** L2 penalty on the weights (features are standardised). */
+  l2?: number;
+  iterations?: number;
+  /** Weigh classes inversely to their frequency, so macro-F1 is what is optimised. */
+  balanced?: boolean;
+}
+
+/**
+ * Fit the multinomial logistic regression by full-batch gradient descent (Adam): a few hundred
+ * rows and 13 features, so a closed loop in JS is enough and needs no dependency.
+ */
+export function fitLogistic(
+  xs: number[][],
+  ys: number[],
+  opts: FitOptions = {},
+): Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias'> {
+  const l2 = opts.l2 ?? 0.01;
+  const iterations = opts.iterations ?? 2000;
+  const n = xs.length;
+  const d = xs[0]?.length ?? 0;
+  const K = 5;
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  for (const x of xs) x.forEach((v, j) => (mean[j] += v / n));
+  for (const x of xs) x.forEach((v, j) => (std[j] += (v - mean[j]) ** 2 / n));
+  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1;
+  const zs = xs.map((x) => x.map((v, j) => (v - mean[j]) / std[j]));
+  const counts = new Array<number>(K).fill(0);
+  for (const y of ys) counts[y]++;
+  const sampleWeight = ys.map((y) => (opts.balanced === false ? 1 : n / (K * Math.max(1, counts[y]))));
+  const wsum = sampleWeight.reduce((a, b) => a + b, 0);
+
+  // parameters: K x (d + 1), last column is the bias
+  const P = Array.from({ length: K }, () => new Array<number>(d + 1).fill(0));
+  const m = P.map((r) => r.map(() => 0));
+  const v = P.map((r) => r.map(() => 0));
+  const lr = 0.05;
+  for (let it = 1; it <= iterations; it++) {
+    const grad = P.map((r) => r.map(() => 0));
+    for (let i = 0; i < n; i++) {
+      const z = zs[i];
+      const logits = P.map((row) => row.reduce((s, w, j) => s + w * (j < d ? z[j] : 1), 0));
+      const p = softmax(logits);
+      for (let k = 0; k < K; k++) {
+        const g = (sampleWeight[i] * (p[k] - (ys[i] === k ? 1 : 0))) / wsum;
+        for (let j = 0; j < d; j++) grad[k][j] += g * z[j];
+        grad[k][d] += g;
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j <= d; j++) {
+        const g = grad[k][j] + (j < d ? l2 * P[k][j] : 0);
+        m[k][j] = 0.9 * m[k][j] + 0.1 * g;
+        v[k][j] = 0.999 * v[k][j] + 0.001 * g * g;
+        const mh = m[k][j] / (1 - 0.9 ** it);
+        const vh = v[k][j] / (1 - 0.999 ** it);
+        P[k][j] -= (lr * mh) / (Math.sqrt(vh) + 1e-8);
+      }
+    }
+  }
+  return {
+    mean,
+    std,
+    weights: P.map((row) => row.slice(0, d)),
+    bias: P.map((row) => row[d]),
+  };
+}

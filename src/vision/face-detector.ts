@@ -1,0 +1,107 @@
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { RgbFrame } from '../media/types.js';
+import { resizeFrame } from './image-ops.js';
+import { loadHumanModel, tf } from './model-loader.js';
+
+/** A face found by BlazeFace, in source pixels. */
+export interface Detection {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  /** Six keypoints: eye, eye, nose, mouth, ear, ear (image left/right order not guaranteed). */
+  keypoints: [number, number][];
+}
+
+const INPUT = 256;
+const MIN_SCORE = 0.5;
+const IOU_THRESHOLD = 0.3;
+
+/** BlazeFace anchors for the 256 px "back" model: 16x16 grid x 2, then 8x8 grid x 6. */
+function makeAnchors(): Float32Array {
+  const out: number[] = [];
+  for (const [stride, perCell] of [
+    [16, 2],
+    [32, 6],
+  ] as const) {
+    const cells = Math.ceil(INPUT / stride);
+    for (let gy = 0; gy < cells; gy++) {
+      for (let gx = 0; gx < cells; gx++) {
+        for (let n = 0; n < perCell; n++) out.push(stride * (gx + 0.5), stride * (gy + 0.5));
+      }
+    }
+  }
+  return Float32Array.from(out);
+}
+
+function iou(a: Detection, b: Detection): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** BlazeFace (MediaPipe short-range face detector, "back" 256 px variant shipped by human). */
+export class FaceDetector {
+  private readonly input = new Float32Array(INPUT * INPUT * 3);
+  private readonly anchors = makeAnchors();
+
+  private constructor(private readonly model: GraphModel) {}
+
+  static async create(): Promise<FaceDetector> {
+    return new FaceDetector(await loadHumanModel('blazeface'));
+  }
+
+  /** The largest face with score >= MIN_SCORE, or null. */
+  async detectLargest(frame: RgbFrame): Promise<Detection | null> {
+    const all = await this.detect(frame);
+    let best: Detection | null = null;
+    for (const d of all) if (!best || d.width * d.height > best.width * best.height) best = d;
+    return best;
+  }
+
+  /** All faces after non-maximum suppression, in source pixels. */
+  async detect(frame: RgbFrame): Promise<Detection[]> {
+    resizeFrame(frame, INPUT, this.input);
+    // The model was trained on [-1, 1] input.
+    for (let i = 0; i < this.input.length; i++) this.input[i] = this.input[i] * 2 - 1;
+    const x = tf.tensor4d(this.input, [1, INPUT, INPUT, 3]);
+    const outputs = this.model.execute(x) as tf.Tensor[];
+    x.dispose();
+    // Four heads: scores and regressors for the 512 stride-16 and 384 stride-32 anchors.
+    const sorted = [...outputs].sort((a, b) => a.size - b.size);
+    const [s384, s512, r384, r512] = await Promise.all(sorted.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(outputs);
+    const scores = [s512, s384];
+    const regs = [r512, r384];
+    const sx = frame.width / INPUT;
+    const sy = frame.height / INPUT;
+    const found: Detection[] = [];
+    let anchorIndex = 0;
+    for (let head = 0; head < 2; head++) {
+      const sc = scores[head];
+      const rg = regs[head];
+      for (let i = 0; i < sc.length; i++, anchorIndex++) {
+        const score = 1 / (1 + Math.exp(-sc[i]));
+        if (score < MIN_SCORE) continue;
+        const ax = this.anchors[anchorIndex * 2];
+        const ay = this.anchors[anchorIndex * 2 + 1];
+        const r = i * 16;
+        const cx = (rg[r] + ax) * sx;
+        const cy = (rg[r + 1] + ay) * sy;
+        const w = rg[r + 2] * sx;
+        const h = rg[r + 3] * sy;
+        const keypoints: [number, number][] = [];
+        for (let k = 0; k < 6; k++) keypoints.push([(rg[r + 4 + k * 2] + ax) * sx, (rg[r + 5 + k * 2] + ay) * sy]);
+        found.push({ x: cx - w / 2, y: cy - h / 2, width: w, height: h, score, keypoints });
+      }
+    }
+    found.sort((a, b) => b.score - a.score);
+    const kept: Detection[] = [];
+    for (const d of found) if (kept.every((k) => iou(k, d) < IOU_THRESHOLD)) kept.push(d);
+    return kept;
+  }
+}

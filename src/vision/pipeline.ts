@@ -1,0 +1,173 @@
+import type { RgbFrame } from '../media/types.js';
+import { loadCalibration, type Calibration, framePosterior } from './calibration.js';
+import { mapFer7To5, type Probs5 } from './emotions.js';
+import { ExpressionModel } from './expression.js';
+import { FaceDetector, type Detection } from './face-detector.js';
+import { FaceMesh, MESH_POINTS, type MeshResult } from './face-mesh.js';
+import { expressionCrop, meshBounds, meshCropFromPoints, meshFeatures } from './geometry.js';
+import type { CropSpec } from './image-ops.js';
+
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** What the models saw in one frame, before calibration: the input of `calibrate`. */
+export interface FrameFeatures {
+  /** FER2013 probabilities (angry, disgust, fear, happy, sad, surprise, neutral), crop and mirror averaged. */
+  p7: number[];
+  /** Geometric measurements from the mesh, see GEOMETRY_FEATURES. */
+  geometry: number[];
+}
+
+export interface FrameAnalysis {
+  /** Presentation time of the frame, seconds. */
+  t: number;
+  /** Largest face, box around its mesh in source pixels; null when no face. */
+  face: { box: FaceBox; score: number } | null;
+  /** 468 x (x, y, z) in MediaPipe's normalised convention: x / width, y / height, z / width. */
+  landmarks: Float32Array | null;
+  /** Calibrated per-frame probabilities in EMOTIONS5 order. */
+  probabilities: Probs5 | null;
+  /** How far from neutral the face looks, in [0, 1] (1 - calibrated P(Neutral)). */
+  expressiveness: number;
+  features: FrameFeatures | null;
+}
+
+export interface EmotionPipelineOptions {
+  /** Calibration layer; defaults to the committed one. */
+  calibration?: Calibration;
+  /** Side of the expression crop relative to the mesh extent. */
+  expressionMargin?: number;
+  /** Re-run the mesh on a crop derived from its own first pass (better landmarks, +1 mesh batch). */
+  refineMesh?: boolean;
+}
+
+export interface EmotionPipeline {
+  readonly calibration: Calibration;
+  analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
+}
+
+/** Below this mesh presence score the frame counts as having no face. */
+const MIN_MESH_CONFIDENCE = 0.5;
+/** At most this many detector runs per clip: the detector is the slowest model per call. */
+const MAX_DETECTIONS = 5;
+
+function cropFromDetection(d: Detection): CropSpec {
+  // Eye keypoints give the roll; order them left-to-right in the image.
+  let [a, b] = [d.keypoints[0], d.keypoints[1]];
+  if (a[0] > b[0]) [a, b] = [b, a];
+  return {
+    cx: d.x + d.width / 2,
+    cy: d.y + d.height / 2,
+    size: Math.max(d.width, d.height) * 1.5,
+    angle: Math.atan2(b[1] - a[1], b[0] - a[0]),
+  };
+}
+
+/** Order in which frames get the detector: the middle first, then the ends, then between. */
+function detectionOrder(n: number): number[] {
+  const order = [Math.floor((n - 1) / 2), 0, n - 1, Math.floor((n - 1) / 4), Math.floor((3 * (n - 1)) / 4)];
+  const seen = new Set<number>();
+  return order.filter((i) => i >= 0 && i < n && !seen.has(i) && seen.add(i) !== undefined);
+}
+
+/**
+ * Face detection -> 468-point mesh -> expression model, per frame, batched per clip.
+ * The detector runs on few frames (middle first); other frames reuse the nearest detection
+ * as the mesh's crop, and frames the mesh rejects get their own detection.
+ *
+ * @example
+ * const pipeline = await createEmotionPipeline();
+ * const frames = await pipeline.analyzeFrames(rgbFrames);
+ * const clip = poolClip(frames, pipeline.calibration);
+ */
+export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): Promise<EmotionPipeline> {
+  const [detector, mesh, expression] = await Promise.all([FaceDetector.create(), FaceMesh.create(), ExpressionModel.create()]);
+  const calibration = opts.calibration ?? (await loadCalibration());
+  const margin = opts.expressionMargin ?? calibration.expressionMargin;
+  const refine = opts.refineMesh ?? true;
+
+  async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
+    const n = frames.length;
+    const detections = new Map<number, Detection | null>();
+    const meshes: (MeshResult | null)[] = new Array<MeshResult | null>(n).fill(null);
+
+    const nearestDetection = (i: number): Detection | null => {
+      let best: Detection | null = null;
+      let bestDist = Infinity;
+      for (const [j, d] of detections) {
+        if (d && Math.abs(j - i) < bestDist) {
+          best = d;
+          bestDist = Math.abs(j - i);
+        }
+      }
+      return best;
+    };
+
+    // 1. Find a face somewhere.
+    const order = detectionOrder(n);
+    for (const i of order.slice(0, MAX_DETECTIONS)) {
+      detections.set(i, await detector.detectLargest(frames[i]));
+      if (detections.get(i)) break;
+    }
+    // 2. Mesh every frame from the nearest detection; detect again where the mesh fails.
+    const pending = new Set<number>(frames.map((_, i) => i));
+    while (pending.size > 0 && nearestDetection(0)) {
+      const batch = [...pending].map((i) => ({ i, frame: frames[i], crop: cropFromDetection(nearestDetection(i)!) }));
+      const results = await mesh.run(batch);
+      pending.clear();
+      results.forEach((r, k) => {
+        const i = batch[k].i;
+        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[i] = r;
+        else if (!detections.has(i) && detections.size < MAX_DETECTIONS + 3) pending.add(i);
+      });
+      for (const i of pending) {
+        const d = await detector.detectLargest(frames[i]);
+        detections.set(i, d);
+        if (!d) pending.delete(i);
+      }
+    }
+    // 3. Refine: a crop centred and levelled on the first mesh gives steadier landmarks.
+    const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
+    if (refine && withFace.length > 0) {
+      const batch = withFace.map((i) => ({ frame: frames[i], crop: meshCropFromPoints(meshes[i]!.points) }));
+      const results = await mesh.run(batch);
+      results.forEach((r, k) => {
+        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[withFace[k]] = r;
+      });
+    }
+    // 4. Expression on aligned crops, with mirror images, in one batch.
+    const expr = await expression.run(withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })));
+    const byFrame = new Map(withFace.map((i, k) => [i, expr[k]]));
+
+    return frames.map((frame, i): FrameAnalysis => {
+      const m = meshes[i];
+      const e = byFrame.get(i);
+      if (!m || !e) return { t: frame.t, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
+      const landmarks = new Float32Array(MESH_POINTS * 3);
+      for (let p = 0; p < MESH_POINTS; p++) {
+        landmarks[p * 3] = m.points[p * 3] / frame.width;
+        landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
+        landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
+      }
+      const p7 = Array.from(e.p7, (v, k) => (v + e.p7Flip[k]) / 2);
+      const features: FrameFeatures = { p7, geometry: meshFeatures(m.points) };
+      const probabilities = framePosterior(features, calibration);
+      return {
+        t: frame.t,
+        face: { box: meshBounds(m.points), score: m.confidence },
+        landmarks,
+        probabilities,
+        expressiveness: 1 - probabilities[3],
+        features,
+      };
+    });
+  }
+
+  return { calibration, analyzeFrames };
+}
+
+export { mapFer7To5 };

@@ -1,0 +1,82 @@
+import type { Calibration } from './calibration.js';
+import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
+import type { FrameAnalysis } from './pipeline.js';
+
+export interface ClipPrediction {
+  emotion: Emotion5;
+  /** Pooled probability of `emotion`, rounded to 4 places. */
+  confidence: number;
+  probabilities: Record<Emotion5, number>;
+  frames_analyzed: number;
+  frames_with_face: number;
+  /** One entry per frame with a face. */
+  timeline: { t: number; emotion: Emotion5; confidence: number }[];
+  /** Index (into the analysed frames) of the frame that shows `emotion` most strongly. */
+  peakIndex: number;
+}
+
+export const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+/**
+ * Pool per-frame calibrated probabilities into one clip answer. Frames are weighted by
+ * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile.
+ * Returns null when no frame has a face (the caller answers `no_face`).
+ */
+export function poolClip(frames: FrameAnalysis[], calibration: Pick<Calibration, 'poolingBeta'>): ClipPrediction | null {
+  const faced = frames.map((f, i) => ({ f, i })).filter(({ f }) => f.probabilities !== null);
+  if (faced.length === 0) return null;
+  const pooled = [0, 0, 0, 0, 0];
+  let total = 0;
+  for (const { f } of faced) {
+    const w = Math.exp(calibration.poolingBeta * f.expressiveness);
+    f.probabilities!.forEach((p, k) => (pooled[k] += w * p));
+    total += w;
+  }
+  const probs = pooled.map((p) => p / total);
+  const best = argmax(probs);
+  let peak = faced[0];
+  for (const entry of faced) if (entry.f.probabilities![best] > peak.f.probabilities![best]) peak = entry;
+  const probabilities = Object.fromEntries(EMOTIONS5.map((e, k) => [e, round4(probs[k])])) as Record<Emotion5, number>;
+  return {
+    emotion: EMOTIONS5[best],
+    confidence: round4(probs[best]),
+    probabilities,
+    frames_analyzed: frames.length,
+    frames_with_face: faced.length,
+    timeline: faced.map(({ f }) => {
+      const k = argmax(f.probabilities!);
+      return { t: round4(f.t), emotion: EMOTIONS5[k], confidence: round4(f.probabilities![k]) };
+    }),
+    peakIndex: peak.i,
+  };
+}
+
+/** A square crop (source pixels, integers, inside the frame). */
+export interface SquareBox {
+  x: number;
+  y: number;
+  size: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * One square around the face for the whole clip (for `crop=face` thumbnails): the median face
+ * centre and a side of `scale` x the largest face box, so the crop does not jitter between
+ * frames. Null when no frame has a face.
+ */
+export function steadyFaceSquare(frames: FrameAnalysis[], width: number, height: number, scale = 1.8): SquareBox | null {
+  const boxes = frames.flatMap((f) => (f.face ? [f.face.box] : []));
+  if (boxes.length === 0) return null;
+  const cx = median(boxes.map((b) => b.x + b.width / 2));
+  const cy = median(boxes.map((b) => b.y + b.height / 2));
+  const side = Math.max(...boxes.map((b) => Math.max(b.width, b.height))) * scale;
+  const size = Math.max(2, Math.min(width, height, Math.round(side / 2) * 2));
+  const x = Math.round(Math.min(Math.max(0, cx - size / 2), width - size));
+  const y = Math.round(Math.min(Math.max(0, cy - size / 2), height - size));
+  return { x, y, size };
+}
