@@ -217,6 +217,25 @@ export async function loadEmotiMesh(path: string, options: LoadOptions = {}): Pr
 }
 
 /**
+ * Checks that a file is a usable EmotiMesh model and returns what it holds,
+ * without keeping anything loaded: a checkpoint is parsed and its shapes are
+ * checked (no runtime session), an ONNX file is opened and released.
+ */
+export async function inspectEmotiMesh(path: string): Promise<EmotiMeshInfo> {
+  const head = await sniff(path);
+  if ((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x80 && head[1] <= 5)) {
+    const buf = await readFile(path);
+    const architecture = inferArchitecture(
+      parseTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)),
+    );
+    return { inputSize: architecture.inputSize, classes: architecture.classes, architecture };
+  }
+  const model = await loadOnnx(path, { threads: 1 });
+  await model.dispose();
+  return model.info;
+}
+
+/**
  * The seed's model input from per-frame landmarks: each frame is 468 points as
  * [x0, y0, z0, x1, ...] in MediaPipe's normalised coordinates (x / width,
  * y / height, z on the width scale), or null when no face was found. A frame
