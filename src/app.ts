@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -9,7 +9,7 @@ import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { createAuthHook } from './http/auth.hook.js';
 import { replyWithError } from './http/error-reply.js';
-import { createRequestLogHook } from './http/request-log.hook.js';
+import { createClientErrorHandler, createRequestLogHook } from './http/request-log.hook.js';
 import type { LogExtras } from './http/request-context.js';
 import { clipRoutes } from './http/routes/clip.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -35,12 +35,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers["x-api-key"]', 'req.headers.authorization'] },
-    disableRequestLogging: !config.accessLog,
+    logController: new LogController({ disableRequestLogging: !config.accessLog }),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
+    clientErrorHandler: createClientErrorHandler(store.logs),
     // Headers beyond this are refused by Node with 431 before we see them.
     http: { maxHeaderSize: 16 * 1024 },
     return503OnClosing: true,
@@ -57,7 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     // An empty body on GET (a seed client sending no filters) means "no filters".

@@ -18,6 +18,7 @@ export const ERROR_TABLE = {
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The upload is larger than the configured limit.' },
+  headers_too_large: { status: 431, message: 'The request headers are too large.' },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type.' },
   not_a_video: { status: 422, message: 'The upload is not a decodable video.' },
   no_video_stream: { status: 422, message: 'The file has no video stream.' },

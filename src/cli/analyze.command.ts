@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
-import { processClip } from '../services/clip-processor.js';
 
 /** `analyze <file>`: the /predict answer for a local clip, without a server. */
 export function registerAnalyzeCommand(program: Command): void {
@@ -12,6 +11,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .argument('<file>', 'video file (mp4, mov, webm, ...)')
     .action(async (file: string) => {
       const config = loadConfig();
+      // Loaded here, not at the top: other commands must not pay for FFmpeg and the models.
+      const { processClip } = await import('../services/clip-processor.js');
       process.env.EMOTHUMB_MODEL ??= config.model;
       const started = performance.now();
       const progress = process.stderr.isTTY ? startSpinner(`analysing ${file}`) : undefined;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { redactApiKeys } from '../store/api-key-hash.js';
 import type { RequestLogRepository } from '../store/types.js';
@@ -39,5 +41,47 @@ export function createRequestLogHook(logs: RequestLogRepository) {
       request.log.error({ err }, 'could not write the request log entry');
     }
     return payload;
+  };
+}
+
+/**
+ * Requests Node's HTTP parser refuses (malformed, absurd headers) never reach a route:
+ * answer them in our JSON shape and still record them.
+ */
+export function createClientErrorHandler(logs: RequestLogRepository) {
+  return function onClientError(err: Error & { code?: string }, socket: Socket): void {
+    if (!socket.writable) return;
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const code = tooLarge ? 'headers_too_large' : 'invalid_request';
+    const message = tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+    const body = JSON.stringify({ error: message, code });
+    const requestId = randomUUID();
+    const respond = (): void => {
+      socket.end(
+        `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    };
+    logs
+      .insert({
+        request_id: requestId,
+        timestamp: new Date().toISOString(),
+        request_method: '-',
+        endpoint: '(unparsable request)',
+        status_code: status,
+        latency_ms: 0,
+        client_id: null,
+        success: false,
+        prediction: null,
+        confidence: null,
+        error_message: message,
+        error_code: code,
+        key_id: null,
+        model: null,
+      })
+      .catch(() => undefined)
+      .finally(respond);
   };
 }

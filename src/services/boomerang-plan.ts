@@ -1,4 +1,6 @@
-import type { VideoInfo } from '../media/types.js';
+import { evenlySpacedIndices, type CropRect, type VideoInfo } from '../media/index.js';
+
+export type { CropRect };
 
 /** The seed's boomerang plays sampled frames at 10 fps. */
 export const BOOMERANG_FPS = 10;
@@ -22,14 +24,6 @@ export function boomerangOrder(n: number): number[] {
   return forward.concat(forward.slice(0, -1).reverse());
 }
 
-/** `np.linspace(0, total - 1, count).astype(int)`, the seed's sampling. */
-export function linspaceIndices(total: number, count: number): number[] {
-  if (total <= 0 || count <= 0) return [];
-  if (count === 1) return [0];
-  const step = (total - 1) / (count - 1);
-  return Array.from({ length: count }, (_, i) => Math.floor(i * step + 1e-9));
-}
-
 /**
  * Source frame indices for a thumbnail anchored at the clip's most expressive moment:
  * `count` consecutive frames at the output's 10 fps (real-time motion), centred on
@@ -40,17 +34,10 @@ export function peakWindowIndices(info: Pick<VideoInfo, 'frameCount' | 'fps'>, p
   const fps = info.fps > 0 ? info.fps : 30;
   const stride = Math.max(1, Math.round(fps / BOOMERANG_FPS));
   const span = (count - 1) * stride;
-  if (span >= info.frameCount) return linspaceIndices(info.frameCount, count);
+  if (span >= info.frameCount) return evenlySpacedIndices(info.frameCount, count);
   const peakIndex = Math.round(peakT * fps);
   const start = Math.min(Math.max(0, peakIndex - Math.floor(span / 2)), info.frameCount - 1 - span);
   return Array.from({ length: count }, (_, i) => start + i * stride);
-}
-
-export interface CropRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 /** The largest centred square of a display frame, on even pixel boundaries. */

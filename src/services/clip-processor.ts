@@ -50,7 +50,7 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
         thumb.anchor === 'peak' && prediction
           ? peakWindowIndices(info, prediction.peak_t, thumbCount)
           : evenlySpacedIndices(info.frameCount, thumbCount);
-      const faceCrop = thumb.crop === 'face' ? clip?.faceSquare : undefined;
+      const faceCrop = thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
       const [second] = await timed('decode_thumbnail', () =>
         decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)]),
       );
@@ -74,6 +74,18 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
     };
   }
   return { video: info, prediction, thumbnail, timings };
+}
+
+/** A crop given as fractions of the frame, in the source's upright pixels, on even boundaries. */
+function toDisplayPixels(rect: CropRect, info: VideoInfo): CropRect {
+  const even = (v: number): number => Math.max(0, Math.round(v / 2) * 2);
+  const side = Math.min(even(rect.width * info.displayWidth), even(rect.height * info.displayHeight));
+  return {
+    x: Math.min(even(rect.x * info.displayWidth), info.displayWidth - side),
+    y: Math.min(even(rect.y * info.displayHeight), info.displayHeight - side),
+    width: side,
+    height: side,
+  };
 }
 
 function thumbnailFrameRequest(

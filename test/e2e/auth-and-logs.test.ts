@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -25,12 +26,12 @@ describe('auth, date header and the request log (real server)', () => {
   let bobKey: string;
 
   const getLogs = async (query = '', body?: unknown, key = ADMIN_KEY) => {
-    const res = await fetch(`${server.url}/logs${query}`, {
+    const res = await send(`${server.url}/logs${query}`, {
       method: 'GET',
       headers: { ...authHeaders(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as LogsBody & { code?: string } };
+    return { status: res.status, body: res.json<LogsBody & { code?: string }>() };
   };
 
   beforeAll(async () => {
