@@ -37,7 +37,7 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Fewest decodable frames accepted (default 15; 1 for still images). */
   minFrames?: number;
-  /** Decoder-side guard against frames larger than probed (default: the probed area). */
+  /** Decoder-side guard against frames larger than probed (default: twice the probed area). */
   maxPixels?: number;
 }
 
@@ -194,7 +194,10 @@ async function decodePass(
   minFrames: number,
   keepTail: boolean,
 ): Promise<PassResult> {
-  const maxPixels = opts.maxPixels ?? Math.max(1, info.width * info.height);
+  // Decoders count their padded buffer (e.g. 512x270 for a 480x270 H.264), so
+  // the default guard leaves room above the probed area; it only has to stop a
+  // stream that switches to a huge size mid-way.
+  const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const tail: TailEntry[] = [];
   try {

@@ -13,3 +13,11 @@ export {
   type DecodeOptions,
   type FrameRequest,
 } from './decode.js';
+export {
+  encodeBoomerang,
+  boomerangOrder,
+  thumbnailWriterOptions,
+  type BoomerangOptions,
+  type EncodedThumbnail,
+} from './encode.js';
+export { rotationFromDisplayMatrix, displayMatrixForRotation } from './rotation.js';

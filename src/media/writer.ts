@@ -151,6 +151,8 @@ export class VideoWriter {
     if (frame) {
       // Filters keep their own time base; the encoder counts frames.
       frame.pts = BigInt(this.framesWritten++);
+      // One tick each, so the last frame has a duration too (mp4 length = frames / fps).
+      frame.duration = 1n;
       frame.timeBase = new Rational(this.enc.timeBase.num, this.enc.timeBase.den);
     }
     try {

@@ -1,0 +1,220 @@
+import '../../src/polyfills.js';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AppError } from '../../src/errors.js';
+import { conversionFilter, decodeFrames, evenlySpacedIndices, outputSize, probeVideo } from '../../src/media/index.js';
+import type { VideoInfo } from '../../src/media/index.js';
+import { frameIndexFromRgb, hasRedMarkerTopLeft, makeTestClip } from '../helpers/clips.js';
+import { LIMITS, tempDir } from './fixtures.js';
+
+const tmp = tempDir();
+const clips = {
+  h264: tmp.path('h264.mp4'),
+  portrait: tmp.path('portrait.mp4'),
+  portrait270: tmp.path('portrait270.mov'),
+  upside: tmp.path('upside.mp4'),
+  vp9: tmp.path('vp9.webm'),
+  vp8: tmp.path('vp8.webm'),
+  hevc: tmp.path('hevc.mp4'),
+  mkv: tmp.path('h264.mkv'),
+  mpeg4: tmp.path('mpeg4.mp4'),
+};
+
+beforeAll(async () => {
+  await makeTestClip(clips.h264, { width: 320, height: 180, fps: 30, seconds: 2, codec: 'h264', profile: 'high' });
+  await makeTestClip(clips.portrait, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'h264', rotation: 90 });
+  await makeTestClip(clips.portrait270, {
+    width: 320,
+    height: 180,
+    fps: 30,
+    seconds: 1,
+    codec: 'h264',
+    container: 'mov',
+    rotation: 270,
+  });
+  await makeTestClip(clips.upside, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'h264', rotation: 180 });
+  await makeTestClip(clips.vp9, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'vp9' });
+  await makeTestClip(clips.vp8, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'vp8' });
+  await makeTestClip(clips.hevc, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'hevc' });
+  await makeTestClip(clips.mkv, { width: 320, height: 180, fps: 25, seconds: 1, codec: 'h264', container: 'mkv' });
+  await makeTestClip(clips.mpeg4, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'mpeg4' });
+}, 120_000);
+afterAll(() => tmp.cleanup());
+
+const probe = (p: string): Promise<VideoInfo> => probeVideo(p, LIMITS);
+
+describe('decodeFrames', () => {
+  it('returns the requested frames, in the requested order, for several consumers in one pass', async () => {
+    const info = await probe(clips.h264);
+    expect(info.frameCount).toBe(60);
+    const even = evenlySpacedIndices(60, 15);
+    const odd = [59, 3, 3, 40];
+    const [a, b, c] = await decodeFrames(clips.h264, info, [
+      { indices: even, maxSide: 256 },
+      { indices: odd, maxSide: 0 },
+      { indices: even, maxSide: 100 },
+    ]);
+    expect(a.map(frameIndexFromRgb)).toEqual(even);
+    expect(a.map((f) => f.index)).toEqual(even);
+    expect(a.every((f) => f.width === 256 && f.height === 144 && f.data.length === 256 * 144 * 3)).toBe(true);
+    expect(b.map(frameIndexFromRgb)).toEqual(odd);
+    expect(b[0]).toMatchObject({ width: 320, height: 180 });
+    expect(c.map(frameIndexFromRgb)).toEqual(even);
+    expect(c[0]).toMatchObject({ width: 100, height: 56 });
+    expect(a[0].t).toBe(0);
+    expect(a[14].t).toBeCloseTo(59 / 30, 3);
+    expect(a.every((f) => hasRedMarkerTopLeft(f))).toBe(true);
+  });
+
+  it('turns a rotation-90 portrait clip upright', async () => {
+    const info = await probe(clips.portrait);
+    const [frames] = await decodeFrames(clips.portrait, info, [{ indices: [0, 15, 29], maxSide: 160 }]);
+    for (const f of frames) {
+      expect(f.width).toBeLessThan(f.height);
+      expect([f.width, f.height]).toEqual([90, 160]);
+      expect(hasRedMarkerTopLeft(f)).toBe(true);
+    }
+    expect(frames.map(frameIndexFromRgb)).toEqual([0, 15, 29]);
+  });
+
+  it('turns rotation-270 (mov) and rotation-180 clips upright', async () => {
+    for (const [path, w, h] of [
+      [clips.portrait270, 180, 320],
+      [clips.upside, 320, 180],
+    ] as const) {
+      const info = await probe(path);
+      const [frames] = await decodeFrames(path, info, [{ indices: [2, 20], maxSide: 0 }]);
+      expect(frames.map((f) => [f.width, f.height])).toEqual([
+        [w, h],
+        [w, h],
+      ]);
+      expect(frames.map(frameIndexFromRgb)).toEqual([2, 20]);
+      expect(frames.every(hasRedMarkerTopLeft)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['vp9', 'vp9'],
+    ['vp8', 'vp8'],
+    ['hevc', 'hevc'],
+    ['mkv', 'h264'],
+    ['mpeg4', 'mpeg4'],
+  ] as const)('decodes %s input', async (name, codec) => {
+    const info = await probe(clips[name]);
+    expect(info.codec).toBe(codec);
+    expect(info.frameCount).toBeGreaterThanOrEqual(24);
+    const want = evenlySpacedIndices(info.frameCount, 15);
+    const [frames] = await decodeFrames(clips[name], info, [{ indices: want, maxSide: 256 }]);
+    expect(frames.map(frameIndexFromRgb)).toEqual(want);
+  });
+
+  it('crops in display coordinates, also on a rotated clip', async () => {
+    // Upright portrait is 180x320; the top-left 180x60 holds the code band (top sixth = 53 px).
+    const info = await probe(clips.portrait);
+    const [[full], [band]] = await decodeFrames(clips.portrait, info, [
+      { indices: [7], maxSide: 0 },
+      { indices: [7], maxSide: 0, crop: { x: 0, y: 0, width: 180, height: 106 } },
+    ]);
+    expect([band.width, band.height]).toEqual([180, 106]);
+    // The crop is the same pixels as the top of the full frame.
+    let diff = 0;
+    for (let y = 0; y < 106; y++) {
+      for (let x = 0; x < 180 * 3; x++) diff += Math.abs(band.data[y * 180 * 3 + x] - full.data[y * 180 * 3 + x]);
+    }
+    expect(diff / (180 * 106 * 3)).toBeLessThan(3);
+    // The band (53 px) fills the top half of the crop, where frameIndexFromRgb looks.
+    expect(frameIndexFromRgb(band)).toBe(7);
+  });
+
+  it('decodes a still image as a one-frame video', async () => {
+    const jpg = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+    const info = await probeVideo(jpg, { ...LIMITS, minFrames: 1 });
+    const [[img], [small]] = await decodeFrames(jpg, info, [
+      { indices: [0], maxSide: 0 },
+      { indices: [0], maxSide: 200 },
+    ]);
+    expect([img.width, img.height]).toEqual([info.width & ~1, info.height & ~1]);
+    expect(Math.max(small.width, small.height)).toBe(200);
+    expect(img.index).toBe(0);
+    // A real photo: not a flat picture.
+    const mean = img.data.reduce((s, v) => s + v, 0) / img.data.length;
+    expect(mean).toBeGreaterThan(20);
+    expect(mean).toBeLessThan(235);
+  });
+
+  it('maps indices past the real end onto the last frames when the header overestimates', async () => {
+    const info = await probe(clips.h264);
+    // Pretend the header said 64 frames: 4 indices do not exist.
+    const fake = { ...info, frameCount: 64 };
+    const want = evenlySpacedIndices(64, 15); // ..., 54, 58, 63
+    const [frames] = await decodeFrames(clips.h264, fake, [{ indices: want, maxSide: 128 }]);
+    expect(frames).toHaveLength(15);
+    const got = frames.map(frameIndexFromRgb);
+    expect(got.slice(0, 14)).toEqual(want.slice(0, 14));
+    expect(got[14]).toBe(59);
+    expect(frames.map((f) => f.index)).toEqual(got);
+  });
+
+  it('re-samples when the header overestimates by far', async () => {
+    const info = await probe(clips.h264);
+    const fake = { ...info, frameCount: 200 };
+    const want = evenlySpacedIndices(200, 15);
+    const [frames] = await decodeFrames(clips.h264, fake, [{ indices: want, maxSide: 128 }]);
+    const got = frames.map(frameIndexFromRgb);
+    expect(got).toHaveLength(15);
+    expect(got[0]).toBe(0);
+    expect(got[14]).toBe(59);
+    for (let i = 1; i < 15; i++) expect(got[i]).toBeGreaterThan(got[i - 1]);
+    expect(frames.map((f) => f.index)).toEqual(got);
+  });
+
+  it('fails with too_few_frames when fewer than minFrames decode', async () => {
+    const info = await probe(clips.h264);
+    const err = await decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], { minFrames: 100 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('too_few_frames');
+  });
+
+  it('stops when aborted', async () => {
+    const info = await probe(clips.h264);
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    await expect(decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], { signal: ac.signal })).rejects.toThrow(
+      'stop',
+    );
+  });
+});
+
+describe('conversion geometry', () => {
+  it('keeps aspect, never upscales, makes even sizes', () => {
+    expect(outputSize(1920, 1080, 256)).toEqual({ width: 256, height: 144 });
+    expect(outputSize(1080, 1920, 480)).toEqual({ width: 270, height: 480 });
+    expect(outputSize(320, 180, 480)).toEqual({ width: 320, height: 180 });
+    expect(outputSize(333, 177, 0)).toEqual({ width: 334, height: 178 });
+  });
+
+  it('maps a display crop back to coded coordinates for each rotation', () => {
+    const crop = { x: 10, y: 20, width: 100, height: 50 };
+    expect(conversionFilter(1920, 1080, 0, { maxSide: 0, crop }).description).toBe(
+      'crop=100:50:10:20:exact=1,scale=100:50:flags=bicubic,format=rgb24',
+    );
+    // Display is 1080x1920; display (x, y) = coded (y, 1079 - x).
+    expect(conversionFilter(1920, 1080, 90, { maxSide: 0, crop }).description).toBe(
+      'crop=50:100:20:970:exact=1,scale=50:100:flags=bicubic,format=rgb24,transpose=clock',
+    );
+    expect(conversionFilter(1920, 1080, 270, { maxSide: 0, crop }).description).toBe(
+      'crop=50:100:1850:10:exact=1,scale=50:100:flags=bicubic,format=rgb24,transpose=cclock',
+    );
+    expect(conversionFilter(1920, 1080, 180, { maxSide: 0, crop }).description).toBe(
+      'crop=100:50:1810:1010:exact=1,scale=100:50:flags=bicubic,format=rgb24,hflip,vflip',
+    );
+    expect(conversionFilter(1920, 1080, 90, { maxSide: 480 })).toEqual({
+      description: 'scale=480:270:flags=area,format=rgb24,transpose=clock',
+      width: 270,
+      height: 480,
+    });
+  });
+});
