@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
+import { AppError } from './errors.js';
 import { ClipJobRunner } from './jobs/clip-job-runner.js';
 import { ClipService } from './services/clip.service.js';
 import { prepareEmotionModel } from './services/model-setup.js';
@@ -32,22 +33,22 @@ async function main(): Promise<void> {
     }
   }
 
-  // Downloads/validates a configured EmotiMesh checkpoint before anything is served.
-  const model = await prepareEmotionModel(config);
-  const runner = ClipJobRunner.create({
-    workers: config.workers,
-    queueSize: config.queueSize,
-    jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-    workerEnv: model.workerEnv,
-  });
+  // Jobs are refused with 503 not_ready until the model is resolved and the workers exist.
+  let runner: ClipJobRunner | undefined;
   let ready = false;
-  const clips = new ClipService(runner, config, tmpDir);
+  const jobs = {
+    run: (request: Parameters<ClipJobRunner['run']>[0]) => {
+      if (!runner) throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', { 'retry-after': '5' });
+      return runner.run(request);
+    },
+  };
+  const clips = new ClipService(jobs, config, tmpDir);
   const app = await buildApp({
     config,
     store,
     clips,
     tmpDir,
-    stats: () => ({ ...runner.stats() }),
+    stats: () => ({ ...(runner?.stats() ?? {}) }),
     isReady: () => ready,
     version: await packageVersion(),
   });
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     try {
       // close() stops accepting, waits for in-flight requests (and their log entries).
       await app.close();
-      await runner.close();
+      await runner?.close();
       await store.close();
     } finally {
       process.exit(0);
@@ -70,13 +71,24 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
-  runner
-    .warmUp()
-    .then(() => {
-      ready = true;
-      app.log.info('workers warm: ready');
-    })
-    .catch((err: unknown) => app.log.error({ err }, 'worker warm-up failed'));
+  try {
+    // A configured checkpoint is downloaded and verified now; /health answers meanwhile.
+    const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+    runner = ClipJobRunner.create({
+      workers: config.workers,
+      queueSize: config.queueSize,
+      jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+      workerEnv: { ...model.workerEnv, ...(process.env.EMOTHUMB_MODEL ? { EMOTHUMB_MODEL: process.env.EMOTHUMB_MODEL } : {}) },
+    });
+    await runner.warmUp();
+    ready = true;
+    app.log.info({ model: model.description }, 'models loaded and workers warm: ready');
+  } catch (err) {
+    app.log.fatal({ err }, 'start-up failed');
+    process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -31,7 +31,7 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
   const requests: FrameRequest[] = [];
   if (engine) requests.push({ indices: evenlySpacedIndices(info.frameCount, request.predictFrames), maxSide: engine.frameMaxSide });
   if (thumb && thumbInFirstPass) requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
-  const decoded = await timed('decode', () => decodeFrames(request.inputPath, info, requests));
+  const decoded = await timed('decode', () => decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames }));
 
   let clip: ClipEmotion | undefined;
   let prediction: PredictionResult | undefined;
@@ -52,7 +52,9 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
           : evenlySpacedIndices(info.frameCount, thumbCount);
       const faceCrop = thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
       const [second] = await timed('decode_thumbnail', () =>
-        decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)]),
+        decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
+          minFrames: 1,
+        }),
       );
       frames = second;
     }

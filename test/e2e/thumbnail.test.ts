@@ -41,7 +41,7 @@ describe('POST /thumbnail (real server, real clips)', () => {
     const path = join(dir, `out-${Math.random().toString(36).slice(2)}.${ext}`);
     await writeFile(path, data);
     const info = await probeVideo(path, LIMITS);
-    const [frames] = await decodeFrames(path, info, [{ indices: evenlySpacedIndices(info.frameCount, info.frameCount), maxSide: 0 }]);
+    const [frames] = await decodeFrames(path, info, [{ indices: evenlySpacedIndices(info.frameCount, info.frameCount), maxSide: 0 }], { minFrames: 1 });
     return { info, frames: frames! };
   };
 
