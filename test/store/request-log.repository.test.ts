@@ -220,7 +220,9 @@ describe.each(backends)('request log on $name', (backend) => {
       store = await instance.open();
       expect((await store.logs.query({ limit: 1000 })).logs).toHaveLength(rows.length);
       const versions = await instance.raw('SELECT version FROM schema_migrations');
-      expect(versions.map((v) => Number(v.version))).toEqual([1]);
+      const applied = versions.map((v) => Number(v.version)).sort((a, b) => a - b);
+      expect(applied).toEqual(applied.map((_, i) => i + 1));
+      expect(applied.length).toBeGreaterThanOrEqual(2);
     });
   });
 });

@@ -46,6 +46,21 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // The other filter columns after (ts, id) become index quals: rows that do
+    // not match a combined filter are skipped without visiting the heap.
+    version: 2,
+    sql: `
+      DROP INDEX request_log_client_ts;
+      DROP INDEX request_log_status_ts;
+      DROP INDEX request_log_success_ts;
+      DROP INDEX request_log_endpoint_ts;
+      CREATE INDEX request_log_by_client ON request_log (client_id, ts, id, status_code, success, endpoint);
+      CREATE INDEX request_log_by_status ON request_log (status_code, ts, id, client_id, success, endpoint);
+      CREATE INDEX request_log_by_success ON request_log (success, ts, id, client_id, status_code, endpoint);
+      CREATE INDEX request_log_by_endpoint ON request_log (endpoint, ts, id, client_id, status_code, success);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateApiKey, generateKeyId, hashApiKey } from '../api-key-hash.js';
-import { buildLogQuery, type LogQueryDialect } from '../log-query.js';
+import {
+  buildLogQuery,
+  EQUALITY_COLUMNS,
+  equalityColumns,
+  type EqualityColumn,
+  type LogQueryDialect,
+} from '../log-query.js';
 import { prepareLogEntry, toLogPage } from '../log-row.js';
 import type {
   ApiKeyRecord,
@@ -14,7 +20,7 @@ import type {
   RequestLogRepository,
   Store,
 } from '../types.js';
-import { migrateSqlite } from './sqlite-migrations.js';
+import { migrateSqlite, SQLITE_FILTER_INDEX } from './sqlite-migrations.js';
 
 export const SQLITE_FILE_NAME = 'emothumb.db';
 
@@ -110,11 +116,13 @@ class SqliteStore implements Store {
 class SqliteRequestLogRepository implements RequestLogRepository {
   private readonly insertStmt: Database.Statement;
   private readonly queries = new Map<string, Database.Statement>();
+  private readonly counts: ValueCounts;
 
   constructor(
     private readonly db: Database.Database,
     private readonly closeStore: () => Promise<void>,
   ) {
+    this.counts = new ValueCounts(db);
     this.insertStmt = db.prepare(
       `INSERT INTO request_log (request_id, ts, request_method, endpoint, status_code, latency_ms,
          client_id, success, prediction, confidence, error_message, error_code, key_id, model)
@@ -124,19 +132,17 @@ class SqliteRequestLogRepository implements RequestLogRepository {
   }
 
   async insert(entry: RequestLogEntry): Promise<void> {
-    const row = prepareLogEntry(entry);
-    this.insertStmt.run({ ...row, success: row.success ? 1 : 0 });
+    const prepared = prepareLogEntry(entry);
+    const row = { ...prepared, success: prepared.success ? 1 : 0 };
+    this.insertStmt.run(row);
+    this.counts.onInsert(row);
   }
 
   async query(filter: LogFilter): Promise<LogPage> {
-    const { sql, params, limit } = buildLogQuery(filter, sqliteDialect);
-    // A handful of distinct filter shapes exist (2^7 at most): cache their statements.
-    let stmt = this.queries.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      if (this.queries.size < 512) this.queries.set(sql, stmt);
-    }
-    const rows = stmt.all(...params) as SqliteLogRow[];
+    const { sql, params, limit } = buildLogQuery(filter, sqliteDialect, {
+      indexHint: this.chooseIndex(filter),
+    });
+    const rows = this.statement(sql).all(...params) as SqliteLogRow[];
     return toLogPage(
       rows.map((r) => ({ ...r, tsMs: r.ts, success: r.success === 1 })),
       limit,
@@ -145,6 +151,86 @@ class SqliteRequestLogRepository implements RequestLogRepository {
 
   close(): Promise<void> {
     return this.closeStore();
+  }
+
+  /** Few distinct filter shapes exist (a few hundred at most): cache their statements. */
+  private statement(sql: string): Database.Statement {
+    let stmt = this.queries.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.queries.size < 1024) this.queries.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * With two or more equality filters, SQLite's planner guesses which index is
+   * narrowest from average statistics (when ANALYZE has run at all) and may
+   * walk 350k entries of a big client to find a rare status. We know better:
+   * we force the index of the filter value with the fewest rows, from exact
+   * per-value counts kept by ValueCounts.
+   */
+  private chooseIndex(filter: LogFilter): string | undefined {
+    const columns = equalityColumns(filter);
+    if (columns.length < 2) return undefined;
+    let best: { column: EqualityColumn; n: number } | undefined;
+    for (const column of columns) {
+      const n = this.counts.get(column, filterValue(filter, column));
+      if (!best || n < best.n) best = { column, n };
+    }
+    return best && SQLITE_FILTER_INDEX[best.column];
+  }
+}
+
+function filterValue(filter: LogFilter, column: EqualityColumn): string | number {
+  if (column === 'success') return filter.success ? 1 : 0;
+  return filter[column]!;
+}
+
+/**
+ * Exact row counts per filter value, computed on first use (an index-only
+ * count: ~50 ms for 850k rows, once per value per process) and then kept
+ * current by the inserts this process makes. A count that drifts (another
+ * process writing the same file) only makes an index choice worse, never a
+ * result wrong.
+ */
+class ValueCounts {
+  private readonly counts = new Map<EqualityColumn, Map<string | number, number>>(
+    EQUALITY_COLUMNS.map((c) => [c, new Map()]),
+  );
+  private readonly statements = new Map<EqualityColumn, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  get(column: EqualityColumn, value: string | number): number {
+    const known = this.counts.get(column)!;
+    let n = known.get(value);
+    if (n === undefined) {
+      let stmt = this.statements.get(column);
+      if (!stmt) {
+        stmt = this.db
+          .prepare(
+            `SELECT COUNT(*) AS n FROM request_log INDEXED BY ${SQLITE_FILTER_INDEX[column]} WHERE ${column} = ?`,
+          )
+          .pluck();
+        this.statements.set(column, stmt);
+      }
+      n = stmt.get(value) as number;
+      // Endpoints are as sent, so their values are unbounded: forget rather than grow.
+      if (known.size >= 10_000) known.clear();
+      known.set(value, n);
+    }
+    return n;
+  }
+
+  onInsert(row: { client_id: string | null; status_code: number; success: number; endpoint: string }): void {
+    for (const column of EQUALITY_COLUMNS) {
+      const value = row[column];
+      if (value === null) continue;
+      const known = this.counts.get(column)!;
+      const n = known.get(value);
+      if (n !== undefined) known.set(value, n + 1);
+    }
   }
 }
 
