@@ -1,5 +1,6 @@
 import {
   AV_NOPTS_VALUE,
+  AV_PKT_FLAG_DISCARD,
   AVDISCARD_ALL,
   AVERROR_EOF,
   FF_THREAD_FRAME,
@@ -39,6 +40,25 @@ export interface DecodeOptions {
   minFrames?: number;
   /** Decoder-side guard against frames larger than probed (default: twice the probed area). */
   maxPixels?: number;
+  /**
+   * Leave unwanted non-reference frames undecoded (H.264/HEVC with clean
+   * timestamps; default true). Wanted frames are identical either way.
+   */
+  skipNonReference?: boolean;
+  /** Filled in with what the decode did (for tests and benchmarks). */
+  stats?: DecodeStats;
+}
+
+/** What one {@link decodeFrames} call did. */
+export interface DecodeStats {
+  /** Passes over the file (2 when the clip was much shorter than its header said). */
+  passes: number;
+  /** Whether the first pass skipped unwanted non-reference frames. */
+  skippedNonReference: boolean;
+  /** Frames the decoder actually produced, over all passes. */
+  framesDecoded: number;
+  /** Frames in the clip (as far as read). */
+  frameCount: number;
 }
 
 /**
@@ -107,6 +127,7 @@ export async function decodeFrames(
       if (!Number.isInteger(i) || i < 0) throw new RangeError(`decodeFrames: bad frame index ${i}`);
     }
   }
+  if (opts.stats) Object.assign(opts.stats, { passes: 0, skippedNonReference: false, framesDecoded: 0, frameCount: 0 });
   const plans = requests.map(makePlan);
   const first = await decodePass(path, info, plans, opts, minFrames, true);
   try {
@@ -153,7 +174,7 @@ export async function decodeFrames(
         plans[p] = fresh;
         return fresh;
       });
-      const second = await decodePass(path, info, again, opts, minFrames, false);
+      const second = await runPass(path, info, again, opts, minFrames, false, false);
       releaseTail(second.tail);
     }
     return plans.map((plan) =>
@@ -179,13 +200,37 @@ function releaseTail(tail: TailEntry[]): void {
 }
 
 interface PassResult {
-  /** Frames decoded (the real frame count when `eof`). */
+  /** Frames in the clip as far as read (the real frame count when `eof`). */
   count: number;
   /** True when the pass read to the end of the clip. */
   eof: boolean;
   tail: TailEntry[];
 }
 
+/** Codecs whose decoders honour skip_frame=noref and keep packet pts on frames. */
+const SKIP_NONREF_CODECS = new Set(['h264', 'hevc']);
+
+/**
+ * Packets read ahead of the decoder in skip mode. A packet's presentation rank
+ * (its frame index) is final once every packet with an earlier pts has been
+ * read; with reordering bounded by the codec's DPB (at most 16 frames) this
+ * many packets of look-ahead settle it.
+ */
+const LOOKAHEAD = 24;
+
+/** Thrown inside a skip-mode pass when timestamps cannot be trusted; the pass is redone counting frames. */
+class PtsUnusable extends Error {}
+
+/**
+ * One pass, in one of two modes:
+ * - counting: every frame is decoded; index = position in decoder output.
+ * - skip (H.264/HEVC with clean timestamps): a frame's index is the rank of its
+ *   packet's pts among all packets, known before decoding, so frames that no
+ *   request wants and that no other frame references (skip_frame=noref) are not
+ *   decoded at all. Reference frames are always decoded, so every kept frame is
+ *   bit-exact with a full decode. Falls back to counting when the container's
+ *   timestamps are missing or duplicated.
+ */
 async function decodePass(
   path: string,
   info: VideoInfo,
@@ -194,17 +239,40 @@ async function decodePass(
   minFrames: number,
   keepTail: boolean,
 ): Promise<PassResult> {
+  const skip = (opts.skipNonReference ?? true) && SKIP_NONREF_CODECS.has(info.codec);
+  if (skip) {
+    try {
+      return await runPass(path, info, plans, opts, minFrames, keepTail, true);
+    } catch (err) {
+      if (!(err instanceof PtsUnusable)) throw err;
+      for (const plan of plans) plan.got.clear();
+    }
+  }
+  return runPass(path, info, plans, opts, minFrames, keepTail, false);
+}
+
+async function runPass(
+  path: string,
+  info: VideoInfo,
+  plans: Plan[],
+  opts: DecodeOptions,
+  minFrames: number,
+  keepTail: boolean,
+  skipMode: boolean,
+): Promise<PassResult> {
   // Decoders count their padded buffer (e.g. 512x270 for a 480x270 H.264), so
   // the default guard leaves room above the probed area; it only has to stop a
   // stream that switches to a huge size mid-way.
   const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const tail: TailEntry[] = [];
+  const queue: Packet[] = [];
   try {
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     const tailFrom = keepTail ? maxWanted - 3 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
     const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
+    const needed = (i: number): boolean => i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
 
     const dec = await openDecoder(stream, maxPixels);
     const pkt = new Packet();
@@ -215,57 +283,103 @@ async function decodePass(
     const tbNum = tb.num / (tb.den || 1);
     const start = stream.startTime !== AV_NOPTS_VALUE ? stream.startTime : undefined;
     let firstPts: bigint | undefined;
-    let index = 0;
+    let decoded = 0;
     let eof = false;
-    let decodeErrors = 0;
-    try {
-      const onFrame = async (): Promise<void> => {
-        const pts = frame.bestEffortTimestamp;
-        let t: number;
-        if (pts !== AV_NOPTS_VALUE) {
-          firstPts ??= start ?? pts;
-          t = Math.max(0, Number(pts - firstPts) * tbNum);
-        } else {
-          t = info.fps > 0 ? index / info.fps : 0;
-        }
-        frame.timeBase = new Rational(tb.num, tb.den);
-        for (const plan of plans) {
-          if (plan.wanted.has(index) && !plan.got.has(index)) {
-            plan.got.set(index, await convert(plan, frame, index, t, info));
-          }
-        }
-        if (index >= tailFrom) {
-          const ref = frame.clone();
-          if (ref) {
-            tail.push({ index, t, frame: ref });
-            if (tail.length > TAIL_FRAMES) tail.shift()?.frame.free();
-          }
-        }
-        index++;
-      };
+    // Skip mode: sorted pts of every video packet read so far, and the rank of sent ones.
+    const sortedPts: bigint[] = [];
+    const rankOf = new Map<bigint, number>();
+    let skipping = false;
+    const frameCount = (): number => (skipMode ? sortedPts.length : decoded);
 
+    const onFrame = async (index: number): Promise<void> => {
+      const pts = frame.bestEffortTimestamp;
+      let t: number;
+      if (pts !== AV_NOPTS_VALUE) {
+        firstPts ??= start ?? pts;
+        t = Math.max(0, Number(pts - firstPts) * tbNum);
+      } else {
+        t = info.fps > 0 ? index / info.fps : 0;
+      }
+      frame.timeBase = new Rational(tb.num, tb.den);
+      for (const plan of plans) {
+        if (plan.wanted.has(index) && !plan.got.has(index)) {
+          plan.got.set(index, await convert(plan, frame, index, t, info));
+        }
+      }
+      if (index >= tailFrom) {
+        const ref = frame.clone();
+        if (ref) {
+          tail.push({ index, t, frame: ref });
+          if (tail.length > TAIL_FRAMES) tail.shift()?.frame.free();
+        }
+      }
+    };
+
+    /** Reads the next video packet into the queue; false at end of file. */
+    const readOne = async (): Promise<boolean> => {
+      for (;;) {
+        if ((await fmt.readFrame(pkt)) < 0) return false;
+        if (pkt.streamIndex !== stream.index) {
+          pkt.unref();
+          continue;
+        }
+        if (skipMode && !((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) {
+          if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
+          const at = lowerBound(sortedPts, pkt.pts);
+          if (sortedPts[at] === pkt.pts) throw new PtsUnusable();
+          sortedPts.splice(at, 0, pkt.pts);
+        }
+        const copy = pkt.clone();
+        pkt.unref();
+        if (!copy) throw new AppError('decode_failed');
+        queue.push(copy);
+        return true;
+      }
+    };
+
+    try {
+      let readerEof = false;
       let draining = false;
+      const lookahead = skipMode ? LOOKAHEAD : 0;
       for (;;) {
         opts.signal?.throwIfAborted();
-        if (!draining) {
-          const r = await fmt.readFrame(pkt);
-          if (r < 0) {
-            draining = true;
-            await dec.sendPacket(null);
-          } else {
-            if (pkt.streamIndex !== stream.index) {
-              pkt.unref();
-              continue;
+        while (!readerEof && queue.length <= lookahead) {
+          if (!(await readOne())) readerEof = true;
+        }
+        const next = queue.shift();
+        if (next) {
+          if (skipMode) {
+            let want = false;
+            if (!((next.flags as number) & (AV_PKT_FLAG_DISCARD as number))) {
+              const rank = lowerBound(sortedPts, next.pts);
+              rankOf.set(next.pts, rank);
+              want = needed(rank);
             }
-            const s = await dec.sendPacket(pkt);
-            pkt.unref();
-            // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
-            if (s < 0 && s !== AVERROR_EOF) decodeErrors++;
+            if (want === skipping) {
+              skipping = !want;
+              if (dec.setOption('skip_frame', skipping ? 'noref' : 'default') < 0) throw new PtsUnusable();
+            }
           }
+          // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
+          await dec.sendPacket(next);
+          next.free();
+        } else if (!draining) {
+          draining = true;
+          await dec.sendPacket(null);
         }
         let r: number;
         while ((r = await dec.receiveFrame(frame)) >= 0) {
-          await onFrame();
+          let index: number;
+          if (skipMode) {
+            const rank = rankOf.get(frame.pts);
+            if (rank === undefined) throw new PtsUnusable();
+            rankOf.delete(frame.pts);
+            index = rank;
+          } else {
+            index = decoded;
+          }
+          decoded++;
+          await onFrame(index);
           frame.unref();
         }
         if (r === AVERROR_EOF || (draining && r < 0)) {
@@ -273,21 +387,40 @@ async function decodePass(
           break;
         }
         // Every wanted frame is in and the clip is proven long enough: stop early.
-        if (!remaining() && index >= minFrames) break;
+        if (!remaining() && frameCount() >= minFrames) break;
       }
+      if (opts.stats) {
+        opts.stats.passes++;
+        opts.stats.framesDecoded += decoded;
+        opts.stats.frameCount = frameCount();
+        if (opts.stats.passes === 1) opts.stats.skippedNonReference = skipMode;
+      }
+      if (decoded === 0) return { count: 0, eof, tail };
+      return { count: frameCount(), eof, tail };
     } finally {
+      for (const q of queue) q.free();
       frame.free();
       pkt.free();
       dec.freeContext();
     }
-    void decodeErrors;
-    return { count: index, eof, tail };
   } catch (err) {
     releaseTail(tail);
     throw err;
   } finally {
     await closeInput(fmt);
   }
+}
+
+/** First position in a sorted array whose value is >= v. */
+function lowerBound(a: bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecContext> {

@@ -11,6 +11,7 @@ export {
   outputSize,
   type CropRect,
   type DecodeOptions,
+  type DecodeStats,
   type FrameRequest,
 } from './decode.js';
 export {

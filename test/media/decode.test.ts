@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError } from '../../src/errors.js';
 import { conversionFilter, decodeFrames, evenlySpacedIndices, outputSize, probeVideo } from '../../src/media/index.js';
-import type { VideoInfo } from '../../src/media/index.js';
+import type { DecodeStats, VideoInfo } from '../../src/media/index.js';
 import { frameIndexFromRgb, hasRedMarkerTopLeft, makeTestClip } from '../helpers/clips.js';
 import { LIMITS, tempDir } from './fixtures.js';
 
@@ -66,6 +66,32 @@ describe('decodeFrames', () => {
     expect(a[14].t).toBeCloseTo(59 / 30, 3);
     expect(a.every((f) => hasRedMarkerTopLeft(f))).toBe(true);
   });
+
+  it.each(['h264', 'hevc'] as const)(
+    'leaves unwanted non-reference %s frames undecoded, and the kept frames are bit-exact',
+    async (name) => {
+      const path = clips[name];
+      const info = await probe(path);
+      const want = [0, 1, 2, 7, 13, 14, 15, 16, 22, info.frameCount - 1];
+      const skipStats = {} as DecodeStats;
+      const fullStats = {} as DecodeStats;
+      const [skipped] = await decodeFrames(path, info, [{ indices: want, maxSide: 0 }], { stats: skipStats });
+      const [full] = await decodeFrames(path, info, [{ indices: want, maxSide: 0 }], {
+        skipNonReference: false,
+        stats: fullStats,
+      });
+      expect(skipStats.skippedNonReference).toBe(true);
+      expect(fullStats.skippedNonReference).toBe(false);
+      expect(fullStats.framesDecoded).toBe(info.frameCount);
+      // x264/x265 defaults put non-reference B-frames in every mini-GOP.
+      expect(skipStats.framesDecoded).toBeLessThan(info.frameCount);
+      expect(skipped.map(frameIndexFromRgb)).toEqual(want);
+      for (let i = 0; i < want.length; i++) {
+        expect(skipped[i].index).toBe(full[i].index);
+        expect(Buffer.compare(Buffer.from(skipped[i].data), Buffer.from(full[i].data))).toBe(0);
+      }
+    },
+  );
 
   it('turns a rotation-90 portrait clip upright', async () => {
     const info = await probe(clips.portrait);

@@ -1,0 +1,169 @@
+/**
+ * Media layer speed against the ffmpeg CLI on a phone-like clip: 5 s 1080p30
+ * H.264 High, yuv420p, about 12 Mbit/s, GOP 60 (generated once with node-av
+ * and cached in the temp folder). Prints medians over RUNS runs and ratios
+ * against `ffmpeg -i clip -f null -` (the system ffmpeg, installed with apt when
+ * missing; it is only a yardstick, src/ never uses it).
+ *
+ *   npx tsx bench/run.ts media
+ */
+import '../src/polyfills.js';
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { decodeFrames, encodeBoomerang, evenlySpacedIndices, probeVideo, type DecodeStats } from '../src/media/index.js';
+import { makeTestClip } from '../test/helpers/clips.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };
+
+function ensureFfmpeg(): string {
+  const which = spawnSync('which', ['ffmpeg'], { encoding: 'utf8' });
+  if (which.status === 0) return which.stdout.trim();
+  console.log('(installing the system ffmpeg as a yardstick: apt-get install -y ffmpeg)');
+  execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'], {
+    stdio: 'ignore',
+  });
+  return 'ffmpeg';
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const ffmpeg = ensureFfmpeg();
+  const dir = join(tmpdir(), 'emothumb-bench');
+  mkdirSync(dir, { recursive: true });
+  const clip = join(dir, 'phone-1080p30-5s-v1.mp4');
+  if (!existsSync(clip)) {
+    const t = await time(() =>
+      makeTestClip(clip, {
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        seconds: 5,
+        codec: 'h264',
+        profile: 'high',
+        bitRate: 12_000_000,
+        gop: 60,
+        preset: 'veryfast',
+        grain: 4,
+      }),
+    );
+    console.log(`(generated ${clip} in ${(t / 1000).toFixed(1)} s)`);
+  }
+  const long = join(dir, 'phone-1080p30-10s-v1.mp4');
+  if (!existsSync(long)) {
+    await makeTestClip(long, { width: 1920, height: 1080, fps: 30, seconds: 10, codec: 'h264', bitRate: 12_000_000, gop: 60, preset: 'ultrafast' });
+  }
+
+  const rows: { name: string; ms: number[] }[] = [];
+  const run = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
+    const ms: number[] = [];
+    await fn(); // warm-up: page cache, lazy library init
+    for (let i = 0; i < RUNS; i++) ms.push(await time(fn));
+    rows.push({ name, ms });
+  };
+
+  await run('ffmpeg -i clip -f null - (system ffmpeg, baseline)', () => {
+    const r = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-'], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('ffmpeg failed');
+  });
+  await run('ffmpeg -threads 1 (single-thread decode, reference)', () => {
+    spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-threads', '1', '-i', clip, '-f', 'null', '-'], { stdio: 'ignore' });
+  });
+
+  let thumbs: Awaited<ReturnType<typeof decodeFrames>>[number] = [];
+  const stats = {} as DecodeStats;
+  await run('probeVideo + decodeFrames (15 @ 256 + 15 @ 480)', async () => {
+    const info = await probeVideo(clip, LIMITS);
+    const idx = evenlySpacedIndices(info.frameCount, 15);
+    const [, t] = await decodeFrames(
+      clip,
+      info,
+      [
+        { indices: idx, maxSide: 256 },
+        { indices: idx, maxSide: 480 },
+      ],
+      { stats },
+    );
+    thumbs = t;
+  });
+  await run('same, skipNonReference: false (every frame decoded)', async () => {
+    const info = await probeVideo(clip, LIMITS);
+    const idx = evenlySpacedIndices(info.frameCount, 15);
+    await decodeFrames(
+      clip,
+      info,
+      [
+        { indices: idx, maxSide: 256 },
+        { indices: idx, maxSide: 480 },
+      ],
+      { skipNonReference: false },
+    );
+  });
+  await run('probeVideo only', () => probeVideo(clip, LIMITS));
+  await run('encodeBoomerang mp4 (15 -> 29 frames @ 480)', () => encodeBoomerang(thumbs, { format: 'mp4', fps: 10 }));
+  await run('encodeBoomerang webp', () => encodeBoomerang(thumbs, { format: 'webp', fps: 10 }));
+  await run('encodeBoomerang gif', () => encodeBoomerang(thumbs, { format: 'gif', fps: 10 }));
+
+  // Memory: peak RSS of a fresh process that decodes (vs one that only probes);
+  // a 10 s 1080p clip must not cost more than a 5 s one.
+  const peakMiB = (path: string, what: 'probe' | 'decode'): number => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--mem', path, what], {
+      encoding: 'utf8',
+    });
+    return Number(/maxrss=(\d+)/.exec(r.stdout)?.[1] ?? NaN) / 1024;
+  };
+  const mem = {
+    probe5: peakMiB(clip, 'probe'),
+    decode5: peakMiB(clip, 'decode'),
+    decode10: peakMiB(long, 'decode'),
+  };
+
+  const base = median(rows[0].ms);
+  console.log(`clip: 5 s 1920x1080 30 fps H.264 High yuv420p ~12 Mbit/s GOP 60; ${RUNS} runs each; ${process.version}\n`);
+  console.log('| step | median ms | min ms | max ms | x ffmpeg -f null |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const med = median(r.ms);
+    console.log(
+      `| ${r.name} | ${med.toFixed(0)} | ${Math.min(...r.ms).toFixed(0)} | ${Math.max(...r.ms).toFixed(0)} | ${(med / base).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `\nframes decoded for 15 + 15 samples of ${stats.frameCount}: ${stats.framesDecoded} with non-reference skipping (${stats.passes} pass)`,
+  );
+  console.log(
+    `peak RSS of a fresh process: probe only ${mem.probe5.toFixed(0)} MiB; probe + decode (15 @ 256 + 15 @ 480) 5 s clip ${mem.decode5.toFixed(0)} MiB, 10 s clip ${mem.decode10.toFixed(0)} MiB`,
+  );
+}
+
+async function memChild(path: string, what: string): Promise<void> {
+  const info = await probeVideo(path, LIMITS);
+  if (what === 'decode') {
+    const idx = evenlySpacedIndices(info.frameCount, 15);
+    await decodeFrames(path, info, [
+      { indices: idx, maxSide: 256 },
+      { indices: idx, maxSide: 480 },
+    ]);
+  }
+  console.log(`maxrss=${process.resourceUsage().maxRSS}`);
+}
+
+const memArg = process.argv.indexOf('--mem');
+if (memArg > 0) await memChild(process.argv[memArg + 1], process.argv[memArg + 2]);
+else await main();
