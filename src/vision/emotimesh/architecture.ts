@@ -98,7 +98,7 @@ export function inferArchitecture(sd: StateDict): EmotiMeshArchitecture {
 
   let parameters = 0;
   for (const [key, t] of sd) {
-    if (!key.includes('running_') && !key.endsWith('num_batches_tracked')) parameters += t.data.length;
+    if (!key.includes('running_') && !key.endsWith('num_batches_tracked')) parameters += t.numel;
   }
   return {
     inputSize,

@@ -4,9 +4,12 @@
  * Why this shape of graph: the full-size network's cost is the LSTM layer-0
  * input projection (two 768 x 89728 matrices, 552 MB). We compute it for all
  * time steps as one Gemm per direction with the PyTorch weight used as is
- * (`transB`), and feed those weights as graph *inputs* that view the checkpoint
- * buffer: onnxruntime then neither copies nor pre-packs them, so memory stays at
- * the file size and a forward pass is one streaming read of the weights.
+ * (`transB`), so those weights never need rewriting: when the checkpoint is a
+ * file they are ONNX *external data* pointing into the .pth itself, which
+ * onnxruntime memory-maps (load in a fraction of a second, memory = the file's
+ * pages); otherwise they are graph *inputs* fed from our buffers on every run.
+ * Either way onnxruntime neither copies nor pre-packs them (the session runs
+ * with pre-packing disabled), and a forward pass is one streaming read.
  *
  * The recurrence runs in ONNX's LSTM operator on the projected gates. ONNX
  * orders gates i,o,f,c where PyTorch uses i,f,g,o, so the LSTM's own input
@@ -19,6 +22,11 @@ import type { StateDict } from './torch-checkpoint.js';
 
 export const GRAPH_INPUT = 'x';
 export const GRAPH_OUTPUT = 'logits';
+
+export interface GraphOptions {
+  /** The checkpoint's file name, when weights may be mapped from it (see SESSION_CONFIG). */
+  externalFile?: string;
+}
 
 export interface EmotiMeshGraph {
   model: Uint8Array;
@@ -57,7 +65,11 @@ function foldBatchNorm(sd: StateDict, prefix: string): { scale: Float32Array; sh
   return { scale, shift };
 }
 
-export function buildEmotiMeshGraph(sd: StateDict, arch: EmotiMeshArchitecture): EmotiMeshGraph {
+export function buildEmotiMeshGraph(
+  sd: StateDict,
+  arch: EmotiMeshArchitecture,
+  options: GraphOptions = {},
+): EmotiMeshGraph {
   const { inputSize, channels, kernel, padding, lstmInput, hidden, layers, bidirectional, classes } = arch;
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
@@ -130,12 +142,18 @@ export function buildEmotiMeshGraph(sd: StateDict, arch: EmotiMeshArchitecture):
     const outputs: string[] = [];
     for (const suffix of directions) {
       const tag = `l${l}${suffix}`;
-      const wih = tensor(sd, `lstm.weight_ih_${tag}`).data;
+      const wih = tensor(sd, `lstm.weight_ih_${tag}`);
       const wName = `w_ih_${tag}`;
-      if (l === 0) {
-        weightInputs.push({ name: wName, dims: [H4, width], data: wih });
+      if (l > 0) {
+        init(wName, [H4, width], wih.data);
+      } else if (options.externalFile && wih.fileRange) {
+        initializers.push({
+          name: wName,
+          dims: [H4, width],
+          external: { location: options.externalFile, ...wih.fileRange },
+        });
       } else {
-        init(wName, [H4, width], wih);
+        weightInputs.push({ name: wName, dims: [H4, width], data: wih.data });
       }
       let gates = node('Gemm', [y, wName], `gates_${tag}`, { transB: int(1) });
       gates = node('Reshape', [gates, shapeGates], `gates3_${tag}`);

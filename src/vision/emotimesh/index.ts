@@ -9,11 +9,12 @@
  * const { probabilities } = await model.forward([input], 15);
  * await model.dispose();
  */
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { inferArchitecture, type EmotiMeshArchitecture } from './architecture.js';
 import { buildEmotiMeshGraph, GRAPH_INPUT, GRAPH_OUTPUT } from './emotimesh-graph.js';
-import { CheckpointError, parseTorchCheckpoint } from './torch-checkpoint.js';
+import { CheckpointError, openTorchCheckpoint } from './torch-checkpoint.js';
 
 export { CheckpointError } from './torch-checkpoint.js';
 export type { EmotiMeshArchitecture } from './architecture.js';
@@ -54,6 +55,12 @@ export interface EmotiMeshModel {
 export interface LoadOptions {
   /** onnxruntime intra-op threads; default: onnxruntime's (one per core). */
   threads?: number;
+  /**
+   * Run one pass at load (default true) so that mapping the weights' pages in
+   * (about a second for the full-size model on a cold VM) is paid at start-up,
+   * not by the first request.
+   */
+  warmup?: boolean;
 }
 
 export function softmax(logits: readonly number[]): number[] {
@@ -94,12 +101,29 @@ function toOutput(logits: Float32Array, batch: number, classes: number): EmotiMe
 }
 
 async function loadCheckpoint(path: string, options: LoadOptions): Promise<EmotiMeshModel> {
-  const buf = await readFile(path);
-  const sd = parseTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-  const architecture = inferArchitecture(sd);
-  const graph = buildEmotiMeshGraph(sd, architecture);
-  const session = await ort.InferenceSession.create(graph.model, sessionOptions(options));
-  // The big weights stay in the checkpoint buffer; these tensors only point at it.
+  const file = resolve(path);
+  const checkpoint = openTorchCheckpoint(file);
+  let session: ort.InferenceSession;
+  let architecture: EmotiMeshArchitecture;
+  let graph: ReturnType<typeof buildEmotiMeshGraph>;
+  try {
+    architecture = inferArchitecture(checkpoint.stateDict);
+    graph = buildEmotiMeshGraph(checkpoint.stateDict, architecture, { externalFile: basename(file) });
+    session = await ort.InferenceSession.create(graph.model, {
+      ...sessionOptions(options),
+      extra: {
+        session: {
+          // External initializers (the big LSTM weights) are mapped from the checkpoint itself.
+          model_external_initializers_file_folder_path: dirname(file),
+          // Pre-packing would copy 552 MB of weights; MLAS packs panels on the fly at no measurable cost for 15 rows.
+          disable_prepacking: '1',
+        },
+      },
+    });
+  } finally {
+    checkpoint.close();
+  }
+  // Weights not mapped by onnxruntime stay in our buffers; these tensors only point at them.
   const weights: Record<string, ort.Tensor> = {};
   for (const w of graph.weightInputs) weights[w.name] = new ort.Tensor('float32', w.data, w.dims);
   const info: EmotiMeshInfo = {
@@ -108,6 +132,12 @@ async function loadCheckpoint(path: string, options: LoadOptions): Promise<Emoti
     architecture,
   };
   let disposed = false;
+  if (options.warmup ?? true) {
+    await session.run({
+      ...weights,
+      [GRAPH_INPUT]: new ort.Tensor('float32', new Float32Array(info.inputSize), [1, 1, info.inputSize]),
+    });
+  }
   return {
     kind: 'pth',
     path,
@@ -224,11 +254,13 @@ export async function loadEmotiMesh(path: string, options: LoadOptions = {}): Pr
 export async function inspectEmotiMesh(path: string): Promise<EmotiMeshInfo> {
   const head = await sniff(path);
   if ((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x80 && head[1] <= 5)) {
-    const buf = await readFile(path);
-    const architecture = inferArchitecture(
-      parseTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)),
-    );
-    return { inputSize: architecture.inputSize, classes: architecture.classes, architecture };
+    const checkpoint = openTorchCheckpoint(path);
+    try {
+      const architecture = inferArchitecture(checkpoint.stateDict);
+      return { inputSize: architecture.inputSize, classes: architecture.classes, architecture };
+    } finally {
+      checkpoint.close();
+    }
   }
   const model = await loadOnnx(path, { threads: 1 });
   await model.dispose();

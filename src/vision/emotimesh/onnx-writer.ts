@@ -117,7 +117,9 @@ export interface OnnxTensor {
   name: string;
   dims: readonly number[];
   /** Float32Array for FLOAT, BigInt64Array for INT64. */
-  data: Float32Array | BigInt64Array;
+  data?: Float32Array | BigInt64Array;
+  /** Float32 data stored in another file instead (ONNX external data). */
+  external?: { location: string; offset: number; length: number };
 }
 
 /** A dimension is a fixed size or a symbolic name (dynamic). */
@@ -200,9 +202,21 @@ export function writeOnnxModel(graph: OnnxGraph): Uint8Array {
     for (const init of graph.initializers) {
       g.message(5, (t) => {
         for (const d of init.dims) t.int(1, d);
-        t.int(2, init.data instanceof Float32Array ? OnnxDataType.Float : OnnxDataType.Int64);
+        t.int(2, init.data instanceof BigInt64Array ? OnnxDataType.Int64 : OnnxDataType.Float);
         t.string(8, init.name);
-        t.bytes(9, tensorBytes(init.data));
+        if (init.external) {
+          const { location, offset, length } = init.external;
+          for (const [key, value] of [
+            ['location', location],
+            ['offset', String(offset)],
+            ['length', String(length)],
+          ]) {
+            t.message(13, (e) => e.string(1, key).string(2, value));
+          }
+          t.int(14, 1); // data_location = EXTERNAL
+        } else if (init.data) {
+          t.bytes(9, tensorBytes(init.data));
+        }
       });
     }
     for (const input of graph.inputs) g.message(11, (v) => writeValueInfo(v, input));
