@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import committed from './calibration.json' with { type: 'json' };
 import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
 import { GEOMETRY_FEATURES } from './geometry.js';
 
@@ -89,9 +90,14 @@ export function validateCalibration(value: unknown): Calibration {
   return c;
 }
 
-/** The committed calibration (src/vision/calibration.json), or one from `path`. */
+/**
+ * The calibration from `path`, else from $CALIBRATION_PATH (an operator's own, written by
+ * `calibrate`), else the committed one (src/vision/calibration.json).
+ */
 export async function loadCalibration(path?: string): Promise<Calibration> {
-  const file = path ?? new URL('./calibration.json', import.meta.url);
+  const file = path ?? process.env.CALIBRATION_PATH;
+  // The committed file is imported, not read by path, so the build carries it into dist/.
+  if (!file) return validateCalibration(structuredClone(committed));
   return validateCalibration(JSON.parse(await readFile(file, 'utf8')));
 }
 

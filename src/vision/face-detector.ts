@@ -1,6 +1,6 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
-import { resizeFrame } from './image-ops.js';
+import { resizeFrame, sampleCrop } from './image-ops.js';
 import { loadHumanModel, tf } from './model-loader.js';
 
 /** A face found by BlazeFace, in source pixels. */
@@ -55,17 +55,33 @@ export class FaceDetector {
     return new FaceDetector(await loadHumanModel('blazeface'));
   }
 
-  /** The largest face with score >= MIN_SCORE, or null. */
-  async detectLargest(frame: RgbFrame): Promise<Detection | null> {
-    const all = await this.detect(frame);
+  /** The largest face with score >= MIN_SCORE, or null; `pad` as in `detect`. */
+  async detectLargest(frame: RgbFrame, pad = 0): Promise<Detection | null> {
+    const all = await this.detect(frame, pad);
     let best: Detection | null = null;
     for (const d of all) if (!best || d.width * d.height > best.width * best.height) best = d;
     return best;
   }
 
-  /** All faces after non-maximum suppression, in source pixels. */
-  async detect(frame: RgbFrame): Promise<Detection[]> {
-    resizeFrame(frame, INPUT, this.input);
+  /**
+   * All faces after non-maximum suppression, in source pixels.
+   * @param pad 0: the whole frame stretched to the input; > 0: a centred square `pad` times the
+   *   frame's long side (aspect kept, black outside the frame).
+   */
+  async detect(frame: RgbFrame, pad = 0): Promise<Detection[]> {
+    let sx = frame.width / INPUT;
+    let sy = frame.height / INPUT;
+    let ox = 0;
+    let oy = 0;
+    if (pad > 0) {
+      const size = Math.max(frame.width, frame.height) * pad;
+      sampleCrop(frame, { cx: frame.width / 2, cy: frame.height / 2, size, angle: 0 }, INPUT, 3, this.input);
+      sx = sy = size / INPUT;
+      ox = frame.width / 2 - size / 2;
+      oy = frame.height / 2 - size / 2;
+    } else {
+      resizeFrame(frame, INPUT, this.input);
+    }
     // The model was trained on [-1, 1] input.
     for (let i = 0; i < this.input.length; i++) this.input[i] = this.input[i] * 2 - 1;
     const x = tf.tensor4d(this.input, [1, INPUT, INPUT, 3]);
@@ -77,8 +93,6 @@ export class FaceDetector {
     tf.dispose(outputs);
     const scores = [s512, s384];
     const regs = [r512, r384];
-    const sx = frame.width / INPUT;
-    const sy = frame.height / INPUT;
     const found: Detection[] = [];
     let anchorIndex = 0;
     for (let head = 0; head < 2; head++) {
@@ -90,12 +104,12 @@ export class FaceDetector {
         const ax = this.anchors[anchorIndex * 2];
         const ay = this.anchors[anchorIndex * 2 + 1];
         const r = i * 16;
-        const cx = (rg[r] + ax) * sx;
-        const cy = (rg[r + 1] + ay) * sy;
+        const cx = (rg[r] + ax) * sx + ox;
+        const cy = (rg[r + 1] + ay) * sy + oy;
         const w = rg[r + 2] * sx;
         const h = rg[r + 3] * sy;
         const keypoints: [number, number][] = [];
-        for (let k = 0; k < 6; k++) keypoints.push([(rg[r + 4 + k * 2] + ax) * sx, (rg[r + 5 + k * 2] + ay) * sy]);
+        for (let k = 0; k < 6; k++) keypoints.push([(rg[r + 4 + k * 2] + ax) * sx + ox, (rg[r + 5 + k * 2] + ay) * sy + oy]);
         found.push({ x: cx - w / 2, y: cy - h / 2, width: w, height: h, score, keypoints });
       }
     }

@@ -53,7 +53,9 @@ export interface EmotionPipeline {
 /** Below this mesh presence score the frame counts as having no face. */
 const MIN_MESH_CONFIDENCE = 0.5;
 /** At most this many detector runs per clip: the detector is the slowest model per call. */
-const MAX_DETECTIONS = 5;
+const MAX_DETECTIONS = 8;
+/** Detection passes per frame: the plain frame, then the frame shrunk inside a border. */
+const DETECTION_PADS = [0, 1.3];
 
 function cropFromDetection(d: Detection): CropSpec {
   // Eye keypoints give the roll; order them left-to-right in the image.
@@ -92,14 +94,30 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
 
   async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
     const n = frames.length;
-    const detections = new Map<number, Detection | null>();
+    const detections = new Map<number, Detection>();
+    const attempts = new Map<number, number>();
     const meshes: (MeshResult | null)[] = new Array<MeshResult | null>(n).fill(null);
+    let detectorRuns = 0;
 
-    const nearestDetection = (i: number): Detection | null => {
-      let best: Detection | null = null;
+    /** Next detection attempt for frame i (plain, then padded); false when none is left. */
+    const detectAt = async (i: number): Promise<boolean> => {
+      for (let k = attempts.get(i) ?? 0; k < DETECTION_PADS.length; k++) {
+        if (detectorRuns >= MAX_DETECTIONS) return false;
+        detectorRuns++;
+        attempts.set(i, k + 1);
+        const d = await detector.detectLargest(frames[i], DETECTION_PADS[k]);
+        if (d) {
+          detections.set(i, d);
+          return true;
+        }
+      }
+      return false;
+    };
+    const nearestDetection = (i: number): Detection | undefined => {
+      let best: Detection | undefined;
       let bestDist = Infinity;
       for (const [j, d] of detections) {
-        if (d && Math.abs(j - i) < bestDist) {
+        if (Math.abs(j - i) < bestDist) {
           best = d;
           bestDist = Math.abs(j - i);
         }
@@ -107,28 +125,22 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       return best;
     };
 
-    // 1. Find a face somewhere.
-    const order = detectionOrder(n);
-    for (const i of order.slice(0, MAX_DETECTIONS)) {
-      detections.set(i, await detector.detectLargest(frames[i]));
-      if (detections.get(i)) break;
-    }
-    // 2. Mesh every frame from the nearest detection; detect again where the mesh fails.
-    const pending = new Set<number>(frames.map((_, i) => i));
-    while (pending.size > 0 && nearestDetection(0)) {
-      const batch = [...pending].map((i) => ({ i, frame: frames[i], crop: cropFromDetection(nearestDetection(i)!) }));
+    // 1. Find a face somewhere: the middle frame first, then the ends.
+    for (const i of detectionOrder(n)) if (await detectAt(i)) break;
+    // 2. Mesh every frame from the nearest detection. Where the mesh rejects the crop, detect
+    //    on that frame itself (padded after plain: a face filling the picture fools BlazeFace
+    //    into a small box on part of it) and mesh again.
+    let pending = detections.size > 0 ? frames.map((_, i) => i) : [];
+    while (pending.length > 0) {
+      const batch = pending.map((i) => ({ i, frame: frames[i], crop: cropFromDetection(nearestDetection(i)!) }));
       const results = await mesh.run(batch);
-      pending.clear();
-      results.forEach((r, k) => {
+      const retry: number[] = [];
+      for (let k = 0; k < results.length; k++) {
         const i = batch[k].i;
-        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[i] = r;
-        else if (!detections.has(i) && detections.size < MAX_DETECTIONS + 3) pending.add(i);
-      });
-      for (const i of pending) {
-        const d = await detector.detectLargest(frames[i]);
-        detections.set(i, d);
-        if (!d) pending.delete(i);
+        if (results[k].confidence >= MIN_MESH_CONFIDENCE) meshes[i] = results[k];
+        else if (await detectAt(i)) retry.push(i);
       }
+      pending = retry;
     }
     // 3. Refine: a crop centred and levelled on the first mesh gives steadier landmarks.
     const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);

@@ -1,0 +1,149 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  FEATURE_NAMES,
+  featureVector,
+  fitLogistic,
+  identityCalibration,
+  loadCalibration,
+  type Calibration,
+} from '../vision/calibration.js';
+import { EMOTIONS5 } from '../vision/emotions.js';
+import { evaluate, type Scored } from '../vision/evaluation.js';
+import { createEmotionPipeline } from '../vision/index.js';
+import { analyzeLabelledRows, progressReporter, scoreRows, type RowFeatures } from './eval.command.js';
+
+/** Mean feature vector over the frames with a face (null when none). */
+export function rowVector(r: RowFeatures): number[] | null {
+  const faced = r.frames.filter((f) => f !== null);
+  if (faced.length === 0) return null;
+  const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
+    get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
+  return featureVector({ p7: mean((f) => f.p7), geometry: mean((f) => f.geometry) });
+}
+
+/** Stable fold of a person: all rows of one subject land in the same fold. */
+export function foldOf(group: string, folds: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < group.length; i++) {
+    h ^= group.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % folds;
+}
+
+export interface CalibrateSettings {
+  l2: number;
+  folds: number;
+  poolingBeta: number;
+  expressionMargin: number;
+}
+
+/**
+ * Fit the logistic layer on all rows, and estimate how it does on people it never saw by
+ * cross-validation grouped by subject_id (every person's rows are held out together).
+ */
+export function calibrateFromRows(rows: RowFeatures[], s: CalibrateSettings): { calibration: Calibration; heldOut: Scored[]; naive: Scored[] } {
+  const usable = rows.map((r) => ({ r, x: rowVector(r) })).filter((d): d is { r: RowFeatures; x: number[] } => d.x !== null);
+  if (usable.length < 10) throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
+  const label = (r: RowFeatures): number => EMOTIONS5.indexOf(r.row.class5);
+  const group = (r: RowFeatures): string => r.row.subject_id || r.row.path;
+  const base = { ...identityCalibration(), expressionMargin: s.expressionMargin, poolingBeta: s.poolingBeta };
+
+  const heldOut: Scored[] = [];
+  for (let k = 0; k < s.folds; k++) {
+    const train = usable.filter((d) => foldOf(group(d.r), s.folds) !== k);
+    const test = rows.filter((r) => foldOf(group(r), s.folds) === k);
+    if (test.length === 0 || train.length === 0) continue;
+    const fitted = fitLogistic(
+      train.map((d) => d.x),
+      train.map((d) => label(d.r)),
+      { l2: s.l2 },
+    );
+    heldOut.push(...scoreRows(test, { ...base, ...fitted }));
+  }
+  const fitted = fitLogistic(
+    usable.map((d) => d.x),
+    usable.map((d) => label(d.r)),
+    { l2: s.l2 },
+  );
+  const naive = scoreRows(rows, base);
+  const cv = evaluate(heldOut);
+  const before = evaluate(naive);
+  const calibration: Calibration = {
+    ...base,
+    features: FEATURE_NAMES,
+    ...fitted,
+    fitted: {
+      rows: usable.length,
+      per_class: Object.fromEntries(EMOTIONS5.map((e) => [e, usable.filter((d) => d.r.row.class5 === e).length])),
+      people: new Set(usable.map((d) => group(d.r))).size,
+      l2: s.l2,
+      naive_accuracy: before.overall.accuracy,
+      naive_macro_f1: before.overall.macro_f1,
+      held_out_people_accuracy: cv.overall.accuracy,
+      held_out_people_macro_f1: cv.overall.macro_f1,
+      folds: s.folds,
+      date: new Date().toISOString().slice(0, 10),
+    },
+  };
+  return { calibration, heldOut, naive };
+}
+
+/**
+ * `calibrate --labels <csv> --root <dir> --out <file>`: fit the small layer that turns the
+ * models' outputs into the five classes, on an operator's own labelled clips or images.
+ */
+export function registerCalibrateCommand(program: Command): void {
+  program
+    .command('calibrate')
+    .description(
+      'Fit the calibration layer (logistic regression over expression probabilities and face-mesh geometry) ' +
+        'on labelled clips/images and write it as JSON; point CALIBRATION_PATH (or copy it over src/vision/calibration.json) to use it. ' +
+        'Prints the accuracy on people held out of the fit (cross-validation grouped by subject_id).',
+    )
+    .requiredOption('--labels <csv>', 'labels file: path,source,original_label,class5,kind,subject_id (rows with an empty class5 are skipped)')
+    .requiredOption('--root <dir>', 'directory the label paths are relative to')
+    .requiredOption('--out <file>', 'where to write the calibration JSON')
+    .option('--l2 <x>', 'L2 penalty of the logistic regression', Number.parseFloat, 0.01)
+    .option('--folds <n>', 'cross-validation folds, grouped by subject_id', (v) => Number.parseInt(v, 10), 5)
+    .option('--pooling-beta <x>', 'frame weight exp(beta * expressiveness) when pooling a clip', Number.parseFloat)
+    .option('--margin <x>', 'expression crop side relative to the face mesh extent', Number.parseFloat)
+    .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
+    .option('--cache <dir>', 'keep per-row features here to re-run faster')
+    .action(
+      async (opts: {
+        labels: string;
+        root: string;
+        out: string;
+        l2: number;
+        folds: number;
+        poolingBeta?: number;
+        margin?: number;
+        limit?: number;
+        cache?: string;
+      }) => {
+        const current = await loadCalibration().catch(() => identityCalibration());
+        const settings: CalibrateSettings = {
+          l2: opts.l2,
+          folds: Math.max(2, opts.folds),
+          poolingBeta: opts.poolingBeta ?? current.poolingBeta,
+          expressionMargin: opts.margin ?? current.expressionMargin,
+        };
+        const pipeline = await createEmotionPipeline({ calibration: { ...identityCalibration(), expressionMargin: settings.expressionMargin } });
+        const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
+          limit: opts.limit,
+          cacheDir: opts.cache,
+          onProgress: progressReporter('calibrate'),
+        });
+        const { calibration } = calibrateFromRows(rows, settings);
+        await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`);
+        const f = calibration.fitted!;
+        process.stdout.write(
+          `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
+            `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
+            `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}\n`,
+        );
+      },
+    );
+}

@@ -1,0 +1,156 @@
+import { EMOTIONS5, type Emotion5 } from './emotions.js';
+
+/** One row of a labels file in the format of evaldata/labels.csv. */
+export interface LabelRow {
+  path: string;
+  source: string;
+  original_label: string;
+  /** Empty when the label is not one of the five (such rows are skipped). */
+  class5: string;
+  kind: string;
+  subject_id: string;
+}
+
+/** Split one CSV line, honouring double quotes ("" inside quotes is a quote). */
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Parse a labels CSV (header row required; needs at least `path` and `class5`). */
+export function parseLabels(csv: string): LabelRow[] {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [];
+  const header = splitCsvLine(lines[0]).map((h) => h.trim());
+  for (const required of ['path', 'class5']) {
+    if (!header.includes(required)) throw new Error(`labels file: missing column "${required}"`);
+  }
+  return lines.slice(1).map((line) => {
+    const cells = splitCsvLine(line);
+    const get = (name: string): string => (cells[header.indexOf(name)] ?? '').trim();
+    return {
+      path: get('path'),
+      source: get('source') || 'unknown',
+      original_label: get('original_label'),
+      class5: get('class5'),
+      kind: get('kind'),
+      subject_id: get('subject_id'),
+    };
+  });
+}
+
+export interface ClassScores {
+  n: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface EvalReport {
+  overall: { accuracy: number; macro_f1: number; n: number; no_face: number; errors: number };
+  by_source: Record<string, { accuracy: number; macro_f1: number; n: number; no_face: number }>;
+  by_class: Record<Emotion5, ClassScores>;
+  /** confusion[true][predicted]; "no_face" column counts rows without a face. */
+  confusion: Record<Emotion5, Record<Emotion5 | 'no_face', number>>;
+}
+
+/** One scored row: the true class and what came out (null: no face or failed). */
+export interface Scored {
+  source: string;
+  truth: Emotion5;
+  predicted: Emotion5 | null;
+  error?: boolean;
+}
+
+const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+function scoreSet(items: Scored[]): { accuracy: number; macro_f1: number; byClass: Record<Emotion5, ClassScores> } {
+  const byClass = {} as Record<Emotion5, ClassScores>;
+  for (const e of EMOTIONS5) {
+    const tp = items.filter((s) => s.truth === e && s.predicted === e).length;
+    const fp = items.filter((s) => s.truth !== e && s.predicted === e).length;
+    const n = items.filter((s) => s.truth === e).length;
+    const fn = n - tp;
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = n ? tp / n : 0;
+    byClass[e] = { n, precision: r4(precision), recall: r4(recall), f1: r4(tp ? (2 * tp) / (2 * tp + fp + fn) : 0) };
+  }
+  // Macro-F1 over the classes present in this set, so a source without Sad is not penalised for it.
+  const present = EMOTIONS5.filter((e) => byClass[e].n > 0);
+  const macro = present.length ? present.reduce((s, e) => s + byClass[e].f1, 0) / present.length : 0;
+  const correct = items.filter((s) => s.truth === s.predicted).length;
+  return { accuracy: r4(items.length ? correct / items.length : 0), macro_f1: r4(macro), byClass };
+}
+
+/**
+ * Accuracy, macro-F1 (over classes present), per-class precision/recall/F1, per source, and the
+ * confusion matrix. A row with no face counts as wrong (the product answers no_face for it).
+ */
+export function evaluate(items: Scored[]): EvalReport {
+  const all = scoreSet(items);
+  const by_source: EvalReport['by_source'] = {};
+  for (const source of [...new Set(items.map((s) => s.source))].sort()) {
+    const subset = items.filter((s) => s.source === source);
+    const sc = scoreSet(subset);
+    by_source[source] = { accuracy: sc.accuracy, macro_f1: sc.macro_f1, n: subset.length, no_face: subset.filter((s) => s.predicted === null && !s.error).length };
+  }
+  const confusion = {} as EvalReport['confusion'];
+  for (const t of EMOTIONS5) {
+    confusion[t] = Object.fromEntries([...EMOTIONS5, 'no_face'].map((p) => [p, 0])) as Record<Emotion5 | 'no_face', number>;
+  }
+  for (const s of items) confusion[s.truth][s.predicted ?? 'no_face']++;
+  return {
+    overall: {
+      accuracy: all.accuracy,
+      macro_f1: all.macro_f1,
+      n: items.length,
+      no_face: items.filter((s) => s.predicted === null && !s.error).length,
+      errors: items.filter((s) => s.error).length,
+    },
+    by_source,
+    by_class: all.byClass,
+    confusion,
+  };
+}
+
+/** The report as plain-text tables for a terminal. */
+export function formatReport(report: EvalReport): string {
+  const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+  const lines: string[] = [];
+  const o = report.overall;
+  lines.push(`overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}`);
+  lines.push('', 'source                 n  accuracy  macro-F1  no_face');
+  for (const [s, v] of Object.entries(report.by_source)) {
+    lines.push(`${s.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}`);
+  }
+  lines.push('', 'class        n  precision  recall     F1');
+  for (const e of EMOTIONS5) {
+    const c = report.by_class[e];
+    lines.push(`${e.padEnd(9)} ${String(c.n).padStart(4)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${c.f1.toFixed(3)}`);
+  }
+  const cols = [...EMOTIONS5, 'no_face'] as const;
+  lines.push('', `true \\ pred ${cols.map((c) => c.padStart(8)).join('')}`);
+  for (const t of EMOTIONS5) lines.push(`${t.padEnd(11)} ${cols.map((c) => String(report.confusion[t][c]).padStart(8)).join('')}`);
+  return lines.join('\n');
+}
+
+export function isLabelled(row: LabelRow): row is LabelRow & { class5: Emotion5 } {
+  return (EMOTIONS5 as readonly string[]).includes(row.class5);
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, formatReport, isLabelled, parseLabels } from '../../src/vision/evaluation.js';
+
+describe('labels file', () => {
+  it('parses the evaldata format, with quoted cells, and flags unlabelled rows', () => {
+    const rows = parseLabels(
+      'path,source,original_label,class5,kind,subject_id\n' +
+        'a/x.mp4,mead,angry (level3),Anger,video,M1\n' +
+        'b/y.jpg,tcce,"fear, posed",,image,T2\n',
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual({ path: 'a/x.mp4', source: 'mead', original_label: 'angry (level3)', class5: 'Anger', kind: 'video', subject_id: 'M1' });
+    expect(rows[1].original_label).toBe('fear, posed');
+    expect(rows.filter(isLabelled).map((r) => r.path)).toEqual(['a/x.mp4']);
+  });
+
+  it('refuses a file without the needed columns', () => {
+    expect(() => parseLabels('file,label\nx,Happy\n')).toThrow(/path/);
+  });
+});
+
+describe('evaluate', () => {
+  it('computes accuracy, macro-F1 over present classes, per source and the confusion matrix', () => {
+    const report = evaluate([
+      { source: 'a', truth: 'Happy', predicted: 'Happy' },
+      { source: 'a', truth: 'Happy', predicted: 'Sad' },
+      { source: 'a', truth: 'Sad', predicted: 'Sad' },
+      { source: 'b', truth: 'Anger', predicted: null },
+    ]);
+    expect(report.overall).toEqual({ accuracy: 0.5, macro_f1: expect.any(Number) as number, n: 4, no_face: 1, errors: 0 });
+    // Happy: P 1, R 0.5, F1 0.6667; Sad: P 0.5, R 1, F1 0.6667; Anger: F1 0
+    expect(report.overall.macro_f1).toBeCloseTo((2 / 3 + 2 / 3 + 0) / 3, 3);
+    expect(report.by_class.Happy).toEqual({ n: 2, precision: 1, recall: 0.5, f1: 0.6667 });
+    expect(report.by_source.a).toEqual({ accuracy: 0.6667, macro_f1: 0.6667, n: 3, no_face: 0 });
+    expect(report.by_source.b.no_face).toBe(1);
+    expect(report.confusion.Happy.Sad).toBe(1);
+    expect(report.confusion.Anger.no_face).toBe(1);
+    expect(formatReport(report)).toContain('macro-F1');
+  });
+});

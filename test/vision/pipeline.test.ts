@@ -1,0 +1,73 @@
+import '../../src/polyfills.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames, probeVideo } from '../../src/media/index.js';
+import type { RgbFrame } from '../../src/media/types.js';
+import { ANALYSIS_MAX_SIDE, createEmotionPipeline, poolClip, type EmotionPipeline } from '../../src/vision/index.js';
+
+const require = createRequire(import.meta.url);
+const faceApiDemo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+
+async function still(path: string): Promise<RgbFrame> {
+  const info = await probeVideo(path, { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 1 });
+  const [frames] = await decodeFrames(path, info, [{ indices: [0], maxSide: ANALYSIS_MAX_SIDE }], { minFrames: 1 });
+  return frames[0];
+}
+
+/** A face-free picture: smooth colour gradients with some texture. */
+function noFaceFrame(width = 320, height = 240): RgbFrame {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      data[p] = (x * 255) / width;
+      data[p + 1] = (y * 255) / height;
+      data[p + 2] = 128 + 60 * Math.sin(x / 9) * Math.cos(y / 13);
+    }
+  }
+  return { index: 0, t: 0, width, height, data };
+}
+
+describe('emotion pipeline on real faces', () => {
+  let pipeline: EmotionPipeline;
+  beforeAll(async () => {
+    pipeline = await createEmotionPipeline();
+  });
+
+  it('a plainly smiling face (face-api sample6) comes out Happy, with a 468-point mesh', async () => {
+    const frame = await still(join(faceApiDemo, 'sample6.jpg'));
+    const [analysis] = await pipeline.analyzeFrames([frame]);
+    expect(analysis.face).not.toBeNull();
+    expect(analysis.landmarks).toHaveLength(1404);
+    // MediaPipe convention: x, y normalised to the frame, so inside [0, 1] for a face in view.
+    const xs = Array.from(analysis.landmarks!).filter((_, i) => i % 3 === 0);
+    expect(Math.min(...xs)).toBeGreaterThan(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    const box = analysis.face!.box;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(frame.width + 1);
+    const clip = poolClip([analysis], pipeline.calibration)!;
+    expect(clip.emotion).toBe('Happy');
+    expect(clip.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('gives no face for a face-free frame, and a clip of them pools to null', async () => {
+    const frames = [noFaceFrame(), { ...noFaceFrame(), index: 1, t: 0.5 }];
+    const analysis = await pipeline.analyzeFrames(frames);
+    expect(analysis.map((a) => a.face)).toEqual([null, null]);
+    expect(analysis.map((a) => a.probabilities)).toEqual([null, null]);
+    expect(poolClip(analysis, pipeline.calibration)).toBeNull();
+  });
+
+  it('analyses a 15-frame clip with one face throughout, batched', async () => {
+    const frame = await still(join(faceApiDemo, 'sample6.jpg'));
+    const frames = Array.from({ length: 15 }, (_, i) => ({ ...frame, index: i, t: i / 3 }));
+    const analysis = await pipeline.analyzeFrames(frames);
+    expect(analysis.every((a) => a.face !== null)).toBe(true);
+    const clip = poolClip(analysis, pipeline.calibration)!;
+    expect(clip.frames_with_face).toBe(15);
+    expect(clip.timeline).toHaveLength(15);
+    expect(clip.emotion).toBe('Happy');
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Probs5 } from '../../src/vision/emotions.js';
+import type { FrameAnalysis } from '../../src/vision/pipeline.js';
+import { poolClip, steadyFaceSquare } from '../../src/vision/pooling.js';
+
+function frame(t: number, probabilities: Probs5 | null, box = { x: 100, y: 50, width: 80, height: 100 }): FrameAnalysis {
+  return {
+    t,
+    face: probabilities ? { box, score: 0.99 } : null,
+    landmarks: null,
+    probabilities,
+    expressiveness: probabilities ? 1 - probabilities[3] : 0,
+    features: null,
+  };
+}
+
+const NEUTRAL: Probs5 = [0.05, 0.1, 0.05, 0.75, 0.05];
+const SMILE: Probs5 = [0.02, 0.9, 0.02, 0.04, 0.02];
+
+describe('poolClip', () => {
+  it('returns null when no frame has a face (the caller answers no_face)', () => {
+    expect(poolClip([frame(0, null), frame(0.5, null)], { poolingBeta: 0 })).toBeNull();
+  });
+
+  it('averages frames with a face and counts frames', () => {
+    const clip = poolClip([frame(0, SMILE), frame(0.5, null), frame(1, SMILE)], { poolingBeta: 0 })!;
+    expect(clip.emotion).toBe('Happy');
+    expect(clip.confidence).toBe(0.9);
+    expect(clip.frames_analyzed).toBe(3);
+    expect(clip.frames_with_face).toBe(2);
+    expect(clip.timeline).toEqual([
+      { t: 0, emotion: 'Happy', confidence: 0.9 },
+      { t: 1, emotion: 'Happy', confidence: 0.9 },
+    ]);
+  });
+
+  it('with a positive beta, expressive frames outweigh a neutral onset', () => {
+    const frames = [frame(0, NEUTRAL), frame(0.3, NEUTRAL), frame(0.6, NEUTRAL), frame(0.9, SMILE), frame(1.2, SMILE)];
+    expect(poolClip(frames, { poolingBeta: 0 })!.emotion).toBe('Neutral');
+    expect(poolClip(frames, { poolingBeta: 4 })!.emotion).toBe('Happy');
+  });
+
+  it('rounds to 4 places, probabilities sum to ~1, and the peak is the strongest frame of the answer', () => {
+    const mild: Probs5 = [0.1, 0.55, 0.1, 0.15, 0.1];
+    const clip = poolClip([frame(0, mild), frame(1, SMILE), frame(2, mild)], { poolingBeta: 0 })!;
+    expect(clip.peakIndex).toBe(1);
+    const sum = Object.values(clip.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 3);
+    for (const v of Object.values(clip.probabilities)) expect(Math.round(v * 1e4) / 1e4).toBe(v);
+    expect(clip.confidence).toBe(clip.probabilities.Happy);
+  });
+});
+
+describe('steadyFaceSquare', () => {
+  it('is one square around the median face, inside the frame', () => {
+    const frames = [
+      frame(0, SMILE, { x: 100, y: 50, width: 80, height: 100 }),
+      frame(1, SMILE, { x: 104, y: 52, width: 80, height: 100 }),
+      frame(2, null),
+      frame(3, SMILE, { x: 300, y: 50, width: 80, height: 100 }), // one outlier does not move it
+    ];
+    const sq = steadyFaceSquare(frames, 640, 360)!;
+    expect(sq.size).toBe(180);
+    expect(sq.x).toBeGreaterThanOrEqual(0);
+    expect(sq.y).toBeGreaterThanOrEqual(0);
+    expect(sq.x + sq.size).toBeLessThanOrEqual(640);
+    expect(sq.y + sq.size).toBeLessThanOrEqual(360);
+    // centred near x = 144..146 (the median of the face centres)
+    expect(Math.abs(sq.x + sq.size / 2 - 145)).toBeLessThanOrEqual(2);
+  });
+
+  it('is clamped to the frame and null without faces', () => {
+    const sq = steadyFaceSquare([frame(0, SMILE, { x: 0, y: 0, width: 300, height: 300 })], 320, 240)!;
+    expect(sq).toEqual({ x: 30, y: 0, size: 240 });
+    expect(steadyFaceSquare([frame(0, null)], 320, 240)).toBeNull();
+  });
+});
