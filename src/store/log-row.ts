@@ -13,24 +13,34 @@ export interface PreparedLogEntry extends Omit<RequestLogEntry, 'timestamp'> {
 export function prepareLogEntry(entry: RequestLogEntry): PreparedLogEntry {
   const tsMs = Date.parse(entry.timestamp);
   if (!Number.isFinite(tsMs)) throw new Error(`Log entry has an invalid timestamp: ${entry.timestamp}`);
-  const text = (value: string | null): string | null =>
-    value === null || value === undefined ? null : redactApiKeys(String(value).slice(0, MAX_TEXT));
   return {
-    request_id: String(entry.request_id).slice(0, 200),
+    request_id: clean(entry.request_id, 200),
     tsMs,
-    request_method: String(entry.request_method).slice(0, 20),
-    endpoint: redactApiKeys(String(entry.endpoint).slice(0, MAX_TEXT)),
-    status_code: entry.status_code,
-    latency_ms: entry.latency_ms,
+    request_method: clean(entry.request_method, 20),
+    endpoint: clean(entry.endpoint, MAX_TEXT),
+    status_code: Number.isInteger(entry.status_code) ? entry.status_code : 0,
+    latency_ms: Number.isFinite(entry.latency_ms) ? entry.latency_ms : 0,
     client_id: text(entry.client_id),
     success: Boolean(entry.success),
     prediction: text(entry.prediction),
-    confidence: entry.confidence ?? null,
+    confidence: Number.isFinite(entry.confidence) ? entry.confidence : null,
     error_message: text(entry.error_message),
     error_code: text(entry.error_code),
     key_id: entry.key_id ?? null,
     model: text(entry.model),
   };
+}
+
+/**
+ * Text as stored: bounded, API keys masked, NUL removed (PostgreSQL text cannot
+ * hold it, and a client can put one in a path or header-derived message).
+ */
+function clean(value: unknown, max: number): string {
+  return redactApiKeys(String(value).slice(0, max).replaceAll('\0', ''));
+}
+
+function text(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : clean(value, MAX_TEXT);
 }
 
 /** A row as read back, with the backend's timestamp and boolean already normalised. */

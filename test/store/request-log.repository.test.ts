@@ -211,6 +211,25 @@ describe.each(backends)('request log on $name', (backend) => {
       expect(entry.endpoint).toBe('/x/et_[redacted]');
     });
 
+    it('stores whatever text a client managed to get into an entry', async () => {
+      await store.logs.insert({
+        ...rows[0],
+        request_id: 'odd',
+        endpoint: `/a\u0000b/${'x'.repeat(5000)}`,
+        client_id: 'émoji 😀 \ud800',
+        error_message: "'; DROP TABLE request_log; --",
+        latency_ms: Number.NaN,
+        confidence: Number.POSITIVE_INFINITY,
+      });
+      const [entry] = (await store.logs.query({ limit: 1000 })).logs.filter((l) => l.request_id === 'odd');
+      expect(entry.endpoint.startsWith('/ab/xxx')).toBe(true);
+      expect(entry.endpoint.length).toBeLessThanOrEqual(2000);
+      expect(entry.client_id).toMatch(/^émoji 😀 /);
+      expect(entry.error_message).toBe("'; DROP TABLE request_log; --");
+      expect(entry.latency_ms).toBe(0);
+      expect(entry.confidence).toBeNull();
+    });
+
     it('rejects an entry whose timestamp is not a date', async () => {
       await expect(store.logs.insert({ ...rows[0], timestamp: 'yesterday' })).rejects.toThrow(/timestamp/);
     });
