@@ -25,6 +25,8 @@ export interface ClipJobRequest {
   limits: ClipLimits;
   /** Run the emotion model. */
   predict: boolean;
+  /** A clip without a face is not an error (a thumbnail then falls back to the whole clip, centre crop). */
+  faceOptional?: boolean;
   /** Frames sampled for prediction (seed: 15). */
   predictFrames: number;
   thumbnail?: ThumbnailRequest;

@@ -1,4 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
+import { AppError } from '../errors.js';
 import { decodeFrames, encodeBoomerang, evenlySpacedIndices, probeVideo, type FrameRequest } from '../media/index.js';
 import type { RgbFrame, VideoInfo } from '../media/types.js';
 import type { ClipJobRequest, ClipJobResult, PredictionResult, ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
@@ -36,8 +37,12 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
   let clip: ClipEmotion | undefined;
   let prediction: PredictionResult | undefined;
   if (engine) {
-    clip = await timed('inference', () => engine.analyze(decoded[0]));
-    prediction = clip.prediction;
+    try {
+      clip = await timed('inference', () => engine.analyze(decoded[0]));
+      prediction = clip.prediction;
+    } catch (err) {
+      if (!(request.faceOptional && err instanceof AppError && err.code === 'no_face')) throw err;
+    }
   }
 
   let thumbnail: ThumbnailResult | undefined;

@@ -39,15 +39,23 @@ export class ClipService {
     return this.run(inputPath, true, undefined);
   }
 
-  thumbnail(inputPath: string, options: ThumbnailRequest): Promise<ClipOutcome> {
-    return this.run(inputPath, false, options);
+  /** A peak anchor or a face crop needs the emotion model's view of the clip; the answer stays a thumbnail. */
+  async thumbnail(inputPath: string, options: ThumbnailRequest): Promise<ClipOutcome> {
+    const needsModel = options.anchor === 'peak' || options.crop === 'face';
+    const outcome = await this.run(inputPath, needsModel, options, needsModel);
+    return { thumbnail: outcome.thumbnail, timings: outcome.timings };
   }
 
   analyze(inputPath: string, options: ThumbnailRequest): Promise<ClipOutcome> {
     return this.run(inputPath, true, options);
   }
 
-  private async run(inputPath: string, predict: boolean, thumbnail: ThumbnailRequest | undefined): Promise<ClipOutcome> {
+  private async run(
+    inputPath: string,
+    predict: boolean,
+    thumbnail: ThumbnailRequest | undefined,
+    faceOptional = false,
+  ): Promise<ClipOutcome> {
     const outputPath = thumbnail ? join(this.tmpDir, `${randomUUID()}.${thumbnail.format}`) : undefined;
     try {
       const result = await this.jobs.run({
@@ -59,6 +67,7 @@ export class ClipService {
         },
         predict,
         predictFrames: this.config.predictFrames,
+        faceOptional,
         thumbnail,
         outputPath,
       });

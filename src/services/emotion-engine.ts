@@ -76,7 +76,8 @@ class DefaultEmotionEngine implements EmotionEngine {
   fromAnalysis(frames: RgbFrame[], analysed: FrameAnalysis[]): ClipEmotion {
     const pooled = poolClip(analysed, this.pipeline.calibration);
     if (!pooled) throw new AppError('no_face');
-    const byT = new Map(pooled.timeline.map((p) => [p.t, p]));
+    // poolClip's timeline has one entry per frame with a face, in frame order.
+    let next = 0;
     const prediction: PredictionResult = {
       emotion: pooled.emotion,
       confidence: pooled.confidence,
@@ -85,7 +86,7 @@ class DefaultEmotionEngine implements EmotionEngine {
       frames_with_face: pooled.frames_with_face,
       // Every analysed frame appears; frames without a face say so with nulls.
       timeline: analysed.map((f) => {
-        const point = byT.get(f.t);
+        const point = f.probabilities !== null ? pooled.timeline[next++] : undefined;
         return { t: Math.round(f.t * 1000) / 1000, emotion: point?.emotion ?? null, confidence: point?.confidence ?? null };
       }),
       model: DEFAULT_MODEL_NAME,

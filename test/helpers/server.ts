@@ -62,6 +62,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
   if (opts.waitReady !== false) {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`);
       const r = await fetch(`${url}/ready`).catch(() => undefined);
       if (r?.status === 200) break;
       await new Promise((r2) => setTimeout(r2, 200));

@@ -1,0 +1,167 @@
+import '../../src/polyfills.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestClip } from '../helpers/clips.js';
+import { makeSmilingClip } from '../helpers/face-clips.js';
+import { send } from '../helpers/http.js';
+import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+
+const EMOTIONS = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
+
+interface PredictBody {
+  emotion: string;
+  confidence: number;
+  prediction: string;
+  probabilities: Record<string, number>;
+  frames_analyzed: number;
+  frames_with_face: number;
+  timeline: { t: number; emotion: string | null; confidence: number | null }[];
+  model: string;
+  latency_ms: number;
+  code?: string;
+  thumbnail?: { thumbnail: string; width: number; height: number; frames: number; format: string };
+}
+
+function expectPredictShape(body: PredictBody): void {
+  expect(EMOTIONS).toContain(body.emotion);
+  expect(body.prediction).toBe(body.emotion);
+  expect(Object.keys(body.probabilities).sort()).toEqual([...EMOTIONS].sort());
+  const sum = Object.values(body.probabilities).reduce((a, b) => a + b, 0);
+  expect(sum).toBeCloseTo(1, 2);
+  expect(body.confidence).toBe(body.probabilities[body.emotion]);
+  expect(body.confidence).toBeGreaterThanOrEqual(0);
+  expect(body.confidence).toBeLessThanOrEqual(1);
+  expect(Math.round(body.confidence * 10_000) / 10_000).toBe(body.confidence);
+  expect(body.frames_analyzed).toBe(15);
+  expect(body.timeline).toHaveLength(15);
+  expect(typeof body.model).toBe('string');
+  expect(body.latency_ms).toBeGreaterThan(0);
+}
+
+describe('POST /predict and /analyze (real server, real models)', () => {
+  let server: RunningServer;
+  let dir: string;
+  let smile: Buffer;
+  let noFace: Buffer;
+
+  const post = async (path: string, body: Buffer, query = '', headers: Record<string, string> = {}) => {
+    const res = await send(`${server.url}${path}${query}`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'video/mp4', ...headers },
+      body,
+    });
+    return { status: res.status, body: res.json<PredictBody>() };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-predict-'));
+    smile = await readFile(await makeSmilingClip(dir));
+    await makeTestClip(join(dir, 'noface.mp4'), { width: 320, height: 240, fps: 15, seconds: 2, codec: 'h264' });
+    noFace = await readFile(join(dir, 'noface.mp4'));
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says a plainly smiling face is Happy, with the full response schema', async () => {
+    const { status, body } = await post('/predict', smile);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expectPredictShape(body);
+    expect(body.emotion).toBe('Happy');
+    expect(body.frames_with_face).toBe(15);
+    expect(body.timeline.every((p) => p.emotion !== null)).toBe(true);
+  });
+
+  it('accepts the seed JSON payload', async () => {
+    const res = await send(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ encoding: 'base64', format: 'mp4', fps: 30, content: smile.toString('base64') }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.json<PredictBody>().emotion).toBe('Happy');
+  });
+
+  it('answers 422 no_face for a clip without a face', async () => {
+    const { status, body } = await post('/predict', noFace);
+    expect(status).toBe(422);
+    expect(body.code).toBe('no_face');
+  });
+
+  it('analyzes once: prediction plus a face-cropped thumbnail anchored at the peak', async () => {
+    const { status, body } = await post('/analyze', smile, '?max_size=256');
+    expect(status, JSON.stringify(body).slice(0, 400)).toBe(200);
+    expectPredictShape(body);
+    expect(body.emotion).toBe('Happy');
+    expect(body.thumbnail).toBeDefined();
+    expect(body.thumbnail!.format).toBe('mp4');
+    expect(body.thumbnail!.frames).toBe(29);
+    // crop=face is square.
+    expect(body.thumbnail!.width).toBe(body.thumbnail!.height);
+    expect(body.thumbnail!.width).toBeLessThanOrEqual(256);
+  });
+
+  it('makes a thumbnail with anchor=peak and crop=face on /thumbnail too', async () => {
+    const res = await send(`${server.url}/thumbnail?anchor=peak&crop=face&duration=1`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/octet-stream' },
+      body: smile,
+    });
+    const body = res.json<{ width: number; height: number; frames: number }>();
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.frames).toBe(9);
+    expect(body.width).toBe(body.height);
+  });
+
+  it('records prediction and confidence in the log', async () => {
+    const res = await send(`${server.url}/logs?endpoint=/predict&success=true`, { headers: authHeaders() });
+    const logs = res.json<{ logs: { prediction: string | null; confidence: number | null; model: string | null }[] }>().logs;
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs[0]!.prediction).toBe('Happy');
+    expect(logs[0]!.confidence).toBeGreaterThan(0.5);
+    expect(logs[0]!.model).toBeTruthy();
+  });
+});
+
+describe('POST /predict with the seed checkpoint (MODEL=emotimesh)', () => {
+  let server: RunningServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-emotimesh-'));
+    server = await startServer({
+      MODEL: 'emotimesh',
+      MODEL_PATH: resolve('test/fixtures/emotimesh/v1-c1-k7-p2-h4-l2.pth'),
+      WORKERS: '1',
+    });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers with the checkpoint and says so in "model"', async () => {
+    const smile = await readFile(await makeSmilingClip(dir));
+    const res = await send(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+      body: smile,
+    });
+    const body = res.json<PredictBody>();
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expectPredictShape(body);
+    expect(body.model).toBe('emotimesh:v1-c1-k7-p2-h4-l2.pth');
+  });
+});
+
+describe('start-up with a bad checkpoint', () => {
+  it('fails clearly instead of answering 500 per request', async () => {
+    await expect(
+      startServer({ MODEL: 'emotimesh', MODEL_PATH: resolve('test/fixtures/emotimesh/forbidden-global.pth') }),
+    ).rejects.toThrow(/does not load|forbidden|not allowed|global/i);
+  });
+});
