@@ -69,7 +69,13 @@ function toKeyRecord(row: PgKeyRow): ApiKeyRecord {
  * logged request survives the death of this process and of the server.
  */
 export async function openPostgresStore(databaseUrl: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    // Without it an unreachable host hangs start-up (and every insert) forever.
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client losing its connection (server restart) must not crash the
   // process; the next query gets a fresh connection or a proper error.
   pool.on('error', () => {});
