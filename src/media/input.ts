@@ -2,6 +2,8 @@
  * Opening a container and choosing its video stream: shared by probe and decode.
  * Internal to src/media.
  */
+import { open } from 'node:fs/promises';
+
 import {
   AV_DISPOSITION_ATTACHED_PIC,
   AV_LOG_ERROR,
@@ -12,6 +14,7 @@ import {
 import { Dictionary, FormatContext, Log, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
+import { imageSizeFromHeader } from './image-header.js';
 import { rotationFromDisplayMatrix } from './rotation.js';
 
 // FFmpeg logs every info line (encoder stats, probe notes) to stderr by default;
@@ -69,6 +72,10 @@ export async function openVideoInput(
     if (stream && stream.codecpar.width * stream.codecpar.height > maxPixels) {
       throw tooManyPixels(stream.codecpar.width, stream.codecpar.height, maxPixels);
     }
+    if (stream && stream.codecpar.width === 0 && isImageFormat(fmt.iformat?.name ?? '')) {
+      const size = imageSizeFromHeader(await readHead(path, 64 * 1024));
+      if (size && size.width * size.height > maxPixels) throw tooManyPixels(size.width, size.height, maxPixels);
+    }
     if (fullProbe || !stream || stream.codecpar.width === 0 || stream.codecpar.height === 0) {
       // node-av 6.1's async findStreamInfo rejects per-stream option arrays
       // ("Invalid argument", then crashes at exit); the sync form takes one
@@ -92,6 +99,17 @@ export async function openVideoInput(
   } catch (err) {
     await fmt[Symbol.asyncDispose]();
     throw err;
+  }
+}
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -303,6 +303,50 @@ export function hasRedMarkerTopLeft(frame: RgbFrame): boolean {
   return frame.data[o] > 150 && frame.data[o + 1] < 100 && frame.data[o + 2] < 100;
 }
 
+/**
+ * Faces in a photo that ships with a dependency (no data copied into the repo):
+ * crops in image pixels, for {@link makeClipFromImage}.
+ */
+export const SAMPLE_FACES = {
+  image: 'node_modules/@vladmandic/face-api/demo/sample1.jpg',
+  /** Neutral-looking face, dark lipstick, left of the picture. */
+  left: { x: 340, y: 220, width: 400, height: 400 },
+  /** Broad smile (happy), right of the picture. */
+  smiling: { x: 1340, y: 110, width: 440, height: 440 },
+  /** Head tilted, middle of the picture. */
+  middle: { x: 760, y: 300, width: 400, height: 400 },
+} as const;
+
+/**
+ * Overwrites a run of bytes in the middle of a clip with noise: a file that
+ * opens but has damaged frames (the decoder must not crash on it).
+ */
+export function makeCorruptedClip(srcPath: string, outPath: string, at = 0.5, bytes = 4096): void {
+  const data = Buffer.from(readFileSync(srcPath));
+  const start = Math.floor(data.length * at);
+  let s = 0x1234567;
+  for (let i = start; i < Math.min(data.length, start + bytes); i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    data[i] = s & 255;
+  }
+  writeFileSync(outPath, data);
+}
+
+/** A PNG whose header claims `width` x `height` but holds no real image: a decompression-bomb stand-in. */
+export function makeBombPng(outPath: string, width = 30000, height = 30000): void {
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4);
+  ihdr.writeUInt32BE(width, 8);
+  ihdr.writeUInt32BE(height, 12);
+  ihdr[16] = 8; // bit depth
+  ihdr[17] = 2; // RGB
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  writeFileSync(outPath, Buffer.concat([sig, ihdr, Buffer.alloc(4), Buffer.alloc(64)]));
+}
+
 export interface ImageClipOptions {
   /** Region of the image to animate, in image pixels. */
   crop: { x: number; y: number; width: number; height: number };

@@ -244,3 +244,32 @@ describe('conversion geometry', () => {
     });
   });
 });
+
+describe('damaged and synthetic inputs', () => {
+  it('survives a clip with a damaged middle: frames or a clean AppError, never a crash', async () => {
+    const { makeCorruptedClip } = await import('../helpers/clips.js');
+    const bad = tmp.path('damaged.mp4');
+    makeCorruptedClip(clips.h264, bad, 0.5, 8192);
+    const info = await probe(bad);
+    try {
+      const [frames] = await decodeFrames(bad, info, [{ indices: evenlySpacedIndices(info.frameCount, 15), maxSide: 64 }]);
+      expect(frames).toHaveLength(15);
+    } catch (err) {
+      expect(err).toBeInstanceOf(AppError);
+    }
+  });
+
+  it('animates a face from a photo into an H.264 clip with a gentle zoom', async () => {
+    const { makeClipFromImage, SAMPLE_FACES } = await import('../helpers/clips.js');
+    const out = tmp.path('face.mp4');
+    await makeClipFromImage(SAMPLE_FACES.image, out, { crop: SAMPLE_FACES.smiling, size: 192, seconds: 1, fps: 15 });
+    const info = await probe(out);
+    expect(info).toMatchObject({ codec: 'h264', width: 192, height: 192, frameCount: 15 });
+    const [[first, last]] = await decodeFrames(out, info, [{ indices: [0, 14], maxSide: 0 }]);
+    let diff = 0;
+    for (let i = 0; i < first.data.length; i++) diff += Math.abs(first.data[i] - last.data[i]);
+    // Zoomed, so different, but the same picture.
+    expect(diff / first.data.length).toBeGreaterThan(1);
+    expect(diff / first.data.length).toBeLessThan(40);
+  });
+});

@@ -6,6 +6,7 @@ import { AppError } from '../../src/errors.js';
 import { probeVideo } from '../../src/media/index.js';
 import {
   makeAudioOnlyFile,
+  makeBombPng,
   makeGarbageFile,
   makeTestClip,
   makeTruncatedFile,
@@ -90,6 +91,23 @@ describe('probeVideo', () => {
     makeTruncatedFile(clip, cut, 0.3);
     expect(await refusal(probeVideo(cut, LIMITS))).toBe('not_a_video');
     expect(await refusal(probeVideo(tmp.path('nope.mp4'), LIMITS))).toBe('not_a_video');
+  });
+
+  it('refuses an image whose header claims too many pixels, before decoding it', async () => {
+    const bomb = tmp.path('bomb.png');
+    makeBombPng(bomb, 30000, 30000);
+    expect(await refusal(probeVideo(bomb, { ...LIMITS, minFrames: 1 }))).toBe('too_many_pixels');
+    const jpg = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+    expect(await refusal(probeVideo(jpg, { ...LIMITS, minFrames: 1, maxPixels: 1920 * 1280 - 1 }))).toBe(
+      'too_many_pixels',
+    );
+  });
+
+  it('reads the rotation of a WebM/Matroska clip', async () => {
+    const webm = tmp.path('portrait.webm');
+    await makeTestClip(webm, { width: 160, height: 90, fps: 30, seconds: 0.5, codec: 'vp9', rotation: 90 });
+    const info = await probeVideo(webm, LIMITS);
+    expect(info).toMatchObject({ codec: 'vp9', rotation: 90, displayWidth: 90, displayHeight: 160, frameCount: 15 });
   });
 
   it('probes a still image as a one-frame video, accepted only with minFrames 1', async () => {
