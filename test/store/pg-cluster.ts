@@ -6,7 +6,7 @@
  * creates it; `nobody` otherwise) via runuser, with the temp dir chowned to it.
  * Binaries come from PG_BIN_DIR, else /usr/lib/postgresql/15/bin.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -114,6 +114,15 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let counter = 0;
   let stopped = false;
+  // If the test process dies without stop(), do not leave a server running.
+  const onExit = () => {
+    if (stopped) return;
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
+    if (user) spawnSync('runuser', ['-u', user.name, '--', join(PG_BIN_DIR, 'pg_ctl'), ...args]);
+    else spawnSync(join(PG_BIN_DIR, 'pg_ctl'), args);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   return {
     url,
     async createDatabase(name = `t_${process.pid}_${++counter}`) {
@@ -129,6 +138,7 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', onExit);
       try {
         await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
