@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driveConfirmUrl, resolveModelFile } from '../../src/vision/model-source.js';
+import { bufferSource, ZipArchive } from '../../src/vision/emotimesh/zip-reader.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'emotimesh');
 const MODEL = readFileSync(join(FIXTURES, 'v2-c2-k5-p0-h2-l1.pth'));
@@ -167,6 +168,14 @@ describe('resolveModelFile', () => {
     handler = (_req, res) => sendFile(res, readFileSync(join(FIXTURES, 'forbidden-global.pth')));
     await expect(resolveModelFile({ dataDir, modelUrl: `${base}/evil.pth` })).rejects.toThrow(
       /not a usable EmotiMesh model.*posix\.system/,
+    );
+    expect(modelFiles()).toEqual([]);
+    const damaged = Buffer.from(MODEL);
+    const zip = new ZipArchive(bufferSource(damaged));
+    damaged[zip.locate('v2-c2-k5-p0-h2-l1/data/7').offset + 17] ^= 0xff;
+    handler = (_req, res) => sendFile(res, damaged);
+    await expect(resolveModelFile({ dataDir, modelUrl: `${base}/damaged.pth` })).rejects.toThrow(
+      /not a usable EmotiMesh model.*CRC/,
     );
     expect(modelFiles()).toEqual([]);
     handler = (_req, res) => sendFile(res, Buffer.from('<!DOCTYPE html><html>Sign in</html>'));

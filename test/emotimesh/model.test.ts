@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   loadEmotiMesh,
   softmax,
 } from '../../src/vision/emotimesh/index.js';
+import { bufferSource, ZipArchive } from '../../src/vision/emotimesh/zip-reader.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'emotimesh');
 
@@ -105,6 +107,22 @@ describe('EmotiMesh_Net matches PyTorch', () => {
     await expect(loadEmotiMesh(join(FIXTURES, 'forbidden-global.pth'))).rejects.toThrow(/posix\.system/);
     await expect(loadEmotiMesh(join(FIXTURES, 'truncated.pth'))).rejects.toThrow(/truncated/);
     await expect(loadEmotiMesh(join(FIXTURES, 'missing.pth'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('inspection catches a flipped byte inside the weights by CRC', async () => {
+    const buf = readFileSync(join(FIXTURES, 'v2-c2-k5-p0-h2-l1.pth'));
+    const zip = new ZipArchive(bufferSource(buf));
+    const name = [...zip.entries.keys()].find((n) => zip.entries.get(n)!.size > 10_000)!;
+    buf[zip.locate(name).offset + 100] ^= 0x40;
+    const dir = mkdtempSync(join(tmpdir(), 'emotimesh-crc-'));
+    try {
+      writeFileSync(join(dir, 'damaged.pth'), buf);
+      await expect(inspectEmotiMesh(join(dir, 'damaged.pth'))).rejects.toThrow(
+        /damaged checkpoint: .* fails its CRC check/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('inspects a checkpoint without starting a session', async () => {

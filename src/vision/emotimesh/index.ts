@@ -248,13 +248,14 @@ export async function loadEmotiMesh(path: string, options: LoadOptions = {}): Pr
 
 /**
  * Checks that a file is a usable EmotiMesh model and returns what it holds,
- * without keeping anything loaded: a checkpoint is parsed and its shapes are
- * checked (no runtime session), an ONNX file is opened and released.
+ * without keeping anything loaded: a checkpoint's every entry is checked
+ * against its CRC and its shapes against the architecture (no runtime
+ * session), an ONNX file is opened and released.
  */
 export async function inspectEmotiMesh(path: string): Promise<EmotiMeshInfo> {
   const head = await sniff(path);
   if ((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x80 && head[1] <= 5)) {
-    const checkpoint = openTorchCheckpoint(path);
+    const checkpoint = openTorchCheckpoint(path, { verifyChecksums: true });
     try {
       const architecture = inferArchitecture(checkpoint.stateDict);
       return { inputSize: architecture.inputSize, classes: architecture.classes, architecture };

@@ -155,7 +155,10 @@ function isTensorRef(v: PickleValue): v is TensorRef {
 }
 
 /** Parses a checkpoint from any byte source; float32 tensors are read lazily. */
-export function parseTorchCheckpointFrom(source: ByteSource): StateDict {
+export function parseTorchCheckpointFrom(
+  source: ByteSource,
+  options: { verifyChecksums?: boolean } = {},
+): StateDict {
   if (source.size >= 2) {
     const head = source.read(0, 2);
     if (head[0] === 0x80 && head[1] <= 5) {
@@ -169,6 +172,13 @@ export function parseTorchCheckpointFrom(source: ByteSource): StateDict {
     zip = new ZipArchive(source);
   } catch (err) {
     throw new CheckpointError(`not a PyTorch checkpoint: ${(err as Error).message}`, { cause: err });
+  }
+  if (options.verifyChecksums) {
+    try {
+      zip.verify();
+    } catch (err) {
+      throw new CheckpointError(`damaged checkpoint: ${(err as Error).message}`, { cause: err });
+    }
   }
   const pklName = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (!pklName) throw new CheckpointError('not a PyTorch checkpoint: the zip has no <name>/data.pkl entry');
@@ -249,10 +259,13 @@ export interface OpenCheckpoint {
  * tensor values are read when first used, so a caller that maps the big
  * tensors elsewhere (see `Tensor.fileRange`) never reads them.
  */
-export function openTorchCheckpoint(path: string): OpenCheckpoint {
+export function openTorchCheckpoint(
+  path: string,
+  options: { verifyChecksums?: boolean } = {},
+): OpenCheckpoint {
   const source = new FileSource(path);
   try {
-    return { path, stateDict: parseTorchCheckpointFrom(source), close: () => source.close() };
+    return { path, stateDict: parseTorchCheckpointFrom(source, options), close: () => source.close() };
   } catch (err) {
     source.close();
     throw err;
