@@ -1,0 +1,118 @@
+/**
+ * The whole service over HTTP on loopback, against `ffmpeg -i clip -f null -` on the
+ * same clip in the same run (interleaved, so machine noise hits both alike):
+ * - /predict, /thumbnail, /analyze median latency on a 5 s 1080p30 H.264 clip of a face
+ *   (raw body), as ratios of the ffmpeg decode time;
+ * - peak resident memory of the server and its workers under 4 concurrent 10 s 1080p
+ *   /analyze requests, and under 4 concurrent 5 s ones (memory must not grow with length);
+ * - throughput: requests per second and latency percentiles with N concurrent clients.
+ *
+ *   npm run bench -- service
+ */
+import '../src/polyfills.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeClipFromImage } from '../test/helpers/clips.js';
+import { SMILING_FACE_CROP, SMILING_PHOTO } from '../test/helpers/face-clips.js';
+import { send } from '../test/helpers/http.js';
+import { authHeaders, startServer } from '../test/helpers/server.js';
+import { ensureFfmpeg, ffmpegDecodeMs, fmt, median, percentile, ratio, treeRssBytes } from './lib/measure.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const cacheDir = join(tmpdir(), 'emothumb-bench');
+mkdirSync(cacheDir, { recursive: true });
+
+async function faceClip(seconds: number): Promise<string> {
+  const path = join(cacheDir, `face-1080p30-${seconds}s.mp4`);
+  if (!existsSync(path)) {
+    // A photo of a face, zooming gently: real texture for the encoder, a face for the models.
+    await makeClipFromImage(SMILING_PHOTO, path, {
+      crop: { x: 820, y: SMILING_FACE_CROP.y - 80, width: 1100, height: 619 },
+      size: { width: 1920, height: 1080 },
+      seconds,
+      fps: 30,
+      zoom: 0.15,
+    });
+  }
+  return path;
+}
+
+const ffmpeg = ensureFfmpeg();
+const clip5 = await faceClip(5);
+const clip10 = await faceClip(10);
+const body5 = readFileSync(clip5);
+const body10 = readFileSync(clip10);
+
+const server = await startServer({ RATE_LIMIT_PER_MINUTE: '0', QUEUE_SIZE: '64'});
+const post = async (path: string, body: Buffer): Promise<number> => {
+  const start = performance.now();
+  const res = await send(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.body.toString().slice(0, 200)}`);
+  return performance.now() - start;
+};
+
+try {
+  // Warm-up: first requests pay for page faults and JIT.
+  for (const p of ['/predict', '/thumbnail', '/analyze']) await post(p, body5);
+
+  const times: Record<string, number[]> = { ffmpeg: [], '/predict': [], '/thumbnail': [], '/analyze': [] };
+  for (let i = 0; i < RUNS; i++) {
+    times.ffmpeg!.push(ffmpegDecodeMs(ffmpeg, clip5));
+    for (const p of ['/predict', '/thumbnail', '/analyze']) times[p]!.push(await post(p, body5));
+  }
+  const base = median(times.ffmpeg!);
+  console.log(`Clip: 5 s 1920x1080 30 fps H.264 (${(body5.length / 1e6).toFixed(1)} MB), raw body, ${RUNS} runs interleaved.\n`);
+  console.log('| what | median | ratio to ffmpeg decode | bar |');
+  console.log('|---|---|---|---|');
+  console.log(`| \`ffmpeg -i clip -f null -\` | ${fmt(base)} | 1.00x | baseline |`);
+  const bars: Record<string, number> = { '/predict': 1.5, '/thumbnail': 1.5, '/analyze': 1.8 };
+  for (const p of ['/predict', '/thumbnail', '/analyze']) {
+    const m = median(times[p]!);
+    console.log(`| POST ${p} | ${fmt(m)} | ${ratio(m, base)} | <= ${bars[p]}x ${m / base <= bars[p]! ? 'met' : 'NOT met'} |`);
+  }
+
+  // Memory: peak RSS of the server tree while 4 requests run at once.
+  const peakUnder = async (body: Buffer): Promise<number> => {
+    let peak = treeRssBytes(server.proc.pid!);
+    const timer = setInterval(() => (peak = Math.max(peak, treeRssBytes(server.proc.pid!))), 25);
+    await Promise.all(Array.from({ length: 4 }, () => post('/analyze', body)));
+    clearInterval(timer);
+    return peak;
+  };
+  const idle = treeRssBytes(server.proc.pid!);
+  const peak5 = await peakUnder(body5);
+  const peak10 = await peakUnder(body10);
+  const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  console.log('\n| memory (server + workers, RSS) | value | bar |');
+  console.log('|---|---|---|');
+  console.log(`| idle, warm | ${mb(idle)} | |`);
+  console.log(`| peak, 4 concurrent 5 s 1080p /analyze | ${mb(peak5)} | |`);
+  console.log(`| peak, 4 concurrent 10 s 1080p /analyze | ${mb(peak10)} | < 400 MB ${peak10 < 400 * 1024 * 1024 ? 'met' : 'NOT met'} |`);
+  console.log(`| growth from 5 s to 10 s clips | ${ratio(peak10, peak5)} | flat |`);
+
+  // Throughput: CLIENTS clients in a closed loop for THROUGHPUT_SECONDS.
+  const latencies: number[] = [];
+  const until = performance.now() + THROUGHPUT_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < until) latencies.push(await post('/thumbnail', body5));
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  console.log(`\n| throughput: /thumbnail, 5 s 1080p, ${CLIENTS} concurrent clients, ${THROUGHPUT_SECONDS} s | value |`);
+  console.log('|---|---|');
+  console.log(`| requests | ${latencies.length} |`);
+  console.log(`| requests per second | ${(latencies.length / wall).toFixed(2)} |`);
+  console.log(`| latency p50 / p95 / p99 | ${fmt(percentile(latencies, 50))} / ${fmt(percentile(latencies, 95))} / ${fmt(percentile(latencies, 99))} |`);
+  console.log(`| per-request decode floor (ffmpeg, 1 clip) | ${fmt(base)} |`);
+} finally {
+  await server.dispose();
+}
