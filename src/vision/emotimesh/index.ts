@@ -14,9 +14,9 @@ import { basename, dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { inferArchitecture, type EmotiMeshArchitecture } from './architecture.js';
 import { buildEmotiMeshGraph, GRAPH_INPUT, GRAPH_OUTPUT } from './emotimesh-graph.js';
-import { CheckpointError, openTorchCheckpoint } from './torch-checkpoint.js';
+import { CheckpointError, openTorchCheckpoint, type StateDict } from './torch-checkpoint.js';
 
-export { CheckpointError } from './torch-checkpoint.js';
+export { CheckpointError, parseTorchCheckpoint, type StateDict, type Tensor } from './torch-checkpoint.js';
 export type { EmotiMeshArchitecture } from './architecture.js';
 
 /** The seed's class order. */
@@ -100,29 +100,49 @@ function toOutput(logits: Float32Array, batch: number, classes: number): EmotiMe
   return { logits: rows, probabilities: rows.map(softmax) };
 }
 
+async function sessionFor(sd: StateDict, options: LoadOptions, file?: string) {
+  const architecture = inferArchitecture(sd);
+  const graph = buildEmotiMeshGraph(sd, architecture, file ? { externalFile: basename(file) } : {});
+  const session = await ort.InferenceSession.create(graph.model, {
+    ...sessionOptions(options),
+    extra: {
+      session: {
+        // External initializers (the big LSTM weights) are mapped from the checkpoint itself.
+        ...(file ? { model_external_initializers_file_folder_path: dirname(file) } : {}),
+        // Pre-packing would copy 552 MB of weights; MLAS packs panels on the fly at no measurable cost for 15 rows.
+        disable_prepacking: '1',
+      },
+    },
+  });
+  return { architecture, graph, session };
+}
+
 async function loadCheckpoint(path: string, options: LoadOptions): Promise<EmotiMeshModel> {
   const file = resolve(path);
   const checkpoint = openTorchCheckpoint(file);
-  let session: ort.InferenceSession;
-  let architecture: EmotiMeshArchitecture;
-  let graph: ReturnType<typeof buildEmotiMeshGraph>;
   try {
-    architecture = inferArchitecture(checkpoint.stateDict);
-    graph = buildEmotiMeshGraph(checkpoint.stateDict, architecture, { externalFile: basename(file) });
-    session = await ort.InferenceSession.create(graph.model, {
-      ...sessionOptions(options),
-      extra: {
-        session: {
-          // External initializers (the big LSTM weights) are mapped from the checkpoint itself.
-          model_external_initializers_file_folder_path: dirname(file),
-          // Pre-packing would copy 552 MB of weights; MLAS packs panels on the fly at no measurable cost for 15 rows.
-          disable_prepacking: '1',
-        },
-      },
-    });
+    return await modelFromSession(await sessionFor(checkpoint.stateDict, options, file), options, path);
   } finally {
     checkpoint.close();
   }
+}
+
+/**
+ * Builds the model from a state dict already in memory (e.g. one parsed with
+ * `parseTorchCheckpoint`); `loadEmotiMesh` is the way for files.
+ */
+export async function emotiMeshFromStateDict(
+  sd: StateDict,
+  options: LoadOptions = {},
+): Promise<EmotiMeshModel> {
+  return modelFromSession(await sessionFor(sd, options), options, '<memory>');
+}
+
+async function modelFromSession(
+  { architecture, graph, session }: Awaited<ReturnType<typeof sessionFor>>,
+  options: LoadOptions,
+  path: string,
+): Promise<EmotiMeshModel> {
   // Weights not mapped by onnxruntime stay in our buffers; these tensors only point at them.
   const weights: Record<string, ort.Tensor> = {};
   for (const w of graph.weightInputs) weights[w.name] = new ort.Tensor('float32', w.data, w.dims);
