@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { inspectEmotiMesh, type EmotiMeshInfo } from './emotimesh/index.js';
@@ -154,19 +154,44 @@ async function get(url: string, signal: AbortSignal, cookies?: string): Promise<
   return res;
 }
 
-async function save(res: Response, to: string): Promise<number> {
+type Log = (message: string) => void;
+
+async function save(res: Response, to: string, log: Log): Promise<number> {
   if (!res.body) throw new Error('the download had an empty body');
+  const total = Number(res.headers.get('content-length')) || 0;
+  let received = 0;
+  let nextReport = 0.25;
+  // A 556 MB download takes a while: say how far it got, every quarter.
+  const progress = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      if (total > 0 && received / total >= nextReport && received < total) {
+        log(`model: ${Math.floor((received / total) * 100)}% of ${(total / 1e6).toFixed(0)} MB`);
+        while (received / total >= nextReport) nextReport += 0.25;
+      }
+      done(null, chunk);
+    },
+  });
   await pipeline(
     Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+    progress,
     createWriteStream(to, { flags: 'wx' }),
   );
-  return (await stat(to)).size;
+  const size = (await stat(to)).size;
+  if (total > 0 && size !== total) throw new Error(`the download ended after ${size} of ${total} bytes`);
+  return size;
 }
 
-async function downloadDrive(id: string, to: string, base: string, signal: AbortSignal): Promise<number> {
+async function downloadDrive(
+  id: string,
+  to: string,
+  base: string,
+  signal: AbortSignal,
+  log: Log,
+): Promise<number> {
   const first = `${base.replace(/\/$/, '')}/uc?export=download&id=${encodeURIComponent(id)}`;
   const res = await get(first, signal);
-  if (!(res.headers.get('content-type') ?? '').includes('text/html')) return save(res, to);
+  if (!(res.headers.get('content-type') ?? '').includes('text/html')) return save(res, to, log);
   const html = await res.text();
   const cookies = cookiesFrom(res);
   const confirm = driveConfirmUrl(html, res.url || first, id, cookies);
@@ -183,7 +208,7 @@ async function downloadDrive(id: string, to: string, base: string, signal: Abort
       `Google Drive did not serve file ${id} after confirmation (it answered "${htmlTitle(page)}"); the download quota may be exceeded`,
     );
   }
-  return save(second, to);
+  return save(second, to, log);
 }
 
 async function download(
@@ -210,8 +235,8 @@ async function download(
   try {
     const bytes =
       kind === 'gdrive'
-        ? await downloadDrive(source, temp, options.driveBaseUrl ?? DEFAULT_DRIVE_BASE_URL, signal)
-        : await save(await get(source, signal), temp);
+        ? await downloadDrive(source, temp, options.driveBaseUrl ?? DEFAULT_DRIVE_BASE_URL, signal, log)
+        : await save(await get(source, signal), temp, log);
     if (bytes === 0) throw new Error(`the model downloaded from ${what} is empty`);
     if (await isHtml(temp)) throw new Error(`${what} returned an HTML page instead of a model file`);
     let info: unknown;

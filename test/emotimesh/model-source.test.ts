@@ -67,6 +67,7 @@ describe('resolveModelFile', () => {
     expect(path).toMatch(/models\/EmotiMesh_Net-[0-9a-f]{10}\.pth$/);
     expect(readFileSync(path!).equals(MODEL)).toBe(true);
     expect(logs.join('\n')).toMatch(/downloading/);
+    expect(logs.join('\n')).toMatch(/model: saved .* MB in/);
     const again = await resolveModelFile({ dataDir, modelUrl: `${base}/files/EmotiMesh_Net.pth` });
     expect(again).toBe(path);
     expect(requests).toHaveLength(1);
