@@ -11,11 +11,17 @@ import '../src/polyfills.js';
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { decodeFrames, encodeBoomerang, evenlySpacedIndices, probeVideo, type DecodeStats } from '../src/media/index.js';
+import {
+  decodeFrames,
+  encodeBoomerang,
+  evenlySpacedIndices,
+  probeVideo,
+  type DecodeStats,
+} from '../src/media/index.js';
 import { makeTestClip } from '../test/helpers/clips.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -25,9 +31,13 @@ function ensureFfmpeg(): string {
   const which = spawnSync('which', ['ffmpeg'], { encoding: 'utf8' });
   if (which.status === 0) return which.stdout.trim();
   console.log('(installing the system ffmpeg as a yardstick: apt-get install -y ffmpeg)');
-  execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'bash',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'],
+    {
+      stdio: 'ignore',
+    },
+  );
   return 'ffmpeg';
 }
 
@@ -37,10 +47,27 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
+/** Wall and CPU milliseconds of `fn`; CPU covers every thread of this process (decoder threads too). */
+async function time(
+  fn: () => Promise<number | void> | number | void,
+): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const childCpu = await fn();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: typeof childCpu === 'number' ? childCpu : (c.user + c.system) / 1000 };
+}
+
+/** Runs a command under bash's `time`; returns its user+system CPU in ms. */
+function runTimed(cmd: string[]): number {
+  const quoted = cmd.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time ${quoted} >/dev/null 2>&1 ; } 2>&1`], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`${cmd[0]} failed`);
+  const [u, sys] = r.stdout.trim().split(/\s+/).map(Number);
+  return (u + sys) * 1000;
 }
 
 async function main(): Promise<void> {
@@ -49,8 +76,8 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const clip = join(dir, 'phone-1080p30-5s-v1.mp4');
   if (!existsSync(clip)) {
-    const t = await time(() =>
-      makeTestClip(clip, {
+    const t = await time(async () => {
+      await makeTestClip(clip, {
         width: 1920,
         height: 1080,
         fps: 30,
@@ -61,30 +88,43 @@ async function main(): Promise<void> {
         gop: 60,
         preset: 'veryfast',
         grain: 4,
-      }),
-    );
-    console.log(`(generated ${clip} in ${(t / 1000).toFixed(1)} s)`);
+      });
+    });
+    console.log(`(generated ${clip} in ${(t.wall / 1000).toFixed(1)} s)`);
   }
   const long = join(dir, 'phone-1080p30-10s-v1.mp4');
   if (!existsSync(long)) {
-    await makeTestClip(long, { width: 1920, height: 1080, fps: 30, seconds: 10, codec: 'h264', bitRate: 12_000_000, gop: 60, preset: 'ultrafast' });
+    await makeTestClip(long, {
+      width: 1920,
+      height: 1080,
+      fps: 30,
+      seconds: 10,
+      codec: 'h264',
+      bitRate: 12_000_000,
+      gop: 60,
+      preset: 'ultrafast',
+    });
   }
 
-  const rows: { name: string; ms: number[] }[] = [];
-  const run = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
+  const rows: { name: string; ms: number[]; cpu: number[] }[] = [];
+  const run = async (name: string, fn: () => Promise<number | void> | number | void): Promise<void> => {
     const ms: number[] = [];
+    const cpu: number[] = [];
     await fn(); // warm-up: page cache, lazy library init
-    for (let i = 0; i < RUNS; i++) ms.push(await time(fn));
-    rows.push({ name, ms });
+    for (let i = 0; i < RUNS; i++) {
+      const t = await time(fn);
+      ms.push(t.wall);
+      cpu.push(t.cpu);
+    }
+    rows.push({ name, ms, cpu });
   };
 
-  await run('ffmpeg -i clip -f null - (system ffmpeg, baseline)', () => {
-    const r = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-'], { stdio: 'ignore' });
-    if (r.status !== 0) throw new Error('ffmpeg failed');
-  });
-  await run('ffmpeg -threads 1 (single-thread decode, reference)', () => {
-    spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-threads', '1', '-i', clip, '-f', 'null', '-'], { stdio: 'ignore' });
-  });
+  await run('ffmpeg -i clip -f null - (system ffmpeg, baseline)', () =>
+    runTimed([ffmpeg, '-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-']),
+  );
+  await run('ffmpeg -skip_frame noref -i clip -f null - (reference)', () =>
+    runTimed([ffmpeg, '-v', 'error', '-nostdin', '-skip_frame', 'noref', '-i', clip, '-f', 'null', '-']),
+  );
 
   let thumbs: Awaited<ReturnType<typeof decodeFrames>>[number] = [];
   const stats = {} as DecodeStats;
@@ -115,17 +155,29 @@ async function main(): Promise<void> {
       { skipNonReference: false },
     );
   });
-  await run('probeVideo only', () => probeVideo(clip, LIMITS));
-  await run('encodeBoomerang mp4 (15 -> 29 frames @ 480)', () => encodeBoomerang(thumbs, { format: 'mp4', fps: 10 }));
-  await run('encodeBoomerang webp', () => encodeBoomerang(thumbs, { format: 'webp', fps: 10 }));
-  await run('encodeBoomerang gif', () => encodeBoomerang(thumbs, { format: 'gif', fps: 10 }));
+  await run('probeVideo only', async () => {
+    await probeVideo(clip, LIMITS);
+  });
+  await run('encodeBoomerang mp4 (15 -> 29 frames @ 480)', async () => {
+    await encodeBoomerang(thumbs, { format: 'mp4', fps: 10 });
+  });
+  await run('encodeBoomerang webp', async () => {
+    await encodeBoomerang(thumbs, { format: 'webp', fps: 10 });
+  });
+  await run('encodeBoomerang gif', async () => {
+    await encodeBoomerang(thumbs, { format: 'gif', fps: 10 });
+  });
 
   // Memory: peak RSS of a fresh process that decodes (vs one that only probes);
   // a 10 s 1080p clip must not cost more than a 5 s one.
   const peakMiB = (path: string, what: 'probe' | 'decode'): number => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--mem', path, what], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--mem', path, what],
+      {
+        encoding: 'utf8',
+      },
+    );
     return Number(/maxrss=(\d+)/.exec(r.stdout)?.[1] ?? NaN) / 1024;
   };
   const mem = {
@@ -135,13 +187,17 @@ async function main(): Promise<void> {
   };
 
   const base = median(rows[0].ms);
-  console.log(`clip: 5 s 1920x1080 30 fps H.264 High yuv420p ~12 Mbit/s GOP 60; ${RUNS} runs each; ${process.version}\n`);
-  console.log('| step | median ms | min ms | max ms | x ffmpeg -f null |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  const baseCpu = median(rows[0].cpu);
+  console.log(
+    `clip: 5 s 1920x1080 30 fps H.264 High yuv420p ~12 Mbit/s GOP 60; ${RUNS} runs each; ${process.version}\n`,
+  );
+  console.log('| step | median wall ms | min | max | x ffmpeg (wall) | median CPU ms | x ffmpeg (CPU) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const med = median(r.ms);
+    const cpu = median(r.cpu);
     console.log(
-      `| ${r.name} | ${med.toFixed(0)} | ${Math.min(...r.ms).toFixed(0)} | ${Math.max(...r.ms).toFixed(0)} | ${(med / base).toFixed(2)} |`,
+      `| ${r.name} | ${med.toFixed(0)} | ${Math.min(...r.ms).toFixed(0)} | ${Math.max(...r.ms).toFixed(0)} | ${(med / base).toFixed(2)} | ${cpu.toFixed(0)} | ${(cpu / baseCpu).toFixed(2)} |`,
     );
   }
   console.log(

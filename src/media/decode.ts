@@ -99,7 +99,10 @@ interface TailEntry {
  * missing indices of a request become the last k frames (kept in the tail ring),
  * or, when that is not enough, the pass is run again with every index of that
  * request rescaled by `realCount / estimatedCount`. Either way each request gets
- * exactly as many frames as it asked for, in non-decreasing index order.
+ * exactly as many frames as it asked for, in non-decreasing index order. A
+ * frame that cannot be decoded at all (damaged data) is replaced by the nearest
+ * decoded frame of the same request; `RgbFrame.index` always tells which frame
+ * was really returned.
  *
  * Still images go through the same path as a one-frame video.
  *
@@ -127,14 +130,18 @@ export async function decodeFrames(
       if (!Number.isInteger(i) || i < 0) throw new RangeError(`decodeFrames: bad frame index ${i}`);
     }
   }
-  if (opts.stats) Object.assign(opts.stats, { passes: 0, skippedNonReference: false, framesDecoded: 0, frameCount: 0 });
+  if (opts.stats)
+    Object.assign(opts.stats, { passes: 0, skippedNonReference: false, framesDecoded: 0, frameCount: 0 });
   const plans = requests.map(makePlan);
   const first = await decodePass(path, info, plans, opts, minFrames, true);
   try {
     const count = first.count;
     if (count === 0) throw new AppError('decode_failed');
     if (count < minFrames) {
-      throw new AppError('too_few_frames', `Only ${count} frame(s) could be decoded; at least ${minFrames} are needed.`);
+      throw new AppError(
+        'too_few_frames',
+        `Only ${count} frame(s) could be decoded; at least ${minFrames} are needed.`,
+      );
     }
     const rerun: number[] = [];
     for (let p = 0; p < plans.length; p++) {
@@ -145,8 +152,9 @@ export async function decodeFrames(
       const lastKept = kept.length ? Math.max(...kept) : -1;
       const k = missing.length;
       const firstTail = count - k;
-      const tailOk =
-        first.eof && firstTail > lastKept && first.tail.length > 0 && first.tail[0].index <= firstTail;
+      const inTail = new Set(first.tail.map((e) => e.index));
+      let tailOk = first.eof && firstTail > lastKept;
+      for (let j = firstTail; tailOk && j < count; j++) tailOk = inTail.has(j);
       if (!tailOk) {
         rerun.push(p);
         continue;
@@ -155,8 +163,7 @@ export async function decodeFrames(
       const remap = new Map<number, number>();
       for (let j = 0; j < k; j++) {
         const target = firstTail + j;
-        const entry = first.tail.find((e) => e.index === target);
-        if (!entry) throw new Error(`tail frame ${target} not retained`);
+        const entry = first.tail.find((e) => e.index === target)!;
         const rgb = await convert(plan, entry.frame, target, entry.t, info);
         plan.got.set(target, rgb);
         remap.set(missing[j], target);
@@ -167,7 +174,8 @@ export async function decodeFrames(
       const maxIdx = (p: Plan): number => Math.max(...p.request.indices);
       const again = rerun.map((p) => {
         const old = plans[p];
-        const scale = (count - 1) / Math.max(1, maxIdx(old));
+        // Shrink (never stretch: indices may be missing because frames were damaged, not because the clip is short).
+        const scale = Math.min(1, (count - 1) / Math.max(1, maxIdx(old)));
         const indices = old.request.indices.map((i) => Math.min(count - 1, Math.round(i * scale)));
         old.converter?.filter.close();
         const fresh = makePlan({ ...old.request, indices });
@@ -177,17 +185,30 @@ export async function decodeFrames(
       const second = await runPass(path, info, again, opts, minFrames, false, false);
       releaseTail(second.tail);
     }
-    return plans.map((plan) =>
-      plan.request.indices.map((i) => {
-        const f = plan.got.get(i);
-        if (!f) throw new AppError('decode_failed', `Frame ${i} could not be decoded.`);
-        return f;
-      }),
-    );
+    return plans.map((plan) => plan.request.indices.map((i) => plan.got.get(i) ?? nearestFrame(plan, i)));
   } finally {
     releaseTail(first.tail);
     for (const plan of plans) plan.converter?.filter.close();
   }
+}
+
+/**
+ * Last resort for an index whose frame never decoded (damaged data): the
+ * closest decoded frame of the same request, the earlier one on a tie.
+ */
+function nearestFrame(plan: Plan, i: number): RgbFrame {
+  let best: RgbFrame | undefined;
+  for (const [j, f] of plan.got) {
+    if (
+      !best ||
+      Math.abs(j - i) < Math.abs(best.index - i) ||
+      (Math.abs(j - i) === Math.abs(best.index - i) && j < best.index)
+    ) {
+      best = f;
+    }
+  }
+  if (!best) throw new AppError('decode_failed', `Frame ${i} could not be decoded.`);
+  return best;
 }
 
 function makePlan(request: FrameRequest): Plan {
@@ -270,9 +291,14 @@ async function runPass(
   try {
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
-    const tailFrom = keepTail ? maxWanted - 3 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
+    // Frames from this index on are kept in the tail ring. Counting mode cannot
+    // know where the clip ends, so it keeps the last frames before the highest
+    // wanted index; skip mode learns the exact count LOOKAHEAD packets before
+    // the end and then keeps just the frames a short clip will need.
+    let tailFrom = keepTail && !skipMode ? maxWanted - 2 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
     const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
-    const needed = (i: number): boolean => i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
+    const needed = (i: number): boolean =>
+      i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
 
     const dec = await openDecoder(stream, maxPixels);
     const pkt = new Packet();
@@ -344,7 +370,14 @@ async function runPass(
       for (;;) {
         opts.signal?.throwIfAborted();
         while (!readerEof && queue.length <= lookahead) {
-          if (!(await readOne())) readerEof = true;
+          if (!(await readOne())) {
+            readerEof = true;
+            if (skipMode && keepTail) {
+              const count = sortedPts.length;
+              const short = Math.max(0, ...plans.map((p) => [...p.wanted].filter((i) => i >= count).length));
+              if (short > 0 && short <= TAIL_FRAMES) tailFrom = count - short;
+            }
+          }
         }
         const next = queue.shift();
         if (next) {
@@ -513,7 +546,13 @@ function clampCrop(crop: CropRect | undefined, w: number, h: number): CropRect {
   return { x, y, width, height };
 }
 
-async function convert(plan: Plan, frame: Frame, index: number, t: number, info: VideoInfo): Promise<RgbFrame> {
+async function convert(
+  plan: Plan,
+  frame: Frame,
+  index: number,
+  t: number,
+  info: VideoInfo,
+): Promise<RgbFrame> {
   const key = `${frame.width}x${frame.height}`;
   if (plan.converter?.key !== key) {
     plan.converter?.filter.close();

@@ -83,7 +83,12 @@ export function thumbnailWriterOptions(
         encoder: 'libx264',
         pixelFormat: 'yuv420p',
         filter: `${even}scale=out_color_matrix=bt709:out_range=tv,format=yuv420p`,
-        color: { space: AVCOL_SPC_BT709, primaries: AVCOL_PRI_BT709, trc: AVCOL_TRC_BT709, range: AVCOL_RANGE_MPEG },
+        color: {
+          space: AVCOL_SPC_BT709,
+          primaries: AVCOL_PRI_BT709,
+          trc: AVCOL_TRC_BT709,
+          range: AVCOL_RANGE_MPEG,
+        },
         codecOptions: { preset: 'medium', profile: 'high', crf: 20 },
         muxerOptions: { movflags: '+faststart' },
       };
@@ -105,7 +110,8 @@ export function thumbnailWriterOptions(
         format: 'gif',
         encoder: 'gif',
         pixelFormat: 'pal8',
-        filter: 'split[a][b];[a]palettegen=stats_mode=full:max_colors=256[p];[b][p]paletteuse=dither=bayer:bayer_scale=3:diff_mode=rectangle',
+        filter:
+          'split[a][b];[a]palettegen=stats_mode=full:max_colors=256[p];[b][p]paletteuse=dither=bayer:bayer_scale=3:diff_mode=rectangle',
         muxerOptions: { loop: 0 },
       };
   }
@@ -128,7 +134,8 @@ export async function encodeBoomerang(frames: RgbFrame[], opts: BoomerangOptions
   if (!(opts.fps > 0)) throw new RangeError('encodeBoomerang: fps must be positive');
   const { width, height } = frames[0];
   for (const f of frames) {
-    if (f.width !== width || f.height !== height) throw new RangeError('encodeBoomerang: frames differ in size');
+    if (f.width !== width || f.height !== height)
+      throw new RangeError('encodeBoomerang: frames differ in size');
     if (f.data.length < width * height * 3) throw new RangeError('encodeBoomerang: short frame buffer');
   }
   const order = boomerangOrder(frames.length);

@@ -74,7 +74,8 @@ export async function openVideoInput(
     }
     if (stream && stream.codecpar.width === 0 && isImageFormat(fmt.iformat?.name ?? '')) {
       const size = imageSizeFromHeader(await readHead(path, 64 * 1024));
-      if (size && size.width * size.height > maxPixels) throw tooManyPixels(size.width, size.height, maxPixels);
+      if (size && size.width * size.height > maxPixels)
+        throw tooManyPixels(size.width, size.height, maxPixels);
     }
     if (fullProbe || !stream || stream.codecpar.width === 0 || stream.codecpar.height === 0) {
       // node-av 6.1's async findStreamInfo rejects per-stream option arrays
@@ -93,7 +94,10 @@ export async function openVideoInput(
     if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
     if (width === 0 || height === 0) {
       // Unknown size after a guarded probe: undecodable, or larger than the guard allowed.
-      throw new AppError('not_a_video', 'The frame size could not be read (or exceeds the configured limit).');
+      throw new AppError(
+        'not_a_video',
+        'The frame size could not be read (or exceeds the configured limit).',
+      );
     }
     return { fmt, stream };
   } catch (err) {

@@ -98,7 +98,8 @@ export function describe(fmt: FormatContext, stream: Stream): VideoInfo {
     durationSec: image ? 0 : durationSec,
     fps: image ? 0 : fps,
     frameCount,
-    pixelFormat: (par.format as number) >= 0 ? (avGetPixFmtName(par.format as never) ?? 'unknown') : 'unknown',
+    pixelFormat:
+      (par.format as number) >= 0 ? (avGetPixFmtName(par.format as never) ?? 'unknown') : 'unknown',
     hasAudio: hasAudioStream(fmt),
     isImage: image,
   };

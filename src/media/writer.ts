@@ -17,7 +17,17 @@ import {
   type AVPixelFormat,
 } from 'node-av/constants';
 import { FilterAPI } from 'node-av/api';
-import { Codec, CodecContext, Dictionary, FormatContext, Packet, Rational, avGetPixFmtFromName, type Frame, type Stream } from 'node-av/lib';
+import {
+  Codec,
+  CodecContext,
+  Dictionary,
+  FormatContext,
+  Packet,
+  Rational,
+  avGetPixFmtFromName,
+  type Frame,
+  type Stream,
+} from 'node-av/lib';
 
 import { displayMatrixForRotation } from './rotation.js';
 

@@ -160,7 +160,7 @@ export function drawTestFrame(
       if (dy < bandH) y = cellLuma(dx);
       else if (dx < redW && dy < bandH + redH) y = 81;
       else {
-        y = 40 + tex[((dy + oy) & 255) * 256 + ((dx + ox) & 255)] + ((dx * 60) / dw) | 0;
+        y = (40 + tex[((dy + oy) & 255) * 256 + ((dx + ox) & 255)] + (dx * 60) / dw) | 0;
         if (grain > 0) {
           s ^= s << 13;
           s ^= s >>> 17;
@@ -184,8 +184,8 @@ export function drawTestFrame(
           u = 90;
           v = 240;
         } else {
-          u = 100 + ((dx * 56) / dw) | 0;
-          v = 150 - ((dy * 40) / dh) | 0;
+          u = (100 + (dx * 56) / dw) | 0;
+          v = (150 - (dy * 40) / dh) | 0;
         }
       }
       buf[uOff + cy * cw + cx] = u;
@@ -247,7 +247,11 @@ export async function makeTestClip(outPath: string, o: TestClipOptions): Promise
     const tex = makeTexture(12345);
     for (let i = 0; i < frames; i++) {
       const yuv = drawTestFrame(i, o.width, o.height, o.rotation ?? 0, tex, o.grain ?? 3);
-      const frame = Frame.fromVideoBuffer(yuv, { width: o.width, height: o.height, format: AV_PIX_FMT_YUV420P });
+      const frame = Frame.fromVideoBuffer(yuv, {
+        width: o.width,
+        height: o.height,
+        format: AV_PIX_FMT_YUV420P,
+      });
       try {
         await writer.write(frame);
       } finally {
@@ -284,7 +288,8 @@ export function frameIndexFromRgb(frame: RgbFrame): number {
   const cellW = frame.width / CELLS;
   const r = Math.max(0, Math.min(3, Math.floor(Math.min(cellW, frame.height * BAND) / 6)));
   const bits: number[] = [];
-  for (let c = 0; c < CELLS; c++) bits.push(patchLuma(frame, Math.floor((c + 0.5) * cellW), y, r) > 128 ? 1 : 0);
+  for (let c = 0; c < CELLS; c++)
+    bits.push(patchLuma(frame, Math.floor((c + 0.5) * cellW), y, r) > 128 ? 1 : 0);
   if (bits[0] !== 1 || bits[CELLS - 1] !== 0) return -1;
   let v = 0;
   for (let c = 1; c <= DATA_BITS; c++) v = (v << 1) | bits[c];
@@ -395,10 +400,16 @@ function resampleInto(
  * `node_modules/@vladmandic/human/assets/samples.jpg`) into an H.264 MP4 with a
  * gentle zoom towards the region's centre, like a short selfie clip.
  */
-export async function makeClipFromImage(imagePath: string, outPath: string, o: ImageClipOptions): Promise<void> {
+export async function makeClipFromImage(
+  imagePath: string,
+  outPath: string,
+  o: ImageClipOptions,
+): Promise<void> {
   mkdirSync(dirname(outPath), { recursive: true });
   const info = await probeVideo(imagePath, { maxPixels: 100e6, maxSeconds: 1e9, minFrames: 1 });
-  const [[still]] = await decodeFrames(imagePath, info, [{ indices: [0], maxSide: 0, crop: o.crop }], { minFrames: 1 });
+  const [[still]] = await decodeFrames(imagePath, info, [{ indices: [0], maxSide: 0, crop: o.crop }], {
+    minFrames: 1,
+  });
   const w = typeof o.size === 'number' ? o.size : o.size.width;
   const h = typeof o.size === 'number' ? o.size : o.size.height;
   const frames = Math.round(o.seconds * o.fps);
@@ -452,7 +463,8 @@ export function makeAudioOnlyFile(outPath: string, seconds = 1, sampleRate = 160
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
   buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), 44 + i * 2);
+  for (let i = 0; i < n; i++)
+    buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), 44 + i * 2);
   writeFileSync(outPath, buf);
 }
 
@@ -488,7 +500,8 @@ export interface WebpAnimationInfo {
 
 /** Parses the RIFF structure of an animated WebP; throws when it is not one. */
 export function inspectAnimatedWebp(buf: Buffer): WebpAnimationInfo {
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WEBP') throw new Error('not a WebP');
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WEBP')
+    throw new Error('not a WebP');
   let off = 12;
   let width = 0;
   let height = 0;

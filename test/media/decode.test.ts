@@ -3,7 +3,13 @@ import '../../src/polyfills.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError } from '../../src/errors.js';
-import { conversionFilter, decodeFrames, evenlySpacedIndices, outputSize, probeVideo } from '../../src/media/index.js';
+import {
+  conversionFilter,
+  decodeFrames,
+  evenlySpacedIndices,
+  outputSize,
+  probeVideo,
+} from '../../src/media/index.js';
 import type { DecodeStats, VideoInfo } from '../../src/media/index.js';
 import { frameIndexFromRgb, hasRedMarkerTopLeft, makeTestClip } from '../helpers/clips.js';
 import { LIMITS, tempDir } from './fixtures.js';
@@ -22,8 +28,22 @@ const clips = {
 };
 
 beforeAll(async () => {
-  await makeTestClip(clips.h264, { width: 320, height: 180, fps: 30, seconds: 2, codec: 'h264', profile: 'high' });
-  await makeTestClip(clips.portrait, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'h264', rotation: 90 });
+  await makeTestClip(clips.h264, {
+    width: 320,
+    height: 180,
+    fps: 30,
+    seconds: 2,
+    codec: 'h264',
+    profile: 'high',
+  });
+  await makeTestClip(clips.portrait, {
+    width: 320,
+    height: 180,
+    fps: 30,
+    seconds: 1,
+    codec: 'h264',
+    rotation: 90,
+  });
   await makeTestClip(clips.portrait270, {
     width: 320,
     height: 180,
@@ -33,11 +53,25 @@ beforeAll(async () => {
     container: 'mov',
     rotation: 270,
   });
-  await makeTestClip(clips.upside, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'h264', rotation: 180 });
+  await makeTestClip(clips.upside, {
+    width: 320,
+    height: 180,
+    fps: 30,
+    seconds: 1,
+    codec: 'h264',
+    rotation: 180,
+  });
   await makeTestClip(clips.vp9, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'vp9' });
   await makeTestClip(clips.vp8, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'vp8' });
   await makeTestClip(clips.hevc, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'hevc' });
-  await makeTestClip(clips.mkv, { width: 320, height: 180, fps: 25, seconds: 1, codec: 'h264', container: 'mkv' });
+  await makeTestClip(clips.mkv, {
+    width: 320,
+    height: 180,
+    fps: 25,
+    seconds: 1,
+    codec: 'h264',
+    container: 'mkv',
+  });
   await makeTestClip(clips.mpeg4, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'mpeg4' });
 }, 120_000);
 afterAll(() => tmp.cleanup());
@@ -146,7 +180,8 @@ describe('decodeFrames', () => {
     // The crop is the same pixels as the top of the full frame.
     let diff = 0;
     for (let y = 0; y < 106; y++) {
-      for (let x = 0; x < 180 * 3; x++) diff += Math.abs(band.data[y * 180 * 3 + x] - full.data[y * 180 * 3 + x]);
+      for (let x = 0; x < 180 * 3; x++)
+        diff += Math.abs(band.data[y * 180 * 3 + x] - full.data[y * 180 * 3 + x]);
     }
     expect(diff / (180 * 106 * 3)).toBeLessThan(3);
     // The band (53 px) fills the top half of the crop, where frameIndexFromRgb looks.
@@ -169,18 +204,33 @@ describe('decodeFrames', () => {
     expect(mean).toBeLessThan(235);
   });
 
-  it('maps indices past the real end onto the last frames when the header overestimates', async () => {
-    const info = await probe(clips.h264);
-    // Pretend the header said 64 frames: 4 indices do not exist.
-    const fake = { ...info, frameCount: 64 };
-    const want = evenlySpacedIndices(64, 15); // ..., 54, 58, 63
-    const [frames] = await decodeFrames(clips.h264, fake, [{ indices: want, maxSide: 128 }]);
-    expect(frames).toHaveLength(15);
-    const got = frames.map(frameIndexFromRgb);
-    expect(got.slice(0, 14)).toEqual(want.slice(0, 14));
-    expect(got[14]).toBe(59);
-    expect(frames.map((f) => f.index)).toEqual(got);
-  });
+  it.each([
+    ['h264', true],
+    ['h264', false],
+    ['vp9', true],
+  ] as const)(
+    'maps indices past the real end onto the last frames when the header overestimates (%s, skip %s)',
+    async (name, skipNonReference) => {
+      const info = await probe(clips[name]);
+      const real = info.frameCount;
+      // Pretend the header said 2 frames more than there are.
+      const fake = { ...info, frameCount: real + 2 };
+      const want = evenlySpacedIndices(real + 2, 15);
+      const stats = {} as DecodeStats;
+      const [frames] = await decodeFrames(clips[name], fake, [{ indices: want, maxSide: 128 }], {
+        skipNonReference,
+        stats,
+      });
+      expect(frames).toHaveLength(15);
+      const got = frames.map(frameIndexFromRgb);
+      const missing = want.filter((i) => i >= real).length;
+      expect(missing).toBeGreaterThan(0);
+      expect(got.slice(0, 15 - missing)).toEqual(want.slice(0, 15 - missing));
+      expect(got.slice(15 - missing)).toEqual([...Array(missing).keys()].map((j) => real - missing + j));
+      expect(frames.map((f) => f.index)).toEqual(got);
+      expect(stats.passes).toBe(1);
+    },
+  );
 
   it('re-samples when the header overestimates by far', async () => {
     const info = await probe(clips.h264);
@@ -197,9 +247,9 @@ describe('decodeFrames', () => {
 
   it('fails with too_few_frames when fewer than minFrames decode', async () => {
     const info = await probe(clips.h264);
-    const err = await decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], { minFrames: 100 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], {
+      minFrames: 100,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('too_few_frames');
   });
@@ -208,9 +258,9 @@ describe('decodeFrames', () => {
     const info = await probe(clips.h264);
     const ac = new AbortController();
     ac.abort(new Error('stop'));
-    await expect(decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], { signal: ac.signal })).rejects.toThrow(
-      'stop',
-    );
+    await expect(
+      decodeFrames(clips.h264, info, [{ indices: [0], maxSide: 64 }], { signal: ac.signal }),
+    ).rejects.toThrow('stop');
   });
 });
 
@@ -252,7 +302,9 @@ describe('damaged and synthetic inputs', () => {
     makeCorruptedClip(clips.h264, bad, 0.5, 8192);
     const info = await probe(bad);
     try {
-      const [frames] = await decodeFrames(bad, info, [{ indices: evenlySpacedIndices(info.frameCount, 15), maxSide: 64 }]);
+      const [frames] = await decodeFrames(bad, info, [
+        { indices: evenlySpacedIndices(info.frameCount, 15), maxSide: 64 },
+      ]);
       expect(frames).toHaveLength(15);
     } catch (err) {
       expect(err).toBeInstanceOf(AppError);
@@ -262,7 +314,12 @@ describe('damaged and synthetic inputs', () => {
   it('animates a face from a photo into an H.264 clip with a gentle zoom', async () => {
     const { makeClipFromImage, SAMPLE_FACES } = await import('../helpers/clips.js');
     const out = tmp.path('face.mp4');
-    await makeClipFromImage(SAMPLE_FACES.image, out, { crop: SAMPLE_FACES.smiling, size: 192, seconds: 1, fps: 15 });
+    await makeClipFromImage(SAMPLE_FACES.image, out, {
+      crop: SAMPLE_FACES.smiling,
+      size: 192,
+      seconds: 1,
+      fps: 15,
+    });
     const info = await probe(out);
     expect(info).toMatchObject({ codec: 'h264', width: 192, height: 192, frameCount: 15 });
     const [[first, last]] = await decodeFrames(out, info, [{ indices: [0, 14], maxSide: 0 }]);

@@ -12,7 +12,12 @@ import {
   probeVideo,
   type RgbFrame,
 } from '../../src/media/index.js';
-import { frameIndexFromRgb, hasRedMarkerTopLeft, inspectAnimatedWebp, makeTestClip } from '../helpers/clips.js';
+import {
+  frameIndexFromRgb,
+  hasRedMarkerTopLeft,
+  inspectAnimatedWebp,
+  makeTestClip,
+} from '../helpers/clips.js';
 import { LIMITS, tempDir } from './fixtures.js';
 
 const tmp = tempDir();
@@ -51,7 +56,14 @@ describe('boomerangOrder', () => {
 describe('encodeBoomerang', () => {
   it('mp4: 15 frames -> 29 frames at 10 fps, forward then backward, upright', async () => {
     const out = await encodeBoomerang(frames, { format: 'mp4', fps: 10 });
-    expect(out).toMatchObject({ mimeType: 'video/mp4', width: 136, height: 240, frames: 29, fps: 10, durationSec: 2.9 });
+    expect(out).toMatchObject({
+      mimeType: 'video/mp4',
+      width: 136,
+      height: 240,
+      frames: 29,
+      fps: 10,
+      durationSec: 2.9,
+    });
     const expected = boomerangOrder(15).map((i) => want[i]);
     const decoded = await decodeAll(out.data, 'mp4');
     expect(decoded).toHaveLength(29);
@@ -64,7 +76,13 @@ describe('encodeBoomerang', () => {
     const p = tmp.path('check.mp4');
     writeFileSync(p, out.data);
     const info = await probeVideo(p, { ...LIMITS, minFrames: 1 });
-    expect(info).toMatchObject({ codec: 'h264', pixelFormat: 'yuv420p', hasAudio: false, frameCount: 29, fps: 10 });
+    expect(info).toMatchObject({
+      codec: 'h264',
+      pixelFormat: 'yuv420p',
+      hasAudio: false,
+      frameCount: 29,
+      fps: 10,
+    });
     expect(info.width % 2).toBe(0);
     expect(info.height % 2).toBe(0);
     expect(info.durationSec).toBeCloseTo(2.9, 2);

@@ -107,7 +107,13 @@ describe('probeVideo', () => {
     const webm = tmp.path('portrait.webm');
     await makeTestClip(webm, { width: 160, height: 90, fps: 30, seconds: 0.5, codec: 'vp9', rotation: 90 });
     const info = await probeVideo(webm, LIMITS);
-    expect(info).toMatchObject({ codec: 'vp9', rotation: 90, displayWidth: 90, displayHeight: 160, frameCount: 15 });
+    expect(info).toMatchObject({
+      codec: 'vp9',
+      rotation: 90,
+      displayWidth: 90,
+      displayHeight: 160,
+      frameCount: 15,
+    });
   });
 
   it('probes a still image as a one-frame video, accepted only with minFrames 1', async () => {

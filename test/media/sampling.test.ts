@@ -5,7 +5,9 @@ import { evenlySpacedIndices } from '../../src/media/sampling.js';
 describe('evenlySpacedIndices (np.linspace(0, total-1, count).astype(int))', () => {
   it('matches numpy for the seed case of 150 frames, 15 samples', () => {
     // numpy: np.linspace(0, 149, 15).astype(int)
-    expect(evenlySpacedIndices(150, 15)).toEqual([0, 10, 21, 31, 42, 53, 63, 74, 85, 95, 106, 117, 127, 138, 149]);
+    expect(evenlySpacedIndices(150, 15)).toEqual([
+      0, 10, 21, 31, 42, 53, 63, 74, 85, 95, 106, 117, 127, 138, 149,
+    ]);
   });
 
   it('matches numpy on float truncation edge cases', () => {
