@@ -64,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // An empty body on GET (a seed client sending no filters) means "no filters".
     if (text.trim() === '' && request.method === 'GET') return done(null, undefined);
     if (text.trim() === '') return done(new AppError('bad_json', 'The request body is empty; send a JSON object.'), undefined);
-    defaultJson(request, text, (err, value) => {
+    void defaultJson(request, text, (err, value) => {
       if (err) return done(new AppError('bad_json', 'The request body is not valid JSON.'), undefined);
       done(null, value);
     });

@@ -45,7 +45,12 @@ export class ClipJobRunner {
       maxWorkers: options.workers,
       maxQueueSize: options.queueSize,
       workerTerminateTimeout: 2000,
-      forkOpts: { env: { ...process.env, ...options.workerEnv }, serialization: 'advanced' },
+      forkOpts: {
+        // Few malloc arenas: FFmpeg's and the model runtimes' threads otherwise each grow their own, and
+        // resident memory balloons under concurrent jobs without being reused.
+        env: { MALLOC_ARENA_MAX: '2', ...process.env, ...options.workerEnv },
+        serialization: 'advanced',
+      },
     });
   }
 

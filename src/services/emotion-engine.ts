@@ -133,7 +133,7 @@ class EmotiMeshEngine implements EmotionEngine {
     const { probabilities } = await this.model.forward([input], steps);
     const meshProbs = probabilities[0]!;
     const w = this.defaultWeight;
-    const combined = EMOTIONS.map((e, k) => {
+    const combined = EMOTIONS.map((e) => {
       const meshIndex = EMOTIMESH_CLASSES.indexOf(e);
       return (1 - w) * (meshProbs[meshIndex] ?? 0) + w * clip.prediction.probabilities[e];
     });
