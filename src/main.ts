@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       if (!runner) throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', { 'retry-after': '5' });
       return runner.run(request);
     },
+    isSaturated: () => runner?.isSaturated() ?? false,
   };
   const clips = new ClipService(jobs, config, tmpDir);
   const app = await buildApp({

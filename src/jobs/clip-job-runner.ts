@@ -92,6 +92,11 @@ export class ClipJobRunner {
     return err instanceof Error ? err : new Error(String(err));
   }
 
+  isSaturated(): boolean {
+    const s = this.pool.stats();
+    return s.busyWorkers >= this.options.workers && s.pendingTasks >= this.options.queueSize;
+  }
+
   /** Starts every worker and loads its models, so the first request pays no start-up cost. */
   async warmUp(): Promise<void> {
     await Promise.all(Array.from({ length: this.options.workers }, () => this.pool.exec('warmUp', [])));

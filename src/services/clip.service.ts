@@ -8,6 +8,8 @@ import type { ThumbnailFormat } from '../media/types.js';
 /** Runs clip jobs; the HTTP layer depends on this, not on the worker pool. */
 export interface ClipJobPort {
   run(request: ClipJobRequest): Promise<ClipJobResult>;
+  /** True when every worker is busy and the wait queue is full: a new job would be refused. */
+  isSaturated(): boolean;
 }
 
 export interface ThumbnailOutput {
@@ -34,6 +36,11 @@ export class ClipService {
     private readonly config: Pick<Config, 'maxPixels' | 'maxVideoSeconds' | 'minFrames' | 'predictFrames'>,
     private readonly tmpDir: string,
   ) {}
+
+  /** Lets the HTTP layer refuse an upload before reading it when no job could start. */
+  isSaturated(): boolean {
+    return this.jobs.isSaturated();
+  }
 
   predict(inputPath: string): Promise<ClipOutcome> {
     return this.run(inputPath, true, undefined);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import type { ClipOutcome, ClipService, ThumbnailOutput } from '../../services/clip.service.js';
 import {
@@ -65,6 +66,10 @@ function elapsed(reply: FastifyReply): number {
 /** The three video endpoints: translate HTTP to a ClipService call and back, nothing more. */
 export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOptions): Promise<void> {
   const { clips, tmpDir, maxUploadBytes } = options;
+  // Overload is answered before the upload is read: memory stays flat however many clients push.
+  const refuseWhenSaturated = async (): Promise<void> => {
+    if (clips.isSaturated()) throw new AppError('overloaded', undefined, { 'retry-after': '2' });
+  };
   // base64 is 4/3 of the bytes, plus the JSON around it.
   const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
 
@@ -81,6 +86,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
     '/predict',
     {
       bodyLimit,
+      onRequest: refuseWhenSaturated,
       schema: {
         summary: 'Predict the emotion shown in a clip',
         description:
@@ -102,6 +108,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       url,
       {
         bodyLimit,
+        onRequest: refuseWhenSaturated,
         schema: {
           summary:
             url === '/thumbnail'
