@@ -89,6 +89,9 @@ async function main(): Promise<void> {
       times.push((performance.now() - t) / 1000);
     }
     const rss = process.resourceUsage().maxRSS / 1024;
+    // File-backed pages are the checkpoint's page cache, shared by every process that maps it.
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
     const maxDiff = Math.max(...logits.map((v, j) => Math.abs(v - reference.logits[0][j])));
     await model.dispose();
 

@@ -6,6 +6,7 @@ import { inferArchitecture } from '../../src/vision/emotimesh/architecture.js';
 import { PickleSecurityError, safeUnpickle } from '../../src/vision/emotimesh/safe-pickle.js';
 import {
   CheckpointError,
+  openTorchCheckpoint,
   parseTorchCheckpoint,
   readTorchCheckpoint,
 } from '../../src/vision/emotimesh/torch-checkpoint.js';
@@ -123,6 +124,25 @@ describe('torch checkpoint reader', () => {
     const sd = new Map((await readTorchCheckpoint(fixture('v2-c2-k5-p0-h2-l1.pth'))).entries());
     sd.delete('fc1.weight');
     expect(() => inferArchitecture(sd)).toThrow(/"fc1.weight" is missing/);
+  });
+
+  it('opens a file without reading float32 tensors, and says where they lie', async () => {
+    const path = fixture('v1-c1-k7-p2-h4-l2.pth');
+    const eager = await readTorchCheckpoint(path);
+    const lazy = openTorchCheckpoint(path);
+    try {
+      const w = lazy.stateDict.get('lstm.weight_ih_l0')!;
+      const file = readFileSync(path);
+      const range = w.fileRange!;
+      expect(range.length).toBe(16 * 701 * 4);
+      const fromRange = new Float32Array(
+        file.buffer.slice(file.byteOffset + range.offset, file.byteOffset + range.offset + range.length),
+      );
+      expect(fromRange).toEqual(eager.get('lstm.weight_ih_l0')!.data);
+      expect(w.data).toEqual(fromRange);
+    } finally {
+      lazy.close();
+    }
   });
 
   it('keeps the file bytes un-copied for float32 tensors', () => {
