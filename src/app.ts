@@ -14,6 +14,7 @@ import type { LogExtras } from './http/request-context.js';
 import { clipRoutes } from './http/routes/clip.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
+import { metricsRoutes } from './http/routes/metrics.routes.js';
 import type { ClipService } from './services/clip.service.js';
 import type { Store } from './store/types.js';
 
@@ -109,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
-    const known = ['/predict', '/thumbnail', '/analyze', '/logs', '/health', '/ready'];
+    const known = ['/predict', '/thumbnail', '/analyze', '/logs', '/health', '/ready', '/metrics'];
     const path = request.url.split('?', 1)[0];
     const err = known.includes(path ?? '')
       ? new AppError('method_not_allowed', `${request.method} is not allowed on ${path}.`)
@@ -120,5 +121,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { stats: deps.stats, isReady: deps.isReady, version: deps.version });
   await app.register(clipRoutes, { clips: deps.clips, tmpDir: deps.tmpDir, maxUploadBytes: config.maxUploadBytes });
   await app.register(logsRoutes, { logs: store.logs });
+  await app.register(metricsRoutes, { stats: deps.stats });
   return app;
 }

@@ -79,7 +79,7 @@ describe('auth, date header and the request log (real server)', () => {
     expect(((await mna.json()) as { code: string }).code).toBe('method_not_allowed');
   });
 
-  it('answers bad JSON 400, an unsupported content type 415 and an oversized JSON body 413', async () => {
+  it('answers bad JSON, base64, encoding and duration 400 and an unsupported content type 415', async () => {
     const badJson = await fetch(`${server.url}/thumbnail`, {
       method: 'POST',
       headers: { ...authHeaders(), 'content-type': 'application/json' },
@@ -202,5 +202,24 @@ describe('auth, date header and the request log (real server)', () => {
     const doc = (await spec.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/predict', '/thumbnail', '/analyze', '/logs']));
     expect((await fetch(`${server.url}/docs`)).status).toBeLessThan(400);
+  });
+});
+
+describe('GET /metrics', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ WORKERS: '1', EMOTHUMB_MODEL: 'none' }, { waitReady: false });
+  });
+  afterAll(async () => server?.dispose());
+
+  it('gives operators Prometheus numbers with the admin key only', async () => {
+    await fetch(`${server.url}/health`);
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    const res = await fetch(`${server.url}/metrics`, { headers: authHeaders() });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/emothumb_http_requests_total\{method="GET",endpoint="\/health",status="200"\} 1/);
+    expect(text).toMatch(/emothumb_http_request_duration_seconds_bucket/);
+    expect(text).toMatch(/emothumb_jobs\{kind="workers"\}/);
   });
 });
