@@ -231,26 +231,23 @@ interface PassResult {
 /** Codecs whose decoders honour skip_frame=noref and keep packet pts on frames. */
 const SKIP_NONREF_CODECS = new Set(['h264', 'hevc']);
 
-/**
- * Packets read ahead of the decoder in skip mode. A packet's presentation rank
- * (its frame index) is final once every packet with an earlier pts has been
- * read; with reordering bounded by the codec's DPB (at most 16 frames) this
- * many packets of look-ahead settle it.
- */
-const LOOKAHEAD = 24;
-
 /** Thrown inside a skip-mode pass when timestamps cannot be trusted; the pass is redone counting frames. */
 class PtsUnusable extends Error {}
 
 /**
  * One pass, in one of two modes:
  * - counting: every frame is decoded; index = position in decoder output.
- * - skip (H.264/HEVC with clean timestamps): a frame's index is the rank of its
- *   packet's pts among all packets, known before decoding, so frames that no
- *   request wants and that no other frame references (skip_frame=noref) are not
- *   decoded at all. Reference frames are always decoded, so every kept frame is
- *   bit-exact with a full decode. Falls back to counting when the container's
- *   timestamps are missing or duplicated.
+ * - skip (H.264/HEVC with clean timestamps): the packets are first scanned
+ *   (demuxing only, no decoding) so that each frame's index is known before it
+ *   is decoded: the rank of its packet's pts among all packets. Then a group of
+ *   pictures (keyframe to keyframe) that holds no wanted frame, and precedes no
+ *   such group, is not sent to the decoder at all (the group before a wanted
+ *   one is kept because an open GOP's leading frames may reference it), and
+ *   inside the groups that are sent, frames that no request wants and that no
+ *   other frame references are skipped (skip_frame=noref). Every frame that is
+ *   decoded is decoded from all its references, so kept frames are bit-exact
+ *   with a full decode. Falls back to counting when timestamps are missing or
+ *   duplicated.
  */
 async function decodePass(
   path: string,
@@ -287,18 +284,25 @@ async function runPass(
   const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const tail: TailEntry[] = [];
-  const queue: Packet[] = [];
   try {
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+    // The scan reads the file through its own context: re-reading from a fresh
+    // open gives exactly the same packet sequence, which a seek does not promise.
+    const scan = skipMode ? await scanPackets(path, maxPixels) : undefined;
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     // Frames from this index on are kept in the tail ring. Counting mode cannot
     // know where the clip ends, so it keeps the last frames before the highest
-    // wanted index; skip mode learns the exact count LOOKAHEAD packets before
-    // the end and then keeps just the frames a short clip will need.
-    let tailFrom = keepTail && !skipMode ? maxWanted - 2 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
+    // wanted index; skip mode knows the exact count and keeps just the frames a
+    // clip shorter than its header will need.
+    let tailFrom = keepTail && !scan ? maxWanted - 2 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
+    if (scan && keepTail) {
+      const short = Math.max(0, ...plans.map((p) => [...p.wanted].filter((i) => i >= scan.count).length));
+      if (short > 0 && short <= TAIL_FRAMES) tailFrom = scan.count - short;
+    }
     const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
     const needed = (i: number): boolean =>
       i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
+    const sendGop = scan ? gopsToSend(scan, needed) : undefined;
 
     const dec = await openDecoder(stream, maxPixels);
     const pkt = new Packet();
@@ -311,11 +315,9 @@ async function runPass(
     let firstPts: bigint | undefined;
     let decoded = 0;
     let eof = false;
-    // Skip mode: sorted pts of every video packet read so far, and the rank of sent ones.
-    const sortedPts: bigint[] = [];
-    const rankOf = new Map<bigint, number>();
     let skipping = false;
-    const frameCount = (): number => (skipMode ? sortedPts.length : decoded);
+    let packetNo = 0;
+    const frameCount = (): number => scan?.count ?? decoded;
 
     const onFrame = async (index: number): Promise<void> => {
       const pts = frame.bestEffortTimestamp;
@@ -341,75 +343,44 @@ async function runPass(
       }
     };
 
-    /** Reads the next video packet into the queue; false at end of file. */
-    const readOne = async (): Promise<boolean> => {
-      for (;;) {
-        if ((await fmt.readFrame(pkt)) < 0) return false;
-        if (pkt.streamIndex !== stream.index) {
-          pkt.unref();
-          continue;
-        }
-        if (skipMode && !((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) {
-          if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
-          const at = lowerBound(sortedPts, pkt.pts);
-          if (sortedPts[at] === pkt.pts) throw new PtsUnusable();
-          sortedPts.splice(at, 0, pkt.pts);
-        }
-        const copy = pkt.clone();
-        pkt.unref();
-        if (!copy) throw new AppError('decode_failed');
-        queue.push(copy);
-        return true;
-      }
-    };
-
     try {
-      let readerEof = false;
       let draining = false;
-      const lookahead = skipMode ? LOOKAHEAD : 0;
       for (;;) {
         opts.signal?.throwIfAborted();
-        while (!readerEof && queue.length <= lookahead) {
-          if (!(await readOne())) {
-            readerEof = true;
-            if (skipMode && keepTail) {
-              const count = sortedPts.length;
-              const short = Math.max(0, ...plans.map((p) => [...p.wanted].filter((i) => i >= count).length));
-              if (short > 0 && short <= TAIL_FRAMES) tailFrom = count - short;
-            }
+        if (!draining) {
+          let r = await fmt.readFrame(pkt);
+          while (r >= 0 && pkt.streamIndex !== stream.index) {
+            pkt.unref();
+            r = await fmt.readFrame(pkt);
           }
-        }
-        const next = queue.shift();
-        if (next) {
-          if (skipMode) {
-            let want = false;
-            if (!((next.flags as number) & (AV_PKT_FLAG_DISCARD as number))) {
-              const rank = lowerBound(sortedPts, next.pts);
-              rankOf.set(next.pts, rank);
-              want = needed(rank);
+          if (r < 0) {
+            draining = true;
+            await dec.sendPacket(null);
+          } else {
+            let send = true;
+            if (scan && sendGop) {
+              const no = packetNo++;
+              if (scan.pts[no] !== pkt.pts) throw new PtsUnusable(); // the second read must match the scan
+              send = sendGop[scan.gop[no]];
+              const rank = scan.rank.get(pkt.pts);
+              const want = rank !== undefined && needed(rank);
+              if (send && want === skipping) {
+                skipping = !want;
+                if (dec.setOption('skip_frame', skipping ? 'noref' : 'default') < 0) throw new PtsUnusable();
+              }
             }
-            if (want === skipping) {
-              skipping = !want;
-              if (dec.setOption('skip_frame', skipping ? 'noref' : 'default') < 0) throw new PtsUnusable();
-            }
+            // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
+            if (send) await dec.sendPacket(pkt);
+            pkt.unref();
           }
-          // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
-          await dec.sendPacket(next);
-          next.free();
-        } else if (!draining) {
-          draining = true;
-          await dec.sendPacket(null);
         }
         let r: number;
         while ((r = await dec.receiveFrame(frame)) >= 0) {
-          let index: number;
-          if (skipMode) {
-            const rank = rankOf.get(frame.pts);
+          let index = decoded;
+          if (scan) {
+            const rank = scan.rank.get(frame.pts);
             if (rank === undefined) throw new PtsUnusable();
-            rankOf.delete(frame.pts);
             index = rank;
-          } else {
-            index = decoded;
           }
           decoded++;
           await onFrame(index);
@@ -431,7 +402,6 @@ async function runPass(
       if (decoded === 0) return { count: 0, eof, tail };
       return { count: frameCount(), eof, tail };
     } finally {
-      for (const q of queue) q.free();
       frame.free();
       pkt.free();
       dec.freeContext();
@@ -444,16 +414,58 @@ async function runPass(
   }
 }
 
-/** First position in a sorted array whose value is >= v. */
-function lowerBound(a: bigint[], v: bigint): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
+interface PacketScan {
+  /** Video packets (not flagged discard) = frames in the clip. */
+  count: number;
+  /** Per packet in decode order: its pts and its group-of-pictures number. */
+  pts: bigint[];
+  gop: number[];
+  /** Presentation rank (frame index) of each counted packet, by pts. */
+  rank: Map<bigint, number>;
+}
+
+/** Demuxes the whole video stream (no decoding) to learn every frame's index and group of pictures. */
+async function scanPackets(path: string, maxPixels: number): Promise<PacketScan> {
+  const { fmt, stream } = await openVideoInput(path, maxPixels);
+  const streamIndex = stream.index;
+  for (const s of fmt.streams) if (s.index !== streamIndex) s.discard = AVDISCARD_ALL;
+  const pkt = new Packet();
+  pkt.alloc();
+  const pts: bigint[] = [];
+  const gop: number[] = [];
+  const counted: bigint[] = [];
+  let g = 0;
+  try {
+    while ((await fmt.readFrame(pkt)) >= 0) {
+      if (pkt.streamIndex === streamIndex) {
+        if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
+        if (pkt.isKeyframe && pts.length > 0) g++;
+        pts.push(pkt.pts);
+        gop.push(g);
+        if (!((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) counted.push(pkt.pts);
+      }
+      pkt.unref();
+    }
+  } finally {
+    pkt.free();
+    await closeInput(fmt);
   }
-  return lo;
+  const sorted = [...counted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rank = new Map<bigint, number>();
+  sorted.forEach((p, i) => rank.set(p, i));
+  if (rank.size !== sorted.length) throw new PtsUnusable(); // duplicate timestamps
+  return { count: sorted.length, pts, gop, rank };
+}
+
+/** Which groups of pictures must reach the decoder: those with a needed frame, and the one before each. */
+function gopsToSend(scan: PacketScan, needed: (index: number) => boolean): boolean[] {
+  const groups = (scan.gop[scan.gop.length - 1] ?? 0) + 1;
+  const has = new Array<boolean>(groups).fill(false);
+  scan.pts.forEach((p, i) => {
+    const r = scan.rank.get(p);
+    if (r !== undefined && needed(r)) has[scan.gop[i]] = true;
+  });
+  return has.map((h, g) => h || (has[g + 1] ?? false));
 }
 
 async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecContext> {

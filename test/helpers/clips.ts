@@ -47,6 +47,8 @@ export interface TestClipOptions {
   preset?: string;
   /** H.264 profile for libx264 (e.g. high, main). */
   profile?: string;
+  /** libx264 only: open GOPs (leading B-frames reference the previous group). */
+  openGop?: boolean;
   /** Fresh per-frame grain amplitude (0-20, default 3): makes the encoder spend bits like a camera's noise. */
   grain?: number;
 }
@@ -215,6 +217,7 @@ export async function makeTestClip(outPath: string, o: TestClipOptions): Promise
     case 'h264':
       codecOptions.preset = o.preset ?? 'veryfast';
       if (o.profile) codecOptions.profile = o.profile;
+      if (o.openGop) codecOptions['x264-params'] = 'open-gop=1';
       break;
     case 'hevc':
       codecOptions.preset = o.preset ?? 'veryfast';

@@ -127,6 +127,40 @@ describe('decodeFrames', () => {
     },
   );
 
+  it.each([false, true])(
+    'decodes only the groups of pictures around a window of wanted frames (open GOP %s), bit-exact',
+    async (openGop) => {
+      const path = tmp.path(`gop10-${openGop}.mp4`);
+      await makeTestClip(path, {
+        width: 320,
+        height: 180,
+        fps: 30,
+        seconds: 3,
+        codec: 'h264',
+        gop: 10,
+        openGop,
+      });
+      const info = await probe(path);
+      const want = [...Array(16).keys()].map((i) => 58 + i);
+      const skipStats = {} as DecodeStats;
+      const [windowed] = await decodeFrames(path, info, [{ indices: want, maxSide: 0 }], {
+        minFrames: 1,
+        stats: skipStats,
+      });
+      const [full] = await decodeFrames(path, info, [{ indices: want, maxSide: 0 }], {
+        minFrames: 1,
+        skipNonReference: false,
+      });
+      expect(windowed.map(frameIndexFromRgb)).toEqual(want);
+      expect(skipStats.skippedNonReference).toBe(true);
+      // Frames 0..~50 are in groups that are never sent to the decoder.
+      expect(skipStats.framesDecoded).toBeLessThan(40);
+      for (let i = 0; i < want.length; i++) {
+        expect(Buffer.compare(Buffer.from(windowed[i].data), Buffer.from(full[i].data))).toBe(0);
+      }
+    },
+  );
+
   it('turns a rotation-90 portrait clip upright', async () => {
     const info = await probe(clips.portrait);
     const [frames] = await decodeFrames(clips.portrait, info, [{ indices: [0, 15, 29], maxSide: 160 }]);
