@@ -12,6 +12,7 @@ import { replyWithError } from './http/error-reply.js';
 import { createClientErrorHandler, createRequestLogHook } from './http/request-log.hook.js';
 import type { LogExtras } from './http/request-context.js';
 import { clipRoutes } from './http/routes/clip.routes.js';
+import { demoRoutes } from './http/routes/demo.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
@@ -122,5 +123,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(clipRoutes, { clips: deps.clips, tmpDir: deps.tmpDir, maxUploadBytes: config.maxUploadBytes });
   await app.register(logsRoutes, { logs: store.logs });
   await app.register(metricsRoutes, { stats: deps.stats });
+  await app.register(demoRoutes);
   return app;
 }

@@ -196,12 +196,15 @@ describe('auth, date header and the request log (real server)', () => {
     expect(server.output()).not.toContain(aliceKey);
   });
 
-  it('serves the OpenAPI document and docs page without a key', async () => {
+  it('serves the OpenAPI document, docs and demo pages without a key', async () => {
     const spec = await fetch(`${server.url}/openapi.json`);
     expect(spec.status).toBe(200);
     const doc = (await spec.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/predict', '/thumbnail', '/analyze', '/logs']));
     expect((await fetch(`${server.url}/docs`)).status).toBeLessThan(400);
+    const demo = await fetch(`${server.url}/demo`);
+    expect(demo.status).toBe(200);
+    expect(await demo.text()).toContain('x-date');
   });
 });
 
