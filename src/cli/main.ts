@@ -2,17 +2,30 @@
 import '../polyfills.js';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { registerAnalyzeCommand } from './analyze.command.js';
-import { registerKeysCommand } from './keys.command.js';
 
 const program = new Command('emothumb')
   .description('Emotion-aware video thumbnails: service tools')
   .showHelpAfterError();
 
-registerKeysCommand(program, () => {
-  const config = loadConfig();
-  return { dataDir: config.dataDir, databaseUrl: config.databaseUrl };
-});
-registerAnalyzeCommand(program);
+/**
+ * Each command's module is imported only when that command (or the help) is asked for:
+ * `keys` must not pay for loading FFmpeg, onnxruntime and the vision models.
+ */
+const COMMANDS: Record<string, () => Promise<void>> = {
+  keys: async () =>
+    (await import('./keys.command.js')).registerKeysCommand(program, () => {
+      const config = loadConfig();
+      return { dataDir: config.dataDir, databaseUrl: config.databaseUrl };
+    }),
+  analyze: async () => (await import('./analyze.command.js')).registerAnalyzeCommand(program),
+  eval: async () => (await import('./eval.command.js')).registerEvalCommand(program),
+  calibrate: async () => (await import('./calibrate.command.js')).registerCalibrateCommand(program),
+  emotimesh: async () => (await import('./emotimesh.command.js')).registerEmotimeshCommand(program),
+};
+
+const asked = process.argv[2];
+for (const [name, register] of Object.entries(COMMANDS)) {
+  if (asked === undefined || !(asked in COMMANDS) || asked === name) await register();
+}
 
 await program.parseAsync(process.argv);
