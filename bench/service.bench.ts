@@ -46,7 +46,7 @@ const clip10 = await faceClip(10);
 const body5 = readFileSync(clip5);
 const body10 = readFileSync(clip10);
 
-const server = await startServer({ RATE_LIMIT_PER_MINUTE: '0', QUEUE_SIZE: '64'});
+const server = await startServer({ RATE_LIMIT_PER_MINUTE: '0', QUEUE_SIZE: '64' });
 const post = async (path: string, body: Buffer): Promise<number> => {
   const start = performance.now();
   const res = await send(`${server.url}${path}`, {
@@ -68,14 +68,18 @@ try {
     for (const p of ['/predict', '/thumbnail', '/analyze']) times[p]!.push(await post(p, body5));
   }
   const base = median(times.ffmpeg!);
-  console.log(`Clip: 5 s 1920x1080 30 fps H.264 (${(body5.length / 1e6).toFixed(1)} MB), raw body, ${RUNS} runs interleaved.\n`);
+  console.log(
+    `Clip: 5 s 1920x1080 30 fps H.264 (${(body5.length / 1e6).toFixed(1)} MB), raw body, ${RUNS} runs interleaved.\n`,
+  );
   console.log('| what | median | ratio to ffmpeg decode | bar |');
   console.log('|---|---|---|---|');
   console.log(`| \`ffmpeg -i clip -f null -\` | ${fmt(base)} | 1.00x | baseline |`);
   const bars: Record<string, number> = { '/predict': 1.5, '/thumbnail': 1.5, '/analyze': 1.8 };
   for (const p of ['/predict', '/thumbnail', '/analyze']) {
     const m = median(times[p]!);
-    console.log(`| POST ${p} | ${fmt(m)} | ${ratio(m, base)} | <= ${bars[p]}x ${m / base <= bars[p]! ? 'met' : 'NOT met'} |`);
+    console.log(
+      `| POST ${p} | ${fmt(m)} | ${ratio(m, base)} | <= ${bars[p]}x ${m / base <= bars[p]! ? 'met' : 'NOT met'} |`,
+    );
   }
 
   // Memory: peak RSS of the server tree while 4 requests run at once.
@@ -94,7 +98,9 @@ try {
   console.log('|---|---|---|');
   console.log(`| idle, warm | ${mb(idle)} | |`);
   console.log(`| peak, 4 concurrent 5 s 1080p /analyze | ${mb(peak5)} | |`);
-  console.log(`| peak, 4 concurrent 10 s 1080p /analyze | ${mb(peak10)} | < 400 MB ${peak10 < 400 * 1024 * 1024 ? 'met' : 'NOT met'} |`);
+  console.log(
+    `| peak, 4 concurrent 10 s 1080p /analyze | ${mb(peak10)} | < 400 MB ${peak10 < 400 * 1024 * 1024 ? 'met' : 'NOT met'} |`,
+  );
   console.log(`| growth from 5 s to 10 s clips | ${ratio(peak10, peak5)} | flat |`);
 
   // Throughput: CLIENTS clients in a closed loop for THROUGHPUT_SECONDS.
@@ -107,11 +113,15 @@ try {
     }),
   );
   const wall = (performance.now() - started) / 1000;
-  console.log(`\n| throughput: /thumbnail, 5 s 1080p, ${CLIENTS} concurrent clients, ${THROUGHPUT_SECONDS} s | value |`);
+  console.log(
+    `\n| throughput: /thumbnail, 5 s 1080p, ${CLIENTS} concurrent clients, ${THROUGHPUT_SECONDS} s | value |`,
+  );
   console.log('|---|---|');
   console.log(`| requests | ${latencies.length} |`);
   console.log(`| requests per second | ${(latencies.length / wall).toFixed(2)} |`);
-  console.log(`| latency p50 / p95 / p99 | ${fmt(percentile(latencies, 50))} / ${fmt(percentile(latencies, 95))} / ${fmt(percentile(latencies, 99))} |`);
+  console.log(
+    `| latency p50 / p95 / p99 | ${fmt(percentile(latencies, 50))} / ${fmt(percentile(latencies, 95))} / ${fmt(percentile(latencies, 99))} |`,
+  );
   console.log(`| per-request decode floor (ffmpeg, 1 clip) | ${fmt(base)} |`);
 } finally {
   await server.dispose();

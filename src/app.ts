@@ -36,7 +36,10 @@ const PUBLIC_PREFIXES = ['/docs'];
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers["x-api-key"]', 'req.headers.authorization'] },
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
+    },
     logController: new LogController({ disableRequestLogging: !config.accessLog }),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
@@ -65,14 +68,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const text = body as string;
     // An empty body on GET (a seed client sending no filters) means "no filters".
     if (text.trim() === '' && request.method === 'GET') return done(null, undefined);
-    if (text.trim() === '') return done(new AppError('bad_json', 'The request body is empty; send a JSON object.'), undefined);
+    if (text.trim() === '')
+      return done(new AppError('bad_json', 'The request body is empty; send a JSON object.'), undefined);
     void defaultJson(request, text, (err, value) => {
       if (err) return done(new AppError('bad_json', 'The request body is not valid JSON.'), undefined);
       done(null, value);
     });
   });
   // Raw uploads are left unread here and streamed to disk by the handler.
-  const leaveBodyUnread = (_request: unknown, _payload: unknown, done: (err: Error | null) => void): void => done(null);
+  const leaveBodyUnread = (_request: unknown, _payload: unknown, done: (err: Error | null) => void): void =>
+    done(null);
   app.addContentTypeParser('application/octet-stream', leaveBodyUnread);
   app.addContentTypeParser(/^video\/[\w.+-]+$/, leaveBodyUnread);
 
@@ -83,7 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Emotion-aware video thumbnails API',
         version: deps.version,
-        description: 'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Seed-compatible.',
+        description:
+          'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Seed-compatible.',
       },
       components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'x-api-key', in: 'header' } } },
       security: [{ apiKey: [] }],
@@ -92,7 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  app.addHook('onRequest', createAuthHook({ keys: store.keys, envAdminKey: config.apiKey, maxClockSkewSeconds: config.maxClockSkewSeconds }));
+  app.addHook(
+    'onRequest',
+    createAuthHook({
+      keys: store.keys,
+      envAdminKey: config.apiKey,
+      maxClockSkewSeconds: config.maxClockSkewSeconds,
+    }),
+  );
   if (config.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       global: true,
@@ -120,7 +133,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { stats: deps.stats, isReady: deps.isReady, version: deps.version });
-  await app.register(clipRoutes, { clips: deps.clips, tmpDir: deps.tmpDir, maxUploadBytes: config.maxUploadBytes });
+  await app.register(clipRoutes, {
+    clips: deps.clips,
+    tmpDir: deps.tmpDir,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   await app.register(logsRoutes, { logs: store.logs });
   await app.register(metricsRoutes, { stats: deps.stats });
   await app.register(demoRoutes);

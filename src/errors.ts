@@ -6,10 +6,16 @@
 export const ERROR_TABLE = {
   bad_json: { status: 400, message: 'The request body is not valid JSON.' },
   invalid_request: { status: 400, message: 'The request is invalid.' },
-  missing_video: { status: 400, message: 'No video was sent: use "content" (base64), a raw body or a "video" form field.' },
+  missing_video: {
+    status: 400,
+    message: 'No video was sent: use "content" (base64), a raw body or a "video" form field.',
+  },
   bad_encoding: { status: 400, message: 'Only "encoding": "base64" is supported.' },
   bad_base64: { status: 400, message: 'The "content" field is not valid base64.' },
-  missing_date: { status: 400, message: 'The "date" (or "x-date") header is required (ISO 8601 or HTTP date).' },
+  missing_date: {
+    status: 400,
+    message: 'The "date" (or "x-date") header is required (ISO 8601 or HTTP date).',
+  },
   bad_date: { status: 400, message: 'The "date" header could not be parsed; use ISO 8601 or an HTTP date.' },
   clock_skew: { status: 400, message: 'The "date" header is too far from the server clock.' },
   invalid_duration: { status: 400, message: 'Duration must be between 0.1 and 10 seconds.' },

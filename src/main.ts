@@ -11,7 +11,9 @@ import { prepareEmotionModel } from './services/model-setup.js';
 import { ensureBootstrapAdmin, openStore } from './store/index.js';
 
 async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -38,7 +40,10 @@ async function main(): Promise<void> {
   let ready = false;
   const jobs = {
     run: (request: Parameters<ClipJobRunner['run']>[0]) => {
-      if (!runner) throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', { 'retry-after': '5' });
+      if (!runner)
+        throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
+          'retry-after': '5',
+        });
       return runner.run(request);
     },
     isSaturated: () => runner?.isSaturated() ?? false,
@@ -79,7 +84,10 @@ async function main(): Promise<void> {
       workers: config.workers,
       queueSize: config.queueSize,
       jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-      workerEnv: { ...model.workerEnv, ...(process.env.EMOTHUMB_MODEL ? { EMOTHUMB_MODEL: process.env.EMOTHUMB_MODEL } : {}) },
+      workerEnv: {
+        ...model.workerEnv,
+        ...(process.env.EMOTHUMB_MODEL ? { EMOTHUMB_MODEL: process.env.EMOTHUMB_MODEL } : {}),
+      },
     });
     await runner.warmUp();
     ready = true;

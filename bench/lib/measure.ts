@@ -6,16 +6,22 @@ export function ensureFfmpeg(): string {
   const which = spawnSync('which', ['ffmpeg'], { encoding: 'utf8' });
   if (which.status === 0) return which.stdout.trim();
   console.log('(installing the system ffmpeg as a yardstick: apt-get install -y ffmpeg)');
-  execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'bash',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'],
+    {
+      stdio: 'ignore',
+    },
+  );
   return 'ffmpeg';
 }
 
 /** Wall time of `ffmpeg -i clip -f null -`: decoding the clip and nothing else. */
 export function ffmpegDecodeMs(ffmpeg: string, clip: string): number {
   const start = performance.now();
-  const run = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-'], { stdio: 'ignore' });
+  const run = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-'], {
+    stdio: 'ignore',
+  });
   if (run.status !== 0) throw new Error(`ffmpeg failed on ${clip}`);
   return performance.now() - start;
 }

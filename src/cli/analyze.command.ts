@@ -19,7 +19,11 @@ export function registerAnalyzeCommand(program: Command): void {
       try {
         const result = await processClip({
           inputPath: resolve(file),
-          limits: { maxPixels: config.maxPixels, maxSeconds: config.maxVideoSeconds, minFrames: config.minFrames },
+          limits: {
+            maxPixels: config.maxPixels,
+            maxSeconds: config.maxVideoSeconds,
+            minFrames: config.minFrames,
+          },
           predict: true,
           predictFrames: config.predictFrames,
         });
@@ -47,7 +51,9 @@ function startSpinner(label: string): { stop(): void } {
   let i = 0;
   const started = Date.now();
   const timer = setInterval(() => {
-    process.stderr.write(`\r${frames[i++ % frames.length]} ${label} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    process.stderr.write(
+      `\r${frames[i++ % frames.length]} ${label} ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }, 100);
   return {
     stop() {

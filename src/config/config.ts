@@ -140,7 +140,8 @@ export const SETTINGS = [
     env: 'MAX_UPLOAD_MB',
     key: 'maxUploadBytes',
     doc: 'Largest accepted video, in MB of video bytes (default 50)',
-    parse: (raw, problems) => Math.round(number('MAX_UPLOAD_MB', 50, 0.01, 4096)(raw, problems) * 1024 * 1024),
+    parse: (raw, problems) =>
+      Math.round(number('MAX_UPLOAD_MB', 50, 0.01, 4096)(raw, problems) * 1024 * 1024),
   },
   {
     env: 'MAX_VIDEO_SECONDS',

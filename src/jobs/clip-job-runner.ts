@@ -81,9 +81,15 @@ export class ClipJobRunner {
 
   private translate(err: unknown): Error {
     if (err instanceof workerpool.Promise.TimeoutError) {
-      return new AppError('processing_timeout', `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`);
+      return new AppError(
+        'processing_timeout',
+        `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`,
+      );
     }
-    if (err instanceof workerpool.TerminateError || (err instanceof Error && /Workerpool Worker/.test(err.message))) {
+    if (
+      err instanceof workerpool.TerminateError ||
+      (err instanceof Error && /Workerpool Worker/.test(err.message))
+    ) {
       this.crashed++;
       return new AppError('decode_failed', 'The video crashed the decoder; it was not processed.');
     }

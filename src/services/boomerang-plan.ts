@@ -30,7 +30,11 @@ export function boomerangOrder(n: number): number[] {
  * `peakT`, shifted to stay inside the clip; a clip too short for that falls back to
  * sampling its whole length.
  */
-export function peakWindowIndices(info: Pick<VideoInfo, 'frameCount' | 'fps'>, peakT: number, count: number): number[] {
+export function peakWindowIndices(
+  info: Pick<VideoInfo, 'frameCount' | 'fps'>,
+  peakT: number,
+  count: number,
+): number[] {
   const fps = info.fps > 0 ? info.fps : 30;
   const stride = Math.max(1, Math.round(fps / BOOMERANG_FPS));
   const span = (count - 1) * stride;

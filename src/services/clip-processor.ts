@@ -1,9 +1,27 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../errors.js';
-import { decodeFrames, encodeBoomerang, evenlySpacedIndices, probeVideo, type FrameRequest } from '../media/index.js';
+import {
+  decodeFrames,
+  encodeBoomerang,
+  evenlySpacedIndices,
+  probeVideo,
+  type FrameRequest,
+} from '../media/index.js';
 import type { RgbFrame, VideoInfo } from '../media/types.js';
-import type { ClipJobRequest, ClipJobResult, PredictionResult, ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
-import { BOOMERANG_FPS, boomerangSourceFrameCount, centreSquare, peakWindowIndices, type CropRect } from './boomerang-plan.js';
+import type {
+  ClipJobRequest,
+  ClipJobResult,
+  PredictionResult,
+  ThumbnailRequest,
+  ThumbnailResult,
+} from '../jobs/clip-job.types.js';
+import {
+  BOOMERANG_FPS,
+  boomerangSourceFrameCount,
+  centreSquare,
+  peakWindowIndices,
+  type CropRect,
+} from './boomerang-plan.js';
 import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
 
 /**
@@ -30,9 +48,16 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
   const thumbInFirstPass = thumb !== undefined && thumb.anchor === 'whole' && thumb.crop !== 'face';
 
   const requests: FrameRequest[] = [];
-  if (engine) requests.push({ indices: evenlySpacedIndices(info.frameCount, request.predictFrames), maxSide: engine.frameMaxSide });
-  if (thumb && thumbInFirstPass) requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
-  const decoded = await timed('decode', () => decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames }));
+  if (engine)
+    requests.push({
+      indices: evenlySpacedIndices(info.frameCount, request.predictFrames),
+      maxSide: engine.frameMaxSide,
+    });
+  if (thumb && thumbInFirstPass)
+    requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
+  const decoded = await timed('decode', () =>
+    decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames }),
+  );
 
   let clip: ClipEmotion | undefined;
   let prediction: PredictionResult | undefined;
@@ -55,7 +80,8 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
         thumb.anchor === 'peak' && prediction
           ? peakWindowIndices(info, prediction.peak_t, thumbCount)
           : evenlySpacedIndices(info.frameCount, thumbCount);
-      const faceCrop = thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
+      const faceCrop =
+        thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
       const [second] = await timed('decode_thumbnail', () =>
         decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
           minFrames: 1,
@@ -64,7 +90,9 @@ export async function processClip(request: ClipJobRequest): Promise<ClipJobResul
       frames = second;
     }
     if (!request.outputPath) throw new Error('processClip: outputPath is required for a thumbnail');
-    const encoded = await timed('encode', () => encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }));
+    const encoded = await timed('encode', () =>
+      encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }),
+    );
     await writeFile(request.outputPath, encoded.data).catch(async (err: unknown) => {
       await rm(request.outputPath!, { force: true });
       throw err;
@@ -106,7 +134,6 @@ function thumbnailFrameRequest(
   else if (thumb.crop === 'face') crop = faceCrop ?? centreSquare(info.displayWidth, info.displayHeight);
   return { indices, maxSide: thumb.maxSize, crop };
 }
-
 
 /** Loads the media bindings and models now rather than on the first request. */
 export async function warmUp(): Promise<void> {

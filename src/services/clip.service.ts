@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { ClipJobRequest, ClipJobResult, PredictionResult, ThumbnailRequest } from '../jobs/clip-job.types.js';
+import type {
+  ClipJobRequest,
+  ClipJobResult,
+  PredictionResult,
+  ThumbnailRequest,
+} from '../jobs/clip-job.types.js';
 import type { ThumbnailFormat } from '../media/types.js';
 
 /** Runs clip jobs; the HTTP layer depends on this, not on the worker pool. */

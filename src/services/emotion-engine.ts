@@ -2,7 +2,13 @@ import { AppError } from '../errors.js';
 import type { Emotion5, PredictionResult } from '../jobs/clip-job.types.js';
 import type { RgbFrame } from '../media/types.js';
 import { basename } from 'node:path';
-import { buildSeedInput, EMOTIMESH_CLASSES, loadEmotiMesh, SEED_STEPS, type EmotiMeshModel } from '../vision/emotimesh/index.js';
+import {
+  buildSeedInput,
+  EMOTIMESH_CLASSES,
+  loadEmotiMesh,
+  SEED_STEPS,
+  type EmotiMeshModel,
+} from '../vision/emotimesh/index.js';
 import {
   ANALYSIS_MAX_SIDE,
   createEmotionPipeline,
@@ -87,7 +93,11 @@ class DefaultEmotionEngine implements EmotionEngine {
       // Every analysed frame appears; frames without a face say so with nulls.
       timeline: analysed.map((f) => {
         const point = f.probabilities !== null ? pooled.timeline[next++] : undefined;
-        return { t: Math.round(f.t * 1000) / 1000, emotion: point?.emotion ?? null, confidence: point?.confidence ?? null };
+        return {
+          t: Math.round(f.t * 1000) / 1000,
+          emotion: point?.emotion ?? null,
+          confidence: point?.confidence ?? null,
+        };
       }),
       model: DEFAULT_MODEL_NAME,
       peak_t: analysed[pooled.peakIndex]?.t ?? 0,
@@ -96,7 +106,12 @@ class DefaultEmotionEngine implements EmotionEngine {
     const square = first ? steadyFaceSquare(analysed, first.width, first.height) : null;
     const faceSquare =
       square && first
-        ? { x: square.x / first.width, y: square.y / first.height, width: square.size / first.width, height: square.size / first.height }
+        ? {
+            x: square.x / first.width,
+            y: square.y / first.height,
+            width: square.size / first.width,
+            height: square.size / first.height,
+          }
         : undefined;
     return { prediction, faceSquare };
   }
@@ -148,7 +163,10 @@ class EmotiMeshEngine implements EmotionEngine {
         ...clip.prediction,
         emotion,
         confidence: Math.round(combined[best]! * 10_000) / 10_000,
-        probabilities: Object.fromEntries(EMOTIONS.map((e, k) => [e, combined[k]!])) as Record<Emotion5, number>,
+        probabilities: Object.fromEntries(EMOTIONS.map((e, k) => [e, combined[k]!])) as Record<
+          Emotion5,
+          number
+        >,
         model: this.name,
       },
     };

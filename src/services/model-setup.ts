@@ -21,7 +21,12 @@ export async function prepareEmotionModel(
   const { resolveModelFile } = await import('../vision/model-source.js');
   const { inspectEmotiMesh } = await import('../vision/emotimesh/index.js');
   const file = await resolveModelFile(
-    { modelPath: config.modelPath, modelUrl: config.modelUrl, modelDownloadId: config.modelDownloadId, dataDir: config.dataDir },
+    {
+      modelPath: config.modelPath,
+      modelUrl: config.modelUrl,
+      modelDownloadId: config.modelDownloadId,
+      dataDir: config.dataDir,
+    },
     { log },
   );
   if (!file) throw new Error(`MODEL=${config.model} needs MODEL_PATH, MODEL_URL or MODEL_DOWNLOAD_ID`);
@@ -29,8 +34,15 @@ export async function prepareEmotionModel(
   try {
     info = await inspectEmotiMesh(file);
   } catch (err) {
-    throw new Error(`The model file ${file} does not load: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `The model file ${file} does not load: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  log(`EmotiMesh model ${file}: ${JSON.stringify(info.architecture ?? { inputSize: info.inputSize, classes: info.classes })}`);
-  return { workerEnv: { EMOTHUMB_MODEL: config.model, EMOTHUMB_MODEL_FILE: file }, description: `${config.model}:${file}` };
+  log(
+    `EmotiMesh model ${file}: ${JSON.stringify(info.architecture ?? { inputSize: info.inputSize, classes: info.classes })}`,
+  );
+  return {
+    workerEnv: { EMOTHUMB_MODEL: config.model, EMOTHUMB_MODEL_FILE: file },
+    description: `${config.model}:${file}`,
+  };
 }

@@ -66,8 +66,13 @@ describe('auth, date header and the request log (real server)', () => {
     const stale = await fetch(`${server.url}/logs`, { headers: { ...base, date: '2001-01-01T00:00:00Z' } });
     expect(stale.status).toBe(400);
     expect(((await stale.json()) as { code: string }).code).toBe('clock_skew');
-    expect((await fetch(`${server.url}/logs`, { headers: { ...base, date: new Date().toUTCString() } })).status).toBe(200);
-    expect((await fetch(`${server.url}/logs`, { headers: { ...base, 'x-date': new Date().toISOString() } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/logs`, { headers: { ...base, date: new Date().toUTCString() } })).status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${server.url}/logs`, { headers: { ...base, 'x-date': new Date().toISOString() } }))
+        .status,
+    ).toBe(200);
   });
 
   it('answers unknown endpoints 404 and wrong methods 405, as JSON', async () => {
@@ -123,7 +128,19 @@ describe('auth, date header and the request log (real server)', () => {
     expect(all.status).toBe(200);
     expect(all.body.count).toBeGreaterThan(5);
     const entry = all.body.logs[0]!;
-    for (const field of ['timestamp', 'request_method', 'endpoint', 'status_code', 'latency_ms', 'client_id', 'success', 'prediction', 'confidence', 'error_message', 'request_id'])
+    for (const field of [
+      'timestamp',
+      'request_method',
+      'endpoint',
+      'status_code',
+      'latency_ms',
+      'client_id',
+      'success',
+      'prediction',
+      'confidence',
+      'error_message',
+      'request_id',
+    ])
       expect(entry).toHaveProperty(field);
     // Newest first.
     const ts = all.body.logs.map((l) => Date.parse(l.timestamp as string));
@@ -150,7 +167,11 @@ describe('auth, date header and the request log (real server)', () => {
     expect(future.body.count).toBe(0);
     const past = await getLogs('', { end_date: '2001-01-01T00:00:00' });
     expect(past.body.count).toBe(0);
-    const range = await getLogs('', { start_date: new Date(now - 60_000).toISOString(), end_date: new Date(now + 60_000).toISOString(), success: 'False' });
+    const range = await getLogs('', {
+      start_date: new Date(now - 60_000).toISOString(),
+      end_date: new Date(now + 60_000).toISOString(),
+      success: 'False',
+    });
     expect(range.body.logs.every((l) => l.success === false)).toBe(true);
 
     const byEndpoint = await getLogs('?endpoint=/thumbnail');
@@ -168,7 +189,14 @@ describe('auth, date header and the request log (real server)', () => {
   });
 
   it('refuses bad filter values with 400 invalid_filter', async () => {
-    for (const body of [{ start_date: 'tomorrow' }, { status_code: 'abc' }, { success: 'maybe' }, { limit: 5000 }, { cursor: '!!' }, { colour: 'red' }]) {
+    for (const body of [
+      { start_date: 'tomorrow' },
+      { status_code: 'abc' },
+      { success: 'maybe' },
+      { limit: 5000 },
+      { cursor: '!!' },
+      { colour: 'red' },
+    ]) {
       const res = await getLogs('', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.code).toBe('invalid_filter');
@@ -200,7 +228,9 @@ describe('auth, date header and the request log (real server)', () => {
     const spec = await fetch(`${server.url}/openapi.json`);
     expect(spec.status).toBe(200);
     const doc = (await spec.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/predict', '/thumbnail', '/analyze', '/logs']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/predict', '/thumbnail', '/analyze', '/logs']),
+    );
     expect((await fetch(`${server.url}/docs`)).status).toBeLessThan(400);
     const demo = await fetch(`${server.url}/demo`);
     expect(demo.status).toBe(200);

@@ -58,7 +58,13 @@ describe('POST /predict and /analyze (real server, real models)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'emothumb-predict-'));
     smile = await readFile(await makeSmilingClip(dir));
-    await makeTestClip(join(dir, 'noface.mp4'), { width: 320, height: 240, fps: 15, seconds: 2, codec: 'h264' });
+    await makeTestClip(join(dir, 'noface.mp4'), {
+      width: 320,
+      height: 240,
+      fps: 15,
+      seconds: 2,
+      codec: 'h264',
+    });
     noFace = await readFile(join(dir, 'noface.mp4'));
     server = await startServer();
   });
@@ -119,7 +125,9 @@ describe('POST /predict and /analyze (real server, real models)', () => {
 
   it('records prediction and confidence in the log', async () => {
     const res = await send(`${server.url}/logs?endpoint=/predict&success=true`, { headers: authHeaders() });
-    const logs = res.json<{ logs: { prediction: string | null; confidence: number | null; model: string | null }[] }>().logs;
+    const logs = res.json<{
+      logs: { prediction: string | null; confidence: number | null; model: string | null }[];
+    }>().logs;
     expect(logs.length).toBeGreaterThan(0);
     expect(logs[0]!.prediction).toBe('Happy');
     expect(logs[0]!.confidence).toBeGreaterThan(0.5);
@@ -161,7 +169,10 @@ describe('POST /predict with the seed checkpoint (MODEL=emotimesh)', () => {
 describe('start-up with a bad checkpoint', () => {
   it('fails clearly instead of answering 500 per request', async () => {
     await expect(
-      startServer({ MODEL: 'emotimesh', MODEL_PATH: resolve('test/fixtures/emotimesh/forbidden-global.pth') }),
+      startServer({
+        MODEL: 'emotimesh',
+        MODEL_PATH: resolve('test/fixtures/emotimesh/forbidden-global.pth'),
+      }),
     ).rejects.toThrow(/does not load|forbidden|not allowed|global/i);
   });
 });

@@ -41,13 +41,24 @@ describe('POST /thumbnail (real server, real clips)', () => {
     const path = join(dir, `out-${Math.random().toString(36).slice(2)}.${ext}`);
     await writeFile(path, data);
     const info = await probeVideo(path, LIMITS);
-    const [frames] = await decodeFrames(path, info, [{ indices: evenlySpacedIndices(info.frameCount, info.frameCount), maxSide: 0 }], { minFrames: 1 });
+    const [frames] = await decodeFrames(
+      path,
+      info,
+      [{ indices: evenlySpacedIndices(info.frameCount, info.frameCount), maxSide: 0 }],
+      { minFrames: 1 },
+    );
     return { info, frames: frames! };
   };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'emothumb-thumb-'));
-    await makeTestClip(join(dir, 'landscape.mp4'), { width: 640, height: 360, fps: 30, seconds: 3, codec: 'h264' });
+    await makeTestClip(join(dir, 'landscape.mp4'), {
+      width: 640,
+      height: 360,
+      fps: 30,
+      seconds: 3,
+      codec: 'h264',
+    });
     landscape = await readFile(join(dir, 'landscape.mp4'));
     server = await startServer({ EMOTHUMB_MODEL: 'none' });
   });
@@ -57,9 +68,22 @@ describe('POST /thumbnail (real server, real clips)', () => {
   });
 
   it('makes the seed boomerang: duration 3 -> 29 frames at 10 fps, forward then backward', async () => {
-    const { res, body } = await postJson({ encoding: 'base64', format: 'mp4', fps: 30, content: landscape.toString('base64'), duration: 3 });
+    const { res, body } = await postJson({
+      encoding: 'base64',
+      format: 'mp4',
+      fps: 30,
+      content: landscape.toString('base64'),
+      duration: 3,
+    });
     expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
-    expect(body).toMatchObject({ format: 'mp4', mime_type: 'video/mp4', fps: 10, frames: 29, width: 480, height: 270 });
+    expect(body).toMatchObject({
+      format: 'mp4',
+      mime_type: 'video/mp4',
+      fps: 10,
+      frames: 29,
+      width: 480,
+      height: 270,
+    });
     expect(body.duration).toBeCloseTo(2.9, 1);
     const { info, frames } = await decodeThumbnail(Buffer.from(body.thumbnail, 'base64'), 'mp4');
     expect(info.codec).toBe('h264');
@@ -80,7 +104,11 @@ describe('POST /thumbnail (real server, real clips)', () => {
   });
 
   it('puts +faststart metadata before the media data', async () => {
-    const { body } = await postJson({ encoding: 'base64', content: landscape.toString('base64'), duration: 1 });
+    const { body } = await postJson({
+      encoding: 'base64',
+      content: landscape.toString('base64'),
+      duration: 1,
+    });
     const mp4 = Buffer.from(body.thumbnail, 'base64');
     expect(mp4.indexOf('moov')).toBeGreaterThan(0);
     expect(mp4.indexOf('moov')).toBeLessThan(mp4.indexOf('mdat'));
@@ -90,7 +118,11 @@ describe('POST /thumbnail (real server, real clips)', () => {
     const res = await fetch(`${server.url}/thumbnail`, {
       method: 'POST',
       headers: { ...authHeaders(), 'content-type': 'application/json', accept: 'video/mp4' },
-      body: JSON.stringify({ encoding: 'base64', format: 'mp4', content: `data:video/mp4;base64,${landscape.toString('base64')}` }),
+      body: JSON.stringify({
+        encoding: 'base64',
+        format: 'mp4',
+        content: `data:video/mp4;base64,${landscape.toString('base64')}`,
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('video/mp4');
@@ -107,7 +139,13 @@ describe('POST /thumbnail (real server, real clips)', () => {
     });
     const body = (await res.json()) as ThumbBody;
     expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
-    expect(body).toMatchObject({ format: 'webp', mime_type: 'image/webp', frames: 19, width: 320, height: 180 });
+    expect(body).toMatchObject({
+      format: 'webp',
+      mime_type: 'image/webp',
+      frames: 19,
+      width: 320,
+      height: 180,
+    });
     expect(Buffer.from(body.thumbnail, 'base64').subarray(8, 12).toString()).toBe('WEBP');
   });
 
@@ -116,7 +154,11 @@ describe('POST /thumbnail (real server, real clips)', () => {
     form.append('video', new Blob([landscape], { type: 'video/mp4' }), 'clip.mp4');
     form.append('output_format', 'gif');
     form.append('crop', 'square');
-    const res = await fetch(`${server.url}/thumbnail`, { method: 'POST', headers: authHeaders(), body: form });
+    const res = await fetch(`${server.url}/thumbnail`, {
+      method: 'POST',
+      headers: authHeaders(),
+      body: form,
+    });
     const body = (await res.json()) as ThumbBody;
     expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
     expect(body).toMatchObject({ format: 'gif', frames: 29 });
@@ -127,7 +169,11 @@ describe('POST /thumbnail (real server, real clips)', () => {
   it('turns a rotated portrait phone clip upright', async () => {
     const path = join(dir, 'portrait.mp4');
     await makeTestClip(path, { width: 640, height: 360, fps: 30, seconds: 1, codec: 'h264', rotation: 90 });
-    const { res, body } = await postJson({ encoding: 'base64', content: (await readFile(path)).toString('base64'), duration: 1 });
+    const { res, body } = await postJson({
+      encoding: 'base64',
+      content: (await readFile(path)).toString('base64'),
+      duration: 1,
+    });
     expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
     expect(body.height).toBeGreaterThan(body.width);
     expect(body.height).toBe(480);
@@ -140,14 +186,29 @@ describe('POST /thumbnail (real server, real clips)', () => {
 
   it('reads WebM (VP9) input', async () => {
     const path = join(dir, 'clip.webm');
-    await makeTestClip(path, { width: 320, height: 240, fps: 25, seconds: 1, codec: 'vp9', container: 'webm' });
-    const { res, body } = await postJson({ encoding: 'base64', format: 'webm', content: (await readFile(path)).toString('base64'), duration: 1 });
+    await makeTestClip(path, {
+      width: 320,
+      height: 240,
+      fps: 25,
+      seconds: 1,
+      codec: 'vp9',
+      container: 'webm',
+    });
+    const { res, body } = await postJson({
+      encoding: 'base64',
+      format: 'webm',
+      content: (await readFile(path)).toString('base64'),
+      duration: 1,
+    });
     expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
     expect(body.frames).toBe(9);
   });
 
   it('refuses what is not a usable video with 422 and a stable code', async () => {
-    const garbage = await postJson({ encoding: 'base64', content: Buffer.from('this is not a video at all, just text').toString('base64') });
+    const garbage = await postJson({
+      encoding: 'base64',
+      content: Buffer.from('this is not a video at all, just text').toString('base64'),
+    });
     expect(garbage.res.status).toBe(422);
     expect(garbage.body.code).toBe('not_a_video');
     const short = join(dir, 'short.mp4');

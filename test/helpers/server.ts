@@ -22,7 +22,10 @@ export interface RunningServer {
  * Starts the real built server (`node dist/main.js`) on a free port with a fresh data
  * directory. `npm test` builds first.
  */
-export async function startServer(env: Record<string, string> = {}, opts: { dataDir?: string; waitReady?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; waitReady?: boolean } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'emothumb-e2e-')));
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { boomerangOrder, boomerangOutputFrameCount, boomerangSourceFrameCount, centreSquare, peakWindowIndices } from '../../src/services/boomerang-plan.js';
+import {
+  boomerangOrder,
+  boomerangOutputFrameCount,
+  boomerangSourceFrameCount,
+  centreSquare,
+  peakWindowIndices,
+} from '../../src/services/boomerang-plan.js';
 
 describe('boomerang plan', () => {
   it('samples duration/2*10 frames and plays 2n-1', () => {

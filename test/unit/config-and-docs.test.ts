@@ -37,7 +37,8 @@ describe('configuration', () => {
 
 describe('documentation', () => {
   it('documents every error code with its status', () => {
-    for (const [code, { status }] of Object.entries(ERROR_TABLE)) expect(README, code).toContain(`| \`${code}\` | ${status} |`);
+    for (const [code, { status }] of Object.entries(ERROR_TABLE))
+      expect(README, code).toContain(`| \`${code}\` | ${status} |`);
   });
   it('documents every setting', () => {
     for (const s of SETTINGS) expect(README, s.env).toContain(`| \`${s.env}\` |`);

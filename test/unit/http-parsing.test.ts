@@ -19,7 +19,9 @@ describe('request date header', () => {
     expect(parseRequestDate('2025-08-16T12:34:56Z')?.toISOString()).toBe('2025-08-16T12:34:56.000Z');
     expect(parseRequestDate('2025-08-16T12:34:56')?.toISOString()).toBe('2025-08-16T12:34:56.000Z');
     expect(parseRequestDate('2025-08-16T12:34:56.5+02:00')?.toISOString()).toBe('2025-08-16T10:34:56.500Z');
-    expect(parseRequestDate('2025-08-16T12:34:56.123456-0130')?.toISOString()).toBe('2025-08-16T14:04:56.123Z');
+    expect(parseRequestDate('2025-08-16T12:34:56.123456-0130')?.toISOString()).toBe(
+      '2025-08-16T14:04:56.123Z',
+    );
     expect(parseRequestDate('2025-08-16')?.toISOString()).toBe('2025-08-16T00:00:00.000Z');
   });
   it('reads the HTTP date format', () => {
@@ -35,43 +37,75 @@ describe('request date header', () => {
     expect(codeOf(() => checkRequestDate({ date: 'nope' }, now, 900))).toBe('bad_date');
     expect(codeOf(() => checkRequestDate({ date: '2025-08-16T12:20:00Z' }, now, 900))).toBe('clock_skew');
     expect(codeOf(() => checkRequestDate({ date: '2025-08-16T12:20:00Z' }, now, 0))).toBeUndefined();
-    expect(codeOf(() => checkRequestDate({ date: 'nope', 'x-date': '2025-08-16T12:01:00Z' }, now, 900))).toBeUndefined();
+    expect(
+      codeOf(() => checkRequestDate({ date: 'nope', 'x-date': '2025-08-16T12:01:00Z' }, now, 900)),
+    ).toBeUndefined();
   });
 });
 
 describe('log filters', () => {
   it('accepts the seed filters from a body and query parameters', () => {
-    const f = parseLogFilter({ start_date: '2025-08-13T00:00:00', status_code: '200', success: 'True' }, { client_id: 'c1', limit: '5' });
+    const f = parseLogFilter(
+      { start_date: '2025-08-13T00:00:00', status_code: '200', success: 'True' },
+      { client_id: 'c1', limit: '5' },
+    );
     expect(f.start_date?.toISOString()).toBe('2025-08-13T00:00:00.000Z');
     expect(f.status_code).toBe(200);
     expect(f.success).toBe(true);
     expect(f.client_id).toBe('c1');
     expect(f.limit).toBe(5);
-    expect(parseLogFilter({ success: false, status_code: 401 }, {})).toMatchObject({ success: false, status_code: 401 });
+    expect(parseLogFilter({ success: false, status_code: 401 }, {})).toMatchObject({
+      success: false,
+      status_code: 401,
+    });
     expect(parseLogFilter({ success: 'fAlSe' }, {}).success).toBe(false);
     expect(parseLogFilter(undefined, { endpoint: 'predict' }).endpoint).toBe('/predict');
     expect(parseLogFilter(undefined, {}).limit).toBe(100);
   });
   it('refuses bad values with invalid_filter', () => {
-    for (const body of [{ start_date: 'x' }, { status_code: '20x' }, { status_code: 42 }, { success: 'yes' }, { limit: 0 }, { limit: 1001 }, { unknown: 1 }, { start_date: '2025-02-02', end_date: '2025-01-01' }])
-      expect(codeOf(() => parseLogFilter(body, {})), JSON.stringify(body)).toBe('invalid_filter');
+    for (const body of [
+      { start_date: 'x' },
+      { status_code: '20x' },
+      { status_code: 42 },
+      { success: 'yes' },
+      { limit: 0 },
+      { limit: 1001 },
+      { unknown: 1 },
+      { start_date: '2025-02-02', end_date: '2025-01-01' },
+    ])
+      expect(
+        codeOf(() => parseLogFilter(body, {})),
+        JSON.stringify(body),
+      ).toBe('invalid_filter');
     expect(codeOf(() => parseLogFilter([1, 2], {}))).toBe('invalid_filter');
   });
 });
 
 describe('thumbnail options', () => {
   it('defaults like the seed and reads strings from query parameters', () => {
-    expect(parseThumbnailOptions({})).toEqual({ durationSec: 3, maxSize: 480, format: 'mp4', crop: 'none', anchor: 'whole' });
-    expect(parseThumbnailOptions({ duration: '2.5', max_size: '0', output_format: 'GIF', crop: 'square' })).toMatchObject({
+    expect(parseThumbnailOptions({})).toEqual({
+      durationSec: 3,
+      maxSize: 480,
+      format: 'mp4',
+      crop: 'none',
+      anchor: 'whole',
+    });
+    expect(
+      parseThumbnailOptions({ duration: '2.5', max_size: '0', output_format: 'GIF', crop: 'square' }),
+    ).toMatchObject({
       durationSec: 2.5,
       maxSize: 0,
       format: 'gif',
       crop: 'square',
     });
-    expect(parseThumbnailOptions({}, { anchor: 'peak', crop: 'face' })).toMatchObject({ anchor: 'peak', crop: 'face' });
+    expect(parseThumbnailOptions({}, { anchor: 'peak', crop: 'face' })).toMatchObject({
+      anchor: 'peak',
+      crop: 'face',
+    });
   });
   it('refuses durations outside 0.1-10 s with invalid_duration and other bad values with invalid_request', () => {
-    for (const duration of [0, 0.05, 10.5, 'abc', -1]) expect(codeOf(() => parseThumbnailOptions({ duration }))).toBe('invalid_duration');
+    for (const duration of [0, 0.05, 10.5, 'abc', -1])
+      expect(codeOf(() => parseThumbnailOptions({ duration }))).toBe('invalid_duration');
     expect(codeOf(() => parseThumbnailOptions({ duration: 10 }))).toBeUndefined();
     expect(codeOf(() => parseThumbnailOptions({ output_format: 'avi' }))).toBe('invalid_request');
     expect(codeOf(() => parseThumbnailOptions({ max_size: 5 }))).toBe('invalid_request');
