@@ -19,7 +19,7 @@ export function rowVector(r: RowFeatures): number[] | null {
   if (faced.length === 0) return null;
   const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
     get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
-  return featureVector({ p7: mean((f) => f.p7), geometry: mean((f) => f.geometry) });
+  return featureVector({ p7: mean((f) => f.p7), q7: mean((f) => f.q7), geometry: mean((f) => f.geometry) });
 }
 
 /** Stable fold of a person: all rows of one subject land in the same fold. */
@@ -37,18 +37,32 @@ export interface CalibrateSettings {
   folds: number;
   poolingBeta: number;
   expressionMargin: number;
+  faceApiMargin: number;
+  flipAverage: boolean;
 }
 
 /**
  * Fit the logistic layer on all rows, and estimate how it does on people it never saw by
  * cross-validation grouped by subject_id (every person's rows are held out together).
  */
-export function calibrateFromRows(rows: RowFeatures[], s: CalibrateSettings): { calibration: Calibration; heldOut: Scored[]; naive: Scored[] } {
-  const usable = rows.map((r) => ({ r, x: rowVector(r) })).filter((d): d is { r: RowFeatures; x: number[] } => d.x !== null);
-  if (usable.length < 10) throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
+export function calibrateFromRows(
+  rows: RowFeatures[],
+  s: CalibrateSettings,
+): { calibration: Calibration; heldOut: Scored[]; naive: Scored[] } {
+  const usable = rows
+    .map((r) => ({ r, x: rowVector(r) }))
+    .filter((d): d is { r: RowFeatures; x: number[] } => d.x !== null);
+  if (usable.length < 10)
+    throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
   const label = (r: RowFeatures): number => EMOTIONS5.indexOf(r.row.class5);
   const group = (r: RowFeatures): string => r.row.subject_id || r.row.path;
-  const base = { ...identityCalibration(), expressionMargin: s.expressionMargin, poolingBeta: s.poolingBeta };
+  const base: Calibration = {
+    ...identityCalibration(),
+    expressionMargin: s.expressionMargin,
+    faceApiMargin: s.faceApiMargin,
+    flipAverage: s.flipAverage,
+    poolingBeta: s.poolingBeta,
+  };
 
   const heldOut: Scored[] = [];
   for (let k = 0; k < s.folds; k++) {
@@ -76,7 +90,9 @@ export function calibrateFromRows(rows: RowFeatures[], s: CalibrateSettings): { 
     ...fitted,
     fitted: {
       rows: usable.length,
-      per_class: Object.fromEntries(EMOTIONS5.map((e) => [e, usable.filter((d) => d.r.row.class5 === e).length])),
+      per_class: Object.fromEntries(
+        EMOTIONS5.map((e) => [e, usable.filter((d) => d.r.row.class5 === e).length]),
+      ),
       people: new Set(usable.map((d) => group(d.r))).size,
       l2: s.l2,
       naive_accuracy: before.overall.accuracy,
@@ -102,12 +118,19 @@ export function registerCalibrateCommand(program: Command): void {
         'on labelled clips/images and write it as JSON; point CALIBRATION_PATH (or copy it over src/vision/calibration.json) to use it. ' +
         'Prints the accuracy on people held out of the fit (cross-validation grouped by subject_id).',
     )
-    .requiredOption('--labels <csv>', 'labels file: path,source,original_label,class5,kind,subject_id (rows with an empty class5 are skipped)')
+    .requiredOption(
+      '--labels <csv>',
+      'labels file: path,source,original_label,class5,kind,subject_id (rows with an empty class5 are skipped)',
+    )
     .requiredOption('--root <dir>', 'directory the label paths are relative to')
     .requiredOption('--out <file>', 'where to write the calibration JSON')
     .option('--l2 <x>', 'L2 penalty of the logistic regression', Number.parseFloat, 0.01)
     .option('--folds <n>', 'cross-validation folds, grouped by subject_id', (v) => Number.parseInt(v, 10), 5)
-    .option('--pooling-beta <x>', 'frame weight exp(beta * expressiveness) when pooling a clip', Number.parseFloat)
+    .option(
+      '--pooling-beta <x>',
+      'frame weight exp(beta * expressiveness) when pooling a clip',
+      Number.parseFloat,
+    )
     .option('--margin <x>', 'expression crop side relative to the face mesh extent', Number.parseFloat)
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
@@ -129,8 +152,18 @@ export function registerCalibrateCommand(program: Command): void {
           folds: Math.max(2, opts.folds),
           poolingBeta: opts.poolingBeta ?? current.poolingBeta,
           expressionMargin: opts.margin ?? current.expressionMargin,
+          faceApiMargin: current.faceApiMargin,
+          flipAverage: current.flipAverage ?? false,
         };
-        const pipeline = await createEmotionPipeline({ calibration: { ...identityCalibration(), expressionMargin: settings.expressionMargin } });
+        // Features are extracted without any fitted layer, with the crop settings being fitted.
+        const pipeline = await createEmotionPipeline({
+          calibration: {
+            ...identityCalibration(),
+            expressionMargin: settings.expressionMargin,
+            faceApiMargin: settings.faceApiMargin,
+            flipAverage: settings.flipAverage,
+          },
+        });
         const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
           limit: opts.limit,
           cacheDir: opts.cache,

@@ -6,8 +6,22 @@ import { AppError } from '../errors.js';
 import { decodeFrames, evenlySpacedIndices, probeVideo } from '../media/index.js';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
-import { evaluate, formatReport, isLabelled, parseLabels, type LabelRow, type Scored } from '../vision/evaluation.js';
-import { ANALYSIS_MAX_SIDE, createEmotionPipeline, poolClip, type EmotionPipeline, type Emotion5, type FrameAnalysis } from '../vision/index.js';
+import {
+  evaluate,
+  formatReport,
+  isLabelled,
+  parseLabels,
+  type LabelRow,
+  type Scored,
+} from '../vision/evaluation.js';
+import {
+  ANALYSIS_MAX_SIDE,
+  createEmotionPipeline,
+  poolClip,
+  type EmotionPipeline,
+  type Emotion5,
+  type FrameAnalysis,
+} from '../vision/index.js';
 
 /** Frames sampled per clip, as /predict does. */
 const PREDICT_FRAMES = 15;
@@ -17,7 +31,7 @@ const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 600, minFrames: 1 };
 export interface RowFeatures {
   row: LabelRow & { class5: Emotion5 };
   /** Per analysed frame: null when no face. */
-  frames: ({ t: number; p7: number[]; geometry: number[] } | null)[];
+  frames: ({ t: number; p7: number[]; q7: number[]; geometry: number[] } | null)[];
   error?: string;
 }
 
@@ -25,13 +39,19 @@ export interface RowFeatures {
  * Decode a labelled file the way /predict does (probe -> 15 evenly spaced frames, or the one
  * frame of a still image -> the pipeline) and keep the per-frame features.
  */
-async function analyzeRow(pipeline: EmotionPipeline, root: string, row: LabelRow & { class5: Emotion5 }): Promise<RowFeatures> {
+async function analyzeRow(
+  pipeline: EmotionPipeline,
+  root: string,
+  row: LabelRow & { class5: Emotion5 },
+): Promise<RowFeatures> {
   const file = resolve(root, row.path);
   try {
     const info = await probeVideo(file, LIMITS);
     const single = info.isImage === true || row.kind === 'image';
     const indices = single ? [0] : evenlySpacedIndices(info.frameCount, PREDICT_FRAMES);
-    const [frames] = await decodeFrames(file, info, [{ indices, maxSide: ANALYSIS_MAX_SIDE }], { minFrames: 1 });
+    const [frames] = await decodeFrames(file, info, [{ indices, maxSide: ANALYSIS_MAX_SIDE }], {
+      minFrames: 1,
+    });
     const analysed = await pipeline.analyzeFrames(frames);
     return { row, frames: analysed.map((f) => (f.features ? { t: f.t, ...f.features } : null)) };
   } catch (err) {
@@ -62,7 +82,7 @@ export async function analyzeLabelledRows(
     let cacheFile: string | undefined;
     if (opts.cacheDir) {
       const st = await stat(resolve(root, row.path)).catch(() => undefined);
-      const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${pipeline.calibration.expressionMargin}|${ANALYSIS_MAX_SIDE}|v1`;
+      const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${pipeline.calibration.expressionMargin}|${pipeline.calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${pipeline.calibration.flipAverage ? '|flip' : ''}`;
       cacheFile = join(opts.cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
       const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
       if (cached) {
@@ -82,9 +102,17 @@ export async function analyzeLabelledRows(
 /** Re-pool cached features under a calibration: the same maths as the live pipeline. */
 export function predictRow(features: RowFeatures, calibration: Calibration): Emotion5 | null {
   const frames: FrameAnalysis[] = features.frames.map((f) => {
-    if (!f) return { t: 0, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
+    if (!f)
+      return { t: 0, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
     const probabilities = framePosterior(f, calibration);
-    return { t: f.t, face: null, landmarks: null, probabilities, expressiveness: 1 - probabilities[3], features: f };
+    return {
+      t: f.t,
+      face: null,
+      landmarks: null,
+      probabilities,
+      expressiveness: 1 - probabilities[3],
+      features: f,
+    };
   });
   return poolClip(frames, calibration)?.emotion ?? null;
 }
@@ -113,31 +141,42 @@ export function progressReporter(label: string): ((done: number, total: number) 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('Measure the emotion pipeline on a labelled set (labels.csv format: path,source,original_label,class5,kind,subject_id)')
+    .description(
+      'Measure the emotion pipeline on a labelled set (labels.csv format: path,source,original_label,class5,kind,subject_id)',
+    )
     .requiredOption('--labels <csv>', 'labels file; rows with an empty class5 are skipped')
     .requiredOption('--root <dir>', 'directory the label paths are relative to')
     .option('--json', 'print one JSON object instead of tables')
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--calibration <file>', 'calibration JSON to use instead of the committed one')
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
-    .action(async (opts: { labels: string; root: string; json?: boolean; limit?: number; calibration?: string; cache?: string }) => {
-      const { loadCalibration } = await import('../vision/calibration.js');
-      const calibration = await loadCalibration(opts.calibration);
-      const pipeline = await createEmotionPipeline({ calibration });
-      const started = performance.now();
-      const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
-        limit: opts.limit,
-        cacheDir: opts.cache,
-        onProgress: progressReporter('eval'),
-      });
-      const report = evaluate(scoreRows(rows, calibration));
-      const seconds = Math.round((performance.now() - started) / 100) / 10;
-      const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...report, errors, seconds })}\n`);
-      } else {
-        process.stdout.write(`${formatReport(report)}\n\n${rows.length} rows in ${seconds} s\n`);
-        for (const e of errors) process.stdout.write(`error: ${e.path}: ${e.error}\n`);
-      }
-    });
+    .action(
+      async (opts: {
+        labels: string;
+        root: string;
+        json?: boolean;
+        limit?: number;
+        calibration?: string;
+        cache?: string;
+      }) => {
+        const { loadCalibration } = await import('../vision/calibration.js');
+        const calibration = await loadCalibration(opts.calibration);
+        const pipeline = await createEmotionPipeline({ calibration });
+        const started = performance.now();
+        const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
+          limit: opts.limit,
+          cacheDir: opts.cache,
+          onProgress: progressReporter('eval'),
+        });
+        const report = evaluate(scoreRows(rows, calibration));
+        const seconds = Math.round((performance.now() - started) / 100) / 10;
+        const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ ...report, errors, seconds })}\n`);
+        } else {
+          process.stdout.write(`${formatReport(report)}\n\n${rows.length} rows in ${seconds} s\n`);
+          for (const e of errors) process.stdout.write(`error: ${e.path}: ${e.error}\n`);
+        }
+      },
+    );
 }

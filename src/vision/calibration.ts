@@ -10,8 +10,12 @@ import { GEOMETRY_FEATURES } from './geometry.js';
  */
 export interface Calibration {
   version: 1;
-  /** Expression crop side relative to the mesh extent (chosen on the development data). */
+  /** FER model's crop side relative to the mesh extent (chosen on the development data). */
   expressionMargin: number;
+  /** face-api expression net's crop side relative to the mesh extent. */
+  faceApiMargin: number;
+  /** Average each expression model over the crop and its mirror image (2x the model time). */
+  flipAverage?: boolean;
   /** Feature names, for humans and as a check against code changes. */
   features: string[];
   /** Standardisation applied before the weights. */
@@ -26,13 +30,19 @@ export interface Calibration {
   fitted?: Record<string, unknown>;
 }
 
-export const FEATURE_NAMES: string[] = [...EMOTIONS5.map((e) => `log_p_${e}`), ...GEOMETRY_FEATURES];
+/** log P(class) of the FER model, log P(class) of the face-api net, then the mesh geometry. */
+export const FEATURE_NAMES: string[] = [
+  ...EMOTIONS5.map((e) => `log_fer_${e}`),
+  ...EMOTIONS5.map((e) => `log_faceapi_${e}`),
+  ...GEOMETRY_FEATURES,
+];
 
 /** No fitted layer: the naive mapping of the expression model. */
 export function identityCalibration(): Calibration {
   return {
     version: 1,
     expressionMargin: 1.0,
+    faceApiMargin: 1.2,
     features: FEATURE_NAMES,
     mean: [],
     std: [],
@@ -44,10 +54,23 @@ export function identityCalibration(): Calibration {
 
 const EPS = 1e-4;
 
-/** Raw feature vector of one frame (or of a mean over frames): log mapped probabilities + geometry. */
-export function featureVector(features: { p7: ArrayLike<number>; geometry: ArrayLike<number> }): number[] {
-  const p5 = mapFer7To5(features.p7);
-  return [...p5.map((p) => Math.log(p + EPS)), ...Array.from(features.geometry)];
+/** What the models said about one frame (or a mean over frames). */
+export interface ModelOutputs {
+  /** FER2013 mini-Xception, FER7 order. */
+  p7: ArrayLike<number>;
+  /** face-api expression net, FER7 order. */
+  q7: ArrayLike<number>;
+  geometry: ArrayLike<number>;
+}
+
+/** Raw feature vector: log mapped probabilities of both models, then geometry. */
+export function featureVector(features: ModelOutputs): number[] {
+  const log = (p: number): number => Math.log(p + EPS);
+  return [
+    ...mapFer7To5(features.p7).map(log),
+    ...mapFer7To5(features.q7).map(log),
+    ...Array.from(features.geometry),
+  ];
 }
 
 export function softmax(logits: number[]): number[] {
@@ -59,13 +82,15 @@ export function softmax(logits: number[]): number[] {
 
 /** Class logits of the fitted layer for a raw feature vector. */
 export function calibratedLogits(x: number[], cal: Calibration): number[] {
-  if (cal.weights.length === 0) return x.slice(0, 5);
+  // No layer: the log of the two models' averaged probabilities.
+  if (cal.weights.length === 0)
+    return x.slice(0, 5).map((l, k) => Math.log((Math.exp(l) + Math.exp(x[5 + k])) / 2));
   const z = x.map((v, j) => (v - cal.mean[j]) / (cal.std[j] || 1));
   return cal.weights.map((row, k) => row.reduce((s, w, j) => s + w * z[j], cal.bias[k]));
 }
 
 /** Calibrated 5-class probabilities of one frame. */
-export function framePosterior(features: { p7: ArrayLike<number>; geometry: ArrayLike<number> }, cal: Calibration): Probs5 {
+export function framePosterior(features: ModelOutputs, cal: Calibration): Probs5 {
   return softmax(calibratedLogits(featureVector(features), cal)) as Probs5;
 }
 
@@ -77,6 +102,7 @@ export function validateCalibration(value: unknown): Calibration {
     c !== null &&
     c.version === 1 &&
     typeof c.expressionMargin === 'number' &&
+    typeof c.faceApiMargin === 'number' &&
     typeof c.poolingBeta === 'number' &&
     Array.isArray(c.weights) &&
     (c.weights.length === 0 ||

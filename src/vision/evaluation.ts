@@ -81,7 +81,11 @@ export interface Scored {
 
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
-function scoreSet(items: Scored[]): { accuracy: number; macro_f1: number; byClass: Record<Emotion5, ClassScores> } {
+function scoreSet(items: Scored[]): {
+  accuracy: number;
+  macro_f1: number;
+  byClass: Record<Emotion5, ClassScores>;
+} {
   const byClass = {} as Record<Emotion5, ClassScores>;
   for (const e of EMOTIONS5) {
     const tp = items.filter((s) => s.truth === e && s.predicted === e).length;
@@ -90,7 +94,12 @@ function scoreSet(items: Scored[]): { accuracy: number; macro_f1: number; byClas
     const fn = n - tp;
     const precision = tp + fp ? tp / (tp + fp) : 0;
     const recall = n ? tp / n : 0;
-    byClass[e] = { n, precision: r4(precision), recall: r4(recall), f1: r4(tp ? (2 * tp) / (2 * tp + fp + fn) : 0) };
+    byClass[e] = {
+      n,
+      precision: r4(precision),
+      recall: r4(recall),
+      f1: r4(tp ? (2 * tp) / (2 * tp + fp + fn) : 0),
+    };
   }
   // Macro-F1 over the classes present in this set, so a source without Sad is not penalised for it.
   const present = EMOTIONS5.filter((e) => byClass[e].n > 0);
@@ -109,11 +118,19 @@ export function evaluate(items: Scored[]): EvalReport {
   for (const source of [...new Set(items.map((s) => s.source))].sort()) {
     const subset = items.filter((s) => s.source === source);
     const sc = scoreSet(subset);
-    by_source[source] = { accuracy: sc.accuracy, macro_f1: sc.macro_f1, n: subset.length, no_face: subset.filter((s) => s.predicted === null && !s.error).length };
+    by_source[source] = {
+      accuracy: sc.accuracy,
+      macro_f1: sc.macro_f1,
+      n: subset.length,
+      no_face: subset.filter((s) => s.predicted === null && !s.error).length,
+    };
   }
   const confusion = {} as EvalReport['confusion'];
   for (const t of EMOTIONS5) {
-    confusion[t] = Object.fromEntries([...EMOTIONS5, 'no_face'].map((p) => [p, 0])) as Record<Emotion5 | 'no_face', number>;
+    confusion[t] = Object.fromEntries([...EMOTIONS5, 'no_face'].map((p) => [p, 0])) as Record<
+      Emotion5 | 'no_face',
+      number
+    >;
   }
   for (const s of items) confusion[s.truth][s.predicted ?? 'no_face']++;
   return {
@@ -135,19 +152,26 @@ export function formatReport(report: EvalReport): string {
   const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
   const lines: string[] = [];
   const o = report.overall;
-  lines.push(`overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}`);
+  lines.push(
+    `overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}`,
+  );
   lines.push('', 'source                 n  accuracy  macro-F1  no_face');
   for (const [s, v] of Object.entries(report.by_source)) {
-    lines.push(`${s.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}`);
+    lines.push(
+      `${s.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}`,
+    );
   }
   lines.push('', 'class        n  precision  recall     F1');
   for (const e of EMOTIONS5) {
     const c = report.by_class[e];
-    lines.push(`${e.padEnd(9)} ${String(c.n).padStart(4)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${c.f1.toFixed(3)}`);
+    lines.push(
+      `${e.padEnd(9)} ${String(c.n).padStart(4)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${c.f1.toFixed(3)}`,
+    );
   }
   const cols = [...EMOTIONS5, 'no_face'] as const;
   lines.push('', `true \\ pred ${cols.map((c) => c.padStart(8)).join('')}`);
-  for (const t of EMOTIONS5) lines.push(`${t.padEnd(11)} ${cols.map((c) => String(report.confusion[t][c]).padStart(8)).join('')}`);
+  for (const t of EMOTIONS5)
+    lines.push(`${t.padEnd(11)} ${cols.map((c) => String(report.confusion[t][c]).padStart(8)).join('')}`);
   return lines.join('\n');
 }
 

@@ -1,15 +1,10 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
+import { inChunks } from './batching.js';
 import { loadHumanModel, tf } from './model-loader.js';
 
 const INPUT = 64;
-
-/** FER2013 7-class probabilities for one crop and its mirror image. */
-export interface ExpressionResult {
-  p7: Float32Array;
-  p7Flip: Float32Array;
-}
 
 /** The mini-Xception FER2013 expression model shipped by @vladmandic/human (64x64 greyscale). */
 export class ExpressionModel {
@@ -19,15 +14,25 @@ export class ExpressionModel {
     return new ExpressionModel(await loadHumanModel('emotion'));
   }
 
-  /** One batch for all crops, each with its horizontal mirror (flip averaging). */
-  async run(items: { frame: RgbFrame; crop: CropSpec }[]): Promise<ExpressionResult[]> {
+  /**
+   * FER7 probabilities for each crop, batched; with `flip`, averaged with the mirror image.
+   */
+  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<Float32Array[]> {
+    return inChunks(items, (chunk) => this.runBatch(chunk, flip));
+  }
+
+  private async runBatch(
+    items: { frame: RgbFrame; crop: CropSpec }[],
+    flip: boolean,
+  ): Promise<Float32Array[]> {
     if (items.length === 0) return [];
     const stride = INPUT * INPUT;
-    const n = items.length * 2;
+    const views = flip ? 2 : 1;
+    const n = items.length * views;
     const input = new Float32Array(n * stride);
     items.forEach((item, i) => {
-      sampleCrop(item.frame, item.crop, INPUT, 1, input, 2 * i * stride, false);
-      sampleCrop(item.frame, item.crop, INPUT, 1, input, (2 * i + 1) * stride, true);
+      for (let v = 0; v < views; v++)
+        sampleCrop(item.frame, item.crop, INPUT, 1, input, (views * i + v) * stride, v === 1);
     });
     // The model was trained on greyscale in [-1, 1].
     for (let i = 0; i < input.length; i++) input[i] = input[i] * 2 - 1;
@@ -36,9 +41,11 @@ export class ExpressionModel {
     x.dispose();
     const data = (await y.data()) as Float32Array;
     y.dispose();
-    return items.map((_, i) => ({
-      p7: data.slice(2 * i * 7, 2 * i * 7 + 7),
-      p7Flip: data.slice((2 * i + 1) * 7, (2 * i + 1) * 7 + 7),
-    }));
+    return items.map((_, i) => {
+      const out = new Float32Array(7);
+      for (let v = 0; v < views; v++)
+        for (let k = 0; k < 7; k++) out[k] += data[(views * i + v) * 7 + k] / views;
+      return out;
+    });
   }
 }

@@ -109,7 +109,8 @@ export class FaceDetector {
         const w = rg[r + 2] * sx;
         const h = rg[r + 3] * sy;
         const keypoints: [number, number][] = [];
-        for (let k = 0; k < 6; k++) keypoints.push([(rg[r + 4 + k * 2] + ax) * sx + ox, (rg[r + 5 + k * 2] + ay) * sy + oy]);
+        for (let k = 0; k < 6; k++)
+          keypoints.push([(rg[r + 4 + k * 2] + ax) * sx + ox, (rg[r + 5 + k * 2] + ay) * sy + oy]);
         found.push({ x: cx - w / 2, y: cy - h / 2, width: w, height: h, score, keypoints });
       }
     }

@@ -1,6 +1,7 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
+import { inChunks } from './batching.js';
 import { loadHumanModel, tf } from './model-loader.js';
 
 export const MESH_POINTS = 468;
@@ -22,8 +23,12 @@ export class FaceMesh {
     return new FaceMesh(await loadHumanModel('facemesh'));
   }
 
-  /** Run the mesh on one crop per frame in a single batch. */
+  /** Run the mesh on one crop per frame, batched. */
   async run(items: { frame: RgbFrame; crop: CropSpec }[]): Promise<MeshResult[]> {
+    return inChunks(items, (chunk) => this.runBatch(chunk));
+  }
+
+  private async runBatch(items: { frame: RgbFrame; crop: CropSpec }[]): Promise<MeshResult[]> {
     if (items.length === 0) return [];
     const stride = INPUT * INPUT * 3;
     const input = new Float32Array(items.length * stride);
@@ -34,7 +39,10 @@ export class FaceMesh {
     const meshT = outputs.find((t) => t.shape[t.shape.length - 1] === MESH_POINTS * 3);
     const confT = outputs.find((t) => t.shape[t.shape.length - 1] === 1);
     if (!meshT || !confT) throw new Error('unexpected face mesh model outputs');
-    const [coords, conf] = await Promise.all([meshT.data() as Promise<Float32Array>, confT.data() as Promise<Float32Array>]);
+    const [coords, conf] = await Promise.all([
+      meshT.data() as Promise<Float32Array>,
+      confT.data() as Promise<Float32Array>,
+    ]);
     tf.dispose(outputs);
     return items.map(({ crop }, i) => {
       const points = new Float32Array(MESH_POINTS * 3);

@@ -52,7 +52,7 @@ export function sampleCrop(
         const xx = x0 + (k & 1);
         const yy = y0 + (k >> 1);
         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-        const wgt = ((k & 1) === 1 ? fx : 1 - fx) * ((k >> 1) === 1 ? fy : 1 - fy);
+        const wgt = ((k & 1) === 1 ? fx : 1 - fx) * (k >> 1 === 1 ? fy : 1 - fy);
         const p = (yy * w + xx) * 3;
         r += data[p] * wgt;
         g += data[p + 1] * wgt;

@@ -8,7 +8,7 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 const require = createRequire(import.meta.url);
 
 /** Directory of a package inside node_modules, found through its package.json. */
-function packageDir(name: string): string {
+export function packageDir(name: string): string {
   // Not `require.resolve(name)`: @vladmandic/human's "exports" map is malformed for subpaths.
   const paths = require.resolve.paths(name) ?? [];
   for (const base of paths) {
@@ -88,7 +88,9 @@ const models = new Map<string, Promise<GraphModel>>();
 export function loadHumanModel(name: string): Promise<GraphModel> {
   let model = models.get(name);
   if (!model) {
-    model = initBackend().then(() => loadGraphModel(fileSystemHandler(join(humanModelsDir(), `${name}.json`))));
+    model = initBackend().then(() =>
+      loadGraphModel(fileSystemHandler(join(humanModelsDir(), `${name}.json`))),
+    );
     models.set(name, model);
   }
   return model;

@@ -2,6 +2,7 @@ import type { RgbFrame } from '../media/types.js';
 import { loadCalibration, type Calibration, framePosterior } from './calibration.js';
 import { mapFer7To5, type Probs5 } from './emotions.js';
 import { ExpressionModel } from './expression.js';
+import { FaceApiExpressionModel } from './face-api-expression.js';
 import { FaceDetector, type Detection } from './face-detector.js';
 import { FaceMesh, MESH_POINTS, type MeshResult } from './face-mesh.js';
 import { expressionCrop, meshBounds, meshCropFromPoints, meshFeatures } from './geometry.js';
@@ -16,8 +17,10 @@ export interface FaceBox {
 
 /** What the models saw in one frame, before calibration: the input of `calibrate`. */
 export interface FrameFeatures {
-  /** FER2013 probabilities (angry, disgust, fear, happy, sad, surprise, neutral), crop and mirror averaged. */
+  /** FER2013 probabilities (angry, disgust, fear, happy, sad, surprise, neutral), crop (and mirror, when the calibration says so) averaged. */
   p7: number[];
+  /** face-api expression net, in the same FER7 order, crop (and mirror, when the calibration says so) averaged. */
+  q7: number[];
   /** Geometric measurements from the mesh, see GEOMETRY_FEATURES. */
   geometry: number[];
 }
@@ -87,9 +90,16 @@ function detectionOrder(n: number): number[] {
  * const clip = poolClip(frames, pipeline.calibration);
  */
 export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): Promise<EmotionPipeline> {
-  const [detector, mesh, expression] = await Promise.all([FaceDetector.create(), FaceMesh.create(), ExpressionModel.create()]);
+  const [detector, mesh, expression, faceApi] = await Promise.all([
+    FaceDetector.create(),
+    FaceMesh.create(),
+    ExpressionModel.create(),
+    FaceApiExpressionModel.create(),
+  ]);
   const calibration = opts.calibration ?? (await loadCalibration());
   const margin = opts.expressionMargin ?? calibration.expressionMargin;
+  const faceApiMargin = calibration.faceApiMargin;
+  const flip = calibration.flipAverage ?? false;
   const refine = opts.refineMesh ?? true;
 
   async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
@@ -132,7 +142,11 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     //    into a small box on part of it) and mesh again.
     let pending = detections.size > 0 ? frames.map((_, i) => i) : [];
     while (pending.length > 0) {
-      const batch = pending.map((i) => ({ i, frame: frames[i], crop: cropFromDetection(nearestDetection(i)!) }));
+      const batch = pending.map((i) => ({
+        i,
+        frame: frames[i],
+        crop: cropFromDetection(nearestDetection(i)!),
+      }));
       const results = await mesh.run(batch);
       const retry: number[] = [];
       for (let k = 0; k < results.length; k++) {
@@ -151,22 +165,40 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[withFace[k]] = r;
       });
     }
-    // 4. Expression on aligned crops, with mirror images, in one batch.
-    const expr = await expression.run(withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })));
-    const byFrame = new Map(withFace.map((i, k) => [i, expr[k]]));
+    // 4. Both expression models on aligned crops, with mirror images, one batch each.
+    const expr = await expression.run(
+      withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })),
+      flip,
+    );
+    const expr2 = await faceApi.run(
+      withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
+      flip,
+    );
+    const byFrame = new Map(withFace.map((i, k) => [i, { p7: expr[k], q7: expr2[k] }]));
 
     return frames.map((frame, i): FrameAnalysis => {
       const m = meshes[i];
       const e = byFrame.get(i);
-      if (!m || !e) return { t: frame.t, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
+      if (!m || !e)
+        return {
+          t: frame.t,
+          face: null,
+          landmarks: null,
+          probabilities: null,
+          expressiveness: 0,
+          features: null,
+        };
       const landmarks = new Float32Array(MESH_POINTS * 3);
       for (let p = 0; p < MESH_POINTS; p++) {
         landmarks[p * 3] = m.points[p * 3] / frame.width;
         landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
         landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
       }
-      const p7 = Array.from(e.p7, (v, k) => (v + e.p7Flip[k]) / 2);
-      const features: FrameFeatures = { p7, geometry: meshFeatures(m.points) };
+      const features: FrameFeatures = {
+        p7: Array.from(e.p7),
+        q7: Array.from(e.q7),
+        geometry: meshFeatures(m.points),
+      };
       const probabilities = framePosterior(features, calibration);
       return {
         t: frame.t,

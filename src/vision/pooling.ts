@@ -22,7 +22,10 @@ export const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
  * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile.
  * Returns null when no frame has a face (the caller answers `no_face`).
  */
-export function poolClip(frames: FrameAnalysis[], calibration: Pick<Calibration, 'poolingBeta'>): ClipPrediction | null {
+export function poolClip(
+  frames: FrameAnalysis[],
+  calibration: Pick<Calibration, 'poolingBeta'>,
+): ClipPrediction | null {
   const faced = frames.map((f, i) => ({ f, i })).filter(({ f }) => f.probabilities !== null);
   if (faced.length === 0) return null;
   const pooled = [0, 0, 0, 0, 0];
@@ -36,7 +39,10 @@ export function poolClip(frames: FrameAnalysis[], calibration: Pick<Calibration,
   const best = argmax(probs);
   let peak = faced[0];
   for (const entry of faced) if (entry.f.probabilities![best] > peak.f.probabilities![best]) peak = entry;
-  const probabilities = Object.fromEntries(EMOTIONS5.map((e, k) => [e, round4(probs[k])])) as Record<Emotion5, number>;
+  const probabilities = Object.fromEntries(EMOTIONS5.map((e, k) => [e, round4(probs[k])])) as Record<
+    Emotion5,
+    number
+  >;
   return {
     emotion: EMOTIONS5[best],
     confidence: round4(probs[best]),
@@ -69,7 +75,12 @@ function median(values: number[]): number {
  * centre and a side of `scale` x the largest face box, so the crop does not jitter between
  * frames. Null when no frame has a face.
  */
-export function steadyFaceSquare(frames: FrameAnalysis[], width: number, height: number, scale = 1.8): SquareBox | null {
+export function steadyFaceSquare(
+  frames: FrameAnalysis[],
+  width: number,
+  height: number,
+  scale = 1.8,
+): SquareBox | null {
   const boxes = frames.flatMap((f) => (f.face ? [f.face.box] : []));
   if (boxes.length === 0) return null;
   const cx = median(boxes.map((b) => b.x + b.width / 2));

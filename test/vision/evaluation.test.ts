@@ -9,7 +9,14 @@ describe('labels file', () => {
         'b/y.jpg,tcce,"fear, posed",,image,T2\n',
     );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toEqual({ path: 'a/x.mp4', source: 'mead', original_label: 'angry (level3)', class5: 'Anger', kind: 'video', subject_id: 'M1' });
+    expect(rows[0]).toEqual({
+      path: 'a/x.mp4',
+      source: 'mead',
+      original_label: 'angry (level3)',
+      class5: 'Anger',
+      kind: 'video',
+      subject_id: 'M1',
+    });
     expect(rows[1].original_label).toBe('fear, posed');
     expect(rows.filter(isLabelled).map((r) => r.path)).toEqual(['a/x.mp4']);
   });
@@ -27,7 +34,13 @@ describe('evaluate', () => {
       { source: 'a', truth: 'Sad', predicted: 'Sad' },
       { source: 'b', truth: 'Anger', predicted: null },
     ]);
-    expect(report.overall).toEqual({ accuracy: 0.5, macro_f1: expect.any(Number) as number, n: 4, no_face: 1, errors: 0 });
+    expect(report.overall).toEqual({
+      accuracy: 0.5,
+      macro_f1: expect.any(Number) as number,
+      n: 4,
+      no_face: 1,
+      errors: 0,
+    });
     // Happy: P 1, R 0.5, F1 0.6667; Sad: P 0.5, R 1, F1 0.6667; Anger: F1 0
     expect(report.overall.macro_f1).toBeCloseTo((2 / 3 + 2 / 3 + 0) / 3, 3);
     expect(report.by_class.Happy).toEqual({ n: 2, precision: 1, recall: 0.5, f1: 0.6667 });

@@ -4,14 +4,21 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, probeVideo } from '../../src/media/index.js';
 import type { RgbFrame } from '../../src/media/types.js';
-import { ANALYSIS_MAX_SIDE, createEmotionPipeline, poolClip, type EmotionPipeline } from '../../src/vision/index.js';
+import {
+  ANALYSIS_MAX_SIDE,
+  createEmotionPipeline,
+  poolClip,
+  type EmotionPipeline,
+} from '../../src/vision/index.js';
 
 const require = createRequire(import.meta.url);
 const faceApiDemo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 
 async function still(path: string): Promise<RgbFrame> {
   const info = await probeVideo(path, { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 1 });
-  const [frames] = await decodeFrames(path, info, [{ indices: [0], maxSide: ANALYSIS_MAX_SIDE }], { minFrames: 1 });
+  const [frames] = await decodeFrames(path, info, [{ indices: [0], maxSide: ANALYSIS_MAX_SIDE }], {
+    minFrames: 1,
+  });
   return frames[0];
 }
 

@@ -3,7 +3,11 @@ import type { Probs5 } from '../../src/vision/emotions.js';
 import type { FrameAnalysis } from '../../src/vision/pipeline.js';
 import { poolClip, steadyFaceSquare } from '../../src/vision/pooling.js';
 
-function frame(t: number, probabilities: Probs5 | null, box = { x: 100, y: 50, width: 80, height: 100 }): FrameAnalysis {
+function frame(
+  t: number,
+  probabilities: Probs5 | null,
+  box = { x: 100, y: 50, width: 80, height: 100 },
+): FrameAnalysis {
   return {
     t,
     face: probabilities ? { box, score: 0.99 } : null,
@@ -35,7 +39,13 @@ describe('poolClip', () => {
   });
 
   it('with a positive beta, expressive frames outweigh a neutral onset', () => {
-    const frames = [frame(0, NEUTRAL), frame(0.3, NEUTRAL), frame(0.6, NEUTRAL), frame(0.9, SMILE), frame(1.2, SMILE)];
+    const frames = [
+      frame(0, NEUTRAL),
+      frame(0.3, NEUTRAL),
+      frame(0.6, NEUTRAL),
+      frame(0.9, SMILE),
+      frame(1.2, SMILE),
+    ];
     expect(poolClip(frames, { poolingBeta: 0 })!.emotion).toBe('Neutral');
     expect(poolClip(frames, { poolingBeta: 4 })!.emotion).toBe('Happy');
   });

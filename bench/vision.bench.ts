@@ -1,0 +1,84 @@
+/**
+ * Emotion analysis per clip: probe + decode of the 15 frames /predict samples (the baseline,
+ * measured in the same run) against decode + the whole vision pipeline (detector, mesh,
+ * expression models, pooling), on a 5 s 1080p30 H.264 clip made from a dependency's sample
+ * photo (cached in the temp folder).
+ *
+ *   npx tsx bench/run.ts vision
+ */
+import '../src/polyfills.js';
+
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { decodeFrames, evenlySpacedIndices, probeVideo } from '../src/media/index.js';
+import { ANALYSIS_MAX_SIDE, createEmotionPipeline, poolClip } from '../src/vision/index.js';
+import { makeClipFromImage, SAMPLE_FACES } from '../test/helpers/clips.js';
+import { median } from './lib/measure.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };
+
+async function main(): Promise<void> {
+  const clip = join(tmpdir(), 'emothumb-bench-vision-1080p-5s.mp4');
+  if (!existsSync(clip)) {
+    await makeClipFromImage(SAMPLE_FACES.image, clip, {
+      crop: { x: 0, y: 0, width: 1920, height: 1080 },
+      size: { width: 1920, height: 1080 },
+      seconds: 5,
+      fps: 30,
+      zoom: 0.1,
+    });
+  }
+  const loadStart = performance.now();
+  const pipeline = await createEmotionPipeline();
+  const loadMs = performance.now() - loadStart;
+
+  const decode = async () => {
+    const info = await probeVideo(clip, LIMITS);
+    const [frames] = await decodeFrames(clip, info, [
+      { indices: evenlySpacedIndices(info.frameCount, 15), maxSide: ANALYSIS_MAX_SIDE },
+    ]);
+    return frames;
+  };
+  // warm-up: first calls compile kernels and grow the WASM heap
+  const warm = await decode();
+  poolClip(await pipeline.analyzeFrames(warm), pipeline.calibration);
+
+  const decodeMs: number[] = [];
+  const totalMs: number[] = [];
+  const inferMs: number[] = [];
+  let faces = 0;
+  for (let r = 0; r < RUNS; r++) {
+    let t = performance.now();
+    await decode();
+    decodeMs.push(performance.now() - t);
+
+    t = performance.now();
+    const frames = await decode();
+    const t1 = performance.now();
+    const pooled = poolClip(await pipeline.analyzeFrames(frames), pipeline.calibration);
+    const t2 = performance.now();
+    totalMs.push(t2 - t);
+    inferMs.push(t2 - t1);
+    faces = pooled?.frames_with_face ?? 0;
+  }
+  const base = median(decodeMs);
+  const row = (name: string, ms: number) => `| ${name} | ${ms.toFixed(0)} | ${(ms / base).toFixed(2)}x |`;
+  console.log(
+    `clip: 5 s 1080p30 H.264, 15 frames at max side ${ANALYSIS_MAX_SIDE}, ${faces}/15 frames with a face, ${RUNS} runs`,
+  );
+  console.log('');
+  console.log('| step | median ms | vs decode |');
+  console.log('|---|---:|---:|');
+  console.log(row('probe + decode 15 frames (baseline)', base));
+  console.log(row('inference only (detect, mesh, 2 expression nets, pool)', median(inferMs)));
+  console.log(row('decode + inference (per clip)', median(totalMs)));
+  console.log('');
+  console.log(
+    `model load once per process: ${loadMs.toFixed(0)} ms; RSS after: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
+  );
+}
+
+await main();

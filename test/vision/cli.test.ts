@@ -1,0 +1,91 @@
+import '../../src/polyfills.js';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerCalibrateCommand } from '../../src/cli/calibrate.command.js';
+import { registerEvalCommand } from '../../src/cli/eval.command.js';
+import { validateCalibration } from '../../src/vision/calibration.js';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+
+/** Run a command of a tiny program as the lead's main.ts would, capturing stdout. */
+async function run(args: string[]): Promise<string> {
+  const program = new Command().exitOverride();
+  registerEvalCommand(program);
+  registerCalibrateCommand(program);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'emothumb', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('eval and calibrate commands', () => {
+  let dir: string;
+  let labels: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vision-cli-'));
+    labels = join(dir, 'labels.csv');
+    // Sample photos shipped with @vladmandic/face-api; labels here only exercise the plumbing.
+    const rows = ['path,source,original_label,class5,kind,subject_id'];
+    const classes = ['Neutral', 'Sad', 'Happy', 'Happy', 'Anger', 'Happy'];
+    for (let copy = 0; copy < 2; copy++) {
+      classes.forEach((c, i) =>
+        rows.push(
+          `sample${i + 1}.jpg,${copy ? 'demo_b' : 'demo_a'},${c.toLowerCase()},${c},image,p${i}_${copy}`,
+        ),
+      );
+    }
+    rows.push('sample1.jpg,demo_a,fear,,image,p9'); // unlabelled: skipped
+    rows.push('missing.jpg,demo_a,happy,Happy,image,p10'); // unreadable: counted as an error, not a crash
+    await writeFile(labels, `${rows.join('\n')}\n`);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('eval --json prints one JSON object with overall, by_source, by_class and confusion', async () => {
+    const out = await run(['eval', '--labels', labels, '--root', root, '--json']);
+    const report = JSON.parse(out) as {
+      overall: { accuracy: number; macro_f1: number; n: number; errors: number };
+      by_source: Record<string, { n: number }>;
+      by_class: Record<string, { n: number }>;
+      confusion: Record<string, Record<string, number>>;
+    };
+    expect(report.overall.n).toBe(13);
+    expect(report.overall.errors).toBe(1);
+    expect(report.overall.accuracy).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(report.by_source).sort()).toEqual(['demo_a', 'demo_b']);
+    expect(report.by_class.Happy.n).toBe(7);
+    expect(report.confusion.Happy).toHaveProperty('no_face');
+    // the smiling samples come out Happy
+    expect(report.confusion.Happy.Happy).toBeGreaterThanOrEqual(4);
+  });
+
+  it('eval --limit prints tables', async () => {
+    const out = await run(['eval', '--labels', labels, '--root', root, '--limit', '2']);
+    expect(out).toContain('overall: accuracy');
+    expect(out).toContain('true \\ pred');
+  });
+
+  it('calibrate writes a calibration that loads, with held-out-person scores', async () => {
+    const file = join(dir, 'calibration.json');
+    const out = await run(['calibrate', '--labels', labels, '--root', root, '--out', file, '--folds', '2']);
+    expect(out).toContain('held-out people');
+    const cal = validateCalibration(JSON.parse(await readFile(file, 'utf8')));
+    expect(cal.weights).toHaveLength(5);
+    expect(cal.fitted?.rows).toBe(12);
+  });
+});
