@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     const rss = process.resourceUsage().maxRSS / 1024;
     // File-backed pages are the checkpoint's page cache, shared by every process that maps it.
     const status = readFileSync('/proc/self/status', 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    const split = `now ${mb('RssFile').toFixed(0)} file-backed + ${mb('RssAnon').toFixed(0)} anonymous`;
     const maxDiff = Math.max(...logits.map((v, j) => Math.abs(v - reference.logits[0][j])));
     await model.dispose();
 
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
       `| seed per request: load + forward (s) | ${f(torch.load + torch.first)} | ${f(ours)} (loaded once) | - | ${f((torch.load + torch.first) / ours, 1)}x |`,
     );
     console.log(
-      `| peak RSS (MB) | ${f(torch.rss_mb, 0)} | ${f(rss, 0)} | - | ${f(torch.rss_mb / rss, 2)}x |`,
+      `| peak RSS (MB) | ${f(torch.rss_mb, 0)} | ${f(rss, 0)} (${split}) | - | ${f(torch.rss_mb / rss, 2)}x |`,
     );
     console.log(`| max abs logit difference vs PyTorch | - | ${maxDiff.toExponential(1)} | - | bar: 1e-3 |`);
     console.log(

@@ -56,9 +56,9 @@ export interface LoadOptions {
   /** onnxruntime intra-op threads; default: onnxruntime's (one per core). */
   threads?: number;
   /**
-   * Run one pass at load (default true) so that mapping the weights' pages in
+   * Run one 15-frame pass at load (default true) so that mapping the weights' pages in
    * (about a second for the full-size model on a cold VM) is paid at start-up,
-   * not by the first request.
+   * not by the first request; it also sizes onnxruntime's buffers for 15 frames.
    */
   warmup?: boolean;
 }
@@ -155,7 +155,11 @@ async function modelFromSession(
   if (options.warmup ?? true) {
     await session.run({
       ...weights,
-      [GRAPH_INPUT]: new ort.Tensor('float32', new Float32Array(info.inputSize), [1, 1, info.inputSize]),
+      [GRAPH_INPUT]: new ort.Tensor('float32', new Float32Array(SEED_STEPS * info.inputSize), [
+        1,
+        SEED_STEPS,
+        info.inputSize,
+      ]),
     });
   }
   return {
