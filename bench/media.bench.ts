@@ -155,6 +155,20 @@ async function main(): Promise<void> {
       { skipNonReference: false },
     );
   });
+  // The peak-anchored thumbnail: 15 frames from a 1.5 s window in the middle.
+  const window = [...Array(15).keys()].map((i) => 60 + i * 3);
+  const windowStats = {} as DecodeStats;
+  await run('decodeFrames 15 @ 480 in a 1.5 s window (peak anchor)', async () => {
+    const info = await probeVideo(clip, LIMITS);
+    await decodeFrames(clip, info, [{ indices: window, maxSide: 480 }], { minFrames: 1, stats: windowStats });
+  });
+  await run('same window, skipNonReference: false', async () => {
+    const info = await probeVideo(clip, LIMITS);
+    await decodeFrames(clip, info, [{ indices: window, maxSide: 480 }], {
+      minFrames: 1,
+      skipNonReference: false,
+    });
+  });
   await run('probeVideo only', async () => {
     await probeVideo(clip, LIMITS);
   });
@@ -203,6 +217,7 @@ async function main(): Promise<void> {
   console.log(
     `\nframes decoded for 15 + 15 samples of ${stats.frameCount}: ${stats.framesDecoded} with non-reference skipping (${stats.passes} pass)`,
   );
+  console.log(`frames decoded for the 1.5 s window: ${windowStats.framesDecoded}`);
   console.log(
     `peak RSS of a fresh process: probe only ${mem.probe5.toFixed(0)} MiB; probe + decode (15 @ 256 + 15 @ 480) 5 s clip ${mem.decode5.toFixed(0)} MiB, 10 s clip ${mem.decode10.toFixed(0)} MiB`,
   );

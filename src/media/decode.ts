@@ -240,9 +240,9 @@ class PtsUnusable extends Error {}
  * - skip (H.264/HEVC with clean timestamps): the packets are first scanned
  *   (demuxing only, no decoding) so that each frame's index is known before it
  *   is decoded: the rank of its packet's pts among all packets. Then a group of
- *   pictures (keyframe to keyframe) that holds no wanted frame, and precedes no
- *   such group, is not sent to the decoder at all (the group before a wanted
- *   one is kept because an open GOP's leading frames may reference it), and
+ *   pictures (keyframe to keyframe) that holds no wanted frame is not sent to
+ *   the decoder at all (unless the next group is wanted and starts with a
+ *   non-IDR keyframe: an open GOP's leading frames may reference it), and
  *   inside the groups that are sent, frames that no request wants and that no
  *   other frame references are skipped (skip_frame=noref). Every frame that is
  *   decoded is decoded from all its references, so kept frames are bit-exact
@@ -288,7 +288,7 @@ async function runPass(
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     // The scan reads the file through its own context: re-reading from a fresh
     // open gives exactly the same packet sequence, which a seek does not promise.
-    const scan = skipMode ? await scanPackets(path, maxPixels) : undefined;
+    const scan = skipMode ? await scanPackets(path, maxPixels, info.codec) : undefined;
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     // Frames from this index on are kept in the tail ring. Counting mode cannot
     // know where the clip ends, so it keeps the last frames before the highest
@@ -422,12 +422,16 @@ interface PacketScan {
   gop: number[];
   /** Presentation rank (frame index) of each counted packet, by pts. */
   rank: Map<bigint, number>;
+  /** Per group: true when it starts with an IDR picture, so nothing in it references the group before. */
+  closed: boolean[];
 }
 
 /** Demuxes the whole video stream (no decoding) to learn every frame's index and group of pictures. */
-async function scanPackets(path: string, maxPixels: number): Promise<PacketScan> {
+async function scanPackets(path: string, maxPixels: number, codec: string): Promise<PacketScan> {
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const streamIndex = stream.index;
+  const lengthSize = nalLengthSize(stream.codecpar.extradata, codec);
+  const closed: boolean[] = [false];
   for (const s of fmt.streams) if (s.index !== streamIndex) s.discard = AVDISCARD_ALL;
   const pkt = new Packet();
   pkt.alloc();
@@ -439,7 +443,10 @@ async function scanPackets(path: string, maxPixels: number): Promise<PacketScan>
     while ((await fmt.readFrame(pkt)) >= 0) {
       if (pkt.streamIndex === streamIndex) {
         if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
-        if (pkt.isKeyframe && pts.length > 0) g++;
+        if (pkt.isKeyframe && pts.length > 0) {
+          g++;
+          closed[g] = startsClosedGop(pkt.data, codec, lengthSize);
+        }
         pts.push(pkt.pts);
         gop.push(g);
         if (!((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) counted.push(pkt.pts);
@@ -454,10 +461,14 @@ async function scanPackets(path: string, maxPixels: number): Promise<PacketScan>
   const rank = new Map<bigint, number>();
   sorted.forEach((p, i) => rank.set(p, i));
   if (rank.size !== sorted.length) throw new PtsUnusable(); // duplicate timestamps
-  return { count: sorted.length, pts, gop, rank };
+  return { count: sorted.length, pts, gop, rank, closed };
 }
 
-/** Which groups of pictures must reach the decoder: those with a needed frame, and the one before each. */
+/**
+ * Which groups of pictures must reach the decoder: those with a needed frame,
+ * and the one before each such group unless that group starts with an IDR
+ * picture (an open GOP's leading frames reference the group before).
+ */
 function gopsToSend(scan: PacketScan, needed: (index: number) => boolean): boolean[] {
   const groups = (scan.gop[scan.gop.length - 1] ?? 0) + 1;
   const has = new Array<boolean>(groups).fill(false);
@@ -465,7 +476,40 @@ function gopsToSend(scan: PacketScan, needed: (index: number) => boolean): boole
     const r = scan.rank.get(p);
     if (r !== undefined && needed(r)) has[scan.gop[i]] = true;
   });
-  return has.map((h, g) => h || (has[g + 1] ?? false));
+  return has.map((h, g) => h || ((has[g + 1] ?? false) && !scan.closed[g + 1]));
+}
+
+/** NAL length-prefix size of an avcC/hvcC stream, or 0 for Annex B start codes. */
+export function nalLengthSize(extradata: Buffer | null, codec: string): number {
+  if (!extradata || extradata.length < 23 || extradata[0] !== 1) return 0;
+  return ((codec === 'hevc' ? extradata[21] : extradata[4]) & 3) + 1;
+}
+
+/**
+ * True when an H.264/HEVC access unit holds an IDR picture (nothing after it
+ * references anything before it). Unknown layouts answer false, the safe side.
+ */
+export function startsClosedGop(data: Buffer | null, codec: string, lengthSize: number): boolean {
+  if (!data) return false;
+  const isIdr = (header: number): boolean => {
+    if (codec === 'h264') return (header & 0x1f) === 5;
+    const t = (header >> 1) & 0x3f;
+    return t === 19 || t === 20; // IDR_W_RADL, IDR_N_LP
+  };
+  if (lengthSize > 0) {
+    let off = 0;
+    while (off + lengthSize < data.length) {
+      const len = data.readUIntBE(off, lengthSize);
+      if (len <= 0 || off + lengthSize + len > data.length) return false;
+      if (isIdr(data[off + lengthSize])) return true;
+      off += lengthSize + len;
+    }
+    return false;
+  }
+  for (let i = 0; i + 3 < data.length; i++) {
+    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1 && isIdr(data[i + 3])) return true;
+  }
+  return false;
 }
 
 async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecContext> {

@@ -364,3 +364,25 @@ describe('damaged and synthetic inputs', () => {
     expect(diff / first.data.length).toBeLessThan(40);
   });
 });
+
+describe('IDR detection for group-of-pictures skipping', () => {
+  it('finds IDR NAL units in length-prefixed and Annex B H.264/HEVC access units', async () => {
+    const { startsClosedGop, nalLengthSize } = await import('../../src/media/decode.js');
+    const avcc = (...nals: number[][]): Buffer =>
+      Buffer.concat(nals.map((n) => Buffer.concat([Buffer.from([0, 0, 0, n.length]), Buffer.from(n)])));
+    // SEI (6) then IDR slice (5): closed. Non-IDR I slice (1): open.
+    expect(startsClosedGop(avcc([0x06, 1, 2], [0x65, 0x88]), 'h264', 4)).toBe(true);
+    expect(startsClosedGop(avcc([0x06, 1, 2], [0x41, 0x9a]), 'h264', 4)).toBe(false);
+    expect(startsClosedGop(Buffer.from([0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x65, 0x88]), 'h264', 0)).toBe(true);
+    // HEVC: IDR_W_RADL (19 << 1 = 0x26) is closed, CRA (21 << 1 = 0x2a) is open.
+    expect(startsClosedGop(avcc([0x26, 0x01, 0xaf]), 'hevc', 4)).toBe(true);
+    expect(startsClosedGop(avcc([0x2a, 0x01, 0xaf]), 'hevc', 4)).toBe(false);
+    // Truncated data is treated as open (the safe answer).
+    expect(startsClosedGop(Buffer.from([0, 0, 0, 9, 0x65]), 'h264', 4)).toBe(false);
+    const avcC = Buffer.alloc(30);
+    avcC[0] = 1;
+    avcC[4] = 0xff;
+    expect(nalLengthSize(avcC, 'h264')).toBe(4);
+    expect(nalLengthSize(null, 'h264')).toBe(0);
+  });
+});
