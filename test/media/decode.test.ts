@@ -25,6 +25,7 @@ const clips = {
   hevc: tmp.path('hevc.mp4'),
   mkv: tmp.path('h264.mkv'),
   mpeg4: tmp.path('mpeg4.mp4'),
+  hevc10: tmp.path('hevc10.mov'),
 };
 
 beforeAll(async () => {
@@ -73,6 +74,17 @@ beforeAll(async () => {
     container: 'mkv',
   });
   await makeTestClip(clips.mpeg4, { width: 320, height: 180, fps: 30, seconds: 1, codec: 'mpeg4' });
+  // Like an iPhone HDR clip: HEVC Main 10 in MOV, portrait.
+  await makeTestClip(clips.hevc10, {
+    width: 320,
+    height: 180,
+    fps: 30,
+    seconds: 1,
+    codec: 'hevc',
+    container: 'mov',
+    pixelFormat: 'yuv420p10le',
+    rotation: 90,
+  });
 }, 120_000);
 afterAll(() => tmp.cleanup());
 
@@ -194,6 +206,7 @@ describe('decodeFrames', () => {
     ['hevc', 'hevc'],
     ['mkv', 'h264'],
     ['mpeg4', 'mpeg4'],
+    ['hevc10', 'hevc'],
   ] as const)('decodes %s input', async (name, codec) => {
     const info = await probe(clips[name]);
     expect(info.codec).toBe(codec);
@@ -201,6 +214,7 @@ describe('decodeFrames', () => {
     const want = evenlySpacedIndices(info.frameCount, 15);
     const [frames] = await decodeFrames(clips[name], info, [{ indices: want, maxSide: 256 }]);
     expect(frames.map(frameIndexFromRgb)).toEqual(want);
+    expect(frames.every(hasRedMarkerTopLeft)).toBe(true);
   });
 
   it('crops in display coordinates, also on a rotated clip', async () => {
