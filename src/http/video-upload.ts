@@ -83,7 +83,14 @@ export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxB
   const query = (request.query ?? {}) as Record<string, unknown>;
 
   if (isMultipart(request)) {
-    const file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
+    let file: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
+    } catch (err) {
+      // The parser's own errors (no boundary match, cut-off parts) carry no code: they are the client's malformed body.
+      if (err instanceof AppError || (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('FST_'))) throw err;
+      throw new AppError('invalid_request', 'The multipart body is malformed.');
+    }
     if (!file || file.fieldname !== 'video') {
       file?.file.resume();
       throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
