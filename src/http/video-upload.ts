@@ -17,6 +17,8 @@ export interface VideoUpload {
   dispose(): Promise<void>;
 }
 
+/** Room for multipart boundaries and small option fields around the file. */
+const MULTIPART_OVERHEAD = 64 * 1024;
 const DATA_URL_PREFIX = /^data:[^,]{0,200},/;
 // Standard and URL-safe alphabets, optional padding; whitespace is stripped first.
 const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
@@ -81,8 +83,13 @@ export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxB
     dispose: () => rm(path, { force: true }),
   });
   const query = (request.query ?? {}) as Record<string, unknown>;
+  const multipartBody = isMultipart(request);
 
-  if (isMultipart(request)) {
+  // A declared size over the limit is refused from the headers, before any of the body is read.
+  const declared = Number(request.headers['content-length']);
+  if (request.body == null && declared > maxBytes + (multipartBody ? MULTIPART_OVERHEAD : 0)) throw new AppError('payload_too_large');
+
+  if (multipartBody) {
     let file: Awaited<ReturnType<FastifyRequest['file']>>;
     try {
       file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
