@@ -47,6 +47,11 @@ export interface DecodeOptions {
   skipNonReference?: boolean;
   /** Filled in with what the decode did (for tests and benchmarks). */
   stats?: DecodeStats;
+  /**
+   * Decoder threads; 0 (default) lets FFmpeg use one per core. A pool that runs
+   * several decodes at once on few cores can pass 1 to avoid oversubscription.
+   */
+  threads?: number;
 }
 
 /** What one {@link decodeFrames} call did. */
@@ -304,7 +309,7 @@ async function runPass(
       i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
     const sendGop = scan ? gopsToSend(scan, needed) : undefined;
 
-    const dec = await openDecoder(stream, maxPixels);
+    const dec = await openDecoder(stream, maxPixels, opts.threads ?? 0);
     const pkt = new Packet();
     pkt.alloc();
     const frame = new Frame();
@@ -512,7 +517,7 @@ export function startsClosedGop(data: Buffer | null, codec: string, lengthSize: 
   return false;
 }
 
-async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecContext> {
+async function openDecoder(stream: Stream, maxPixels: number, threads = 0): Promise<CodecContext> {
   const codec = Codec.findDecoder(stream.codecpar.codecId);
   if (!codec) throw new AppError('decode_failed', 'No decoder for this video codec.');
   const ctx = new CodecContext();
@@ -523,7 +528,7 @@ async function openDecoder(stream: Stream, maxPixels: number): Promise<CodecCont
   }
   ctx.pktTimebase = stream.timeBase;
   // 0 = one thread per core (+1), as the ffmpeg CLI does.
-  ctx.threadCount = 0;
+  ctx.threadCount = threads;
   ctx.threadType = (FF_THREAD_FRAME | FF_THREAD_SLICE) as AVThreadType;
   const dict = Dictionary.fromObject({ max_pixels: Math.min(maxPixels, 2 ** 31 - 1) });
   const ret = await ctx.open2(codec, dict);
