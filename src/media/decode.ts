@@ -293,7 +293,7 @@ async function runPass(
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     // The scan reads the file through its own context: re-reading from a fresh
     // open gives exactly the same packet sequence, which a seek does not promise.
-    const scan = skipMode ? await scanPackets(path, maxPixels, info.codec) : undefined;
+    const scan = skipMode ? await scanPackets(path, maxPixels, info.codec, opts.signal) : undefined;
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     // Frames from this index on are kept in the tail ring. Counting mode cannot
     // know where the clip ends, so it keeps the last frames before the highest
@@ -432,7 +432,12 @@ interface PacketScan {
 }
 
 /** Demuxes the whole video stream (no decoding) to learn every frame's index and group of pictures. */
-async function scanPackets(path: string, maxPixels: number, codec: string): Promise<PacketScan> {
+async function scanPackets(
+  path: string,
+  maxPixels: number,
+  codec: string,
+  signal?: AbortSignal,
+): Promise<PacketScan> {
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const streamIndex = stream.index;
   const lengthSize = nalLengthSize(stream.codecpar.extradata, codec);
@@ -446,6 +451,7 @@ async function scanPackets(path: string, maxPixels: number, codec: string): Prom
   let g = 0;
   try {
     while ((await fmt.readFrame(pkt)) >= 0) {
+      signal?.throwIfAborted();
       if (pkt.streamIndex === streamIndex) {
         if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
         if (pkt.isKeyframe && pts.length > 0) {
