@@ -81,6 +81,7 @@ export class ClipJobRunner {
 
   private translate(err: unknown): Error {
     if (err instanceof workerpool.Promise.TimeoutError) {
+      this.warmReplacement();
       return new AppError(
         'processing_timeout',
         `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`,
@@ -91,11 +92,25 @@ export class ClipJobRunner {
       (err instanceof Error && /Workerpool Worker/.test(err.message))
     ) {
       this.crashed++;
+      this.warmReplacement();
       return new AppError('decode_failed', 'The video crashed the decoder; it was not processed.');
     }
     const code = (err as { code?: unknown } | undefined)?.code;
     if (isErrorCode(code)) return new AppError(code, (err as Error).message);
     return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /**
+   * The pool replaces a crashed or timed-out worker at once; a warm-up task queued now
+   * takes the new process's start-up (and model loading), which would otherwise count
+   * against the time limit of the next client's job.
+   */
+  private warmReplacement(): void {
+    try {
+      this.pool.exec('warmUp', []).catch(() => undefined);
+    } catch {
+      // Queue full: the next job pays the start-up instead.
+    }
   }
 
   isSaturated(): boolean {
