@@ -76,13 +76,19 @@ export function rawHttp(url: string, head: Buffer | string, body: Buffer = Buffe
       if (holdBodyMs > 0) setTimeout(pump, holdBodyMs);
       else pump();
     });
+    let received = 0;
+    let expected = -1;
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
+      received += c.length;
       // Stop once the whole reply is in, even if the server keeps the connection open.
-      const text = Buffer.concat(chunks).toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const len = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
-      if (end >= 0 && len && text.length >= end + 4 + Number(len[1])) socket.destroy();
+      if (expected < 0) {
+        const text = Buffer.concat(chunks).toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        const len = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, Math.max(0, end)));
+        if (end >= 0 && len) expected = end + 4 + Number(len[1]);
+      }
+      if (expected >= 0 && received >= expected) socket.destroy();
     });
     socket.on('error', (err) => {
       // EPIPE/ECONNRESET while uploading: what the server said before closing still counts.
