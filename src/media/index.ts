@@ -5,6 +5,7 @@
 export type { RgbFrame, ThumbnailFormat, VideoInfo } from './types.js';
 export { probeVideo, type ProbeLimits } from './probe.js';
 export { evenlySpacedIndices } from './sampling.js';
+export { decodeImage, type DecodeImageOptions } from './image.js';
 export {
   decodeFrames,
   conversionFilter,

@@ -280,6 +280,19 @@ describe('decodeFrames', () => {
     },
   );
 
+  it("decodeImage: one upright RGB frame from a photo, or a video's first frame", async () => {
+    const { decodeImage } = await import('../../src/media/index.js');
+    const img = await decodeImage('node_modules/@vladmandic/face-api/demo/sample1.jpg', { maxSide: 256 });
+    expect([img.width, img.height]).toEqual([256, 170]);
+    expect(img.data.length).toBe(256 * 170 * 3);
+    const first = await decodeImage(clips.portrait);
+    expect([first.width, first.height]).toEqual([180, 320]);
+    expect(frameIndexFromRgb(first)).toBe(0);
+    await expect(
+      decodeImage('node_modules/@vladmandic/face-api/demo/sample1.jpg', { maxPixels: 1000 }),
+    ).rejects.toMatchObject({ code: 'too_many_pixels' });
+  });
+
   it('re-samples when the header overestimates by far', async () => {
     const info = await probe(clips.h264);
     const fake = { ...info, frameCount: 200 };
