@@ -46,39 +46,31 @@ interface Setting<K extends keyof Config> {
   parse: (raw: string | undefined, problems: string[]) => Config[K];
 }
 
-function integer(
+/** A numeric setting within [min, max]; `integerOnly` refuses fractions. */
+function numeric(
   env: string,
   fallback: number,
   min: number,
   max: number,
+  integerOnly: boolean,
 ): (raw: string | undefined, problems: string[]) => number {
   return (raw, problems) => {
     if (raw === undefined || raw.trim() === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${env} must be an integer between ${min} and ${max} (got "${raw}")`);
+    if (!Number.isFinite(value) || value < min || value > max || (integerOnly && !Number.isInteger(value))) {
+      problems.push(
+        `${env} must be ${integerOnly ? 'an integer' : 'a number'} between ${min} and ${max} (got "${raw}")`,
+      );
       return fallback;
     }
     return value;
   };
 }
 
-function number(
-  env: string,
-  fallback: number,
-  min: number,
-  max: number,
-): (raw: string | undefined, problems: string[]) => number {
-  return (raw, problems) => {
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) {
-      problems.push(`${env} must be a number between ${min} and ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-}
+const integer = (env: string, fallback: number, min: number, max: number) =>
+  numeric(env, fallback, min, max, true);
+const number = (env: string, fallback: number, min: number, max: number) =>
+  numeric(env, fallback, min, max, false);
 
 function optionalString(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();

@@ -18,12 +18,6 @@ export function boomerangOutputFrameCount(n: number): number {
   return n <= 1 ? n : 2 * n - 1;
 }
 
-/** Forward then backward, the turning frame once: [0..n-1, n-2..0]. */
-export function boomerangOrder(n: number): number[] {
-  const forward = Array.from({ length: n }, (_, i) => i);
-  return forward.concat(forward.slice(0, -1).reverse());
-}
-
 /**
  * Source frame indices for a thumbnail anchored at the clip's most expressive moment:
  * `count` consecutive frames at the output's 10 fps (real-time motion), centred on

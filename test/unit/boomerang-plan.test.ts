@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  boomerangOrder,
   boomerangOutputFrameCount,
   boomerangSourceFrameCount,
   centreSquare,
@@ -13,9 +12,6 @@ describe('boomerang plan', () => {
     expect(boomerangOutputFrameCount(15)).toBe(29);
     expect(boomerangSourceFrameCount(10)).toBe(50);
     expect(boomerangSourceFrameCount(0.1)).toBe(2);
-  });
-  it('goes forward then backward without repeating the turning frame', () => {
-    expect(boomerangOrder(4)).toEqual([0, 1, 2, 3, 2, 1, 0]);
   });
   it('centres a real-time window on the peak and keeps it inside the clip', () => {
     expect(peakWindowIndices({ frameCount: 150, fps: 30 }, 2.5, 5)).toEqual([69, 72, 75, 78, 81]);
