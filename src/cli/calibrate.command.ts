@@ -9,7 +9,7 @@ import {
   type Calibration,
 } from '../vision/calibration.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
-import { evaluate, type Scored } from '../vision/evaluation.js';
+import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
 import { createEmotionPipeline } from '../vision/index.js';
 import { analyzeLabelledRows, progressReporter, scoreRows, type RowFeatures } from './eval.command.js';
 
@@ -39,6 +39,7 @@ export interface CalibrateSettings {
   expressionMargin: number;
   faceApiMargin: number;
   flipAverage: boolean;
+  refineMesh: boolean;
 }
 
 /**
@@ -61,6 +62,7 @@ export function calibrateFromRows(
     expressionMargin: s.expressionMargin,
     faceApiMargin: s.faceApiMargin,
     flipAverage: s.flipAverage,
+    refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
   };
 
@@ -154,6 +156,7 @@ export function registerCalibrateCommand(program: Command): void {
           expressionMargin: opts.margin ?? current.expressionMargin,
           faceApiMargin: current.faceApiMargin,
           flipAverage: current.flipAverage ?? false,
+          refineMesh: current.refineMesh ?? true,
         };
         // Features are extracted without any fitted layer, with the crop settings being fitted.
         const pipeline = await createEmotionPipeline({
@@ -162,6 +165,7 @@ export function registerCalibrateCommand(program: Command): void {
             expressionMargin: settings.expressionMargin,
             faceApiMargin: settings.faceApiMargin,
             flipAverage: settings.flipAverage,
+            refineMesh: settings.refineMesh,
           },
         });
         const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
@@ -169,13 +173,16 @@ export function registerCalibrateCommand(program: Command): void {
           cacheDir: opts.cache,
           onProgress: progressReporter('calibrate'),
         });
-        const { calibration } = calibrateFromRows(rows, settings);
+        const { calibration, heldOut } = calibrateFromRows(rows, settings);
         await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`);
         const f = calibration.fitted!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
             `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
             `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}\n`,
+        );
+        process.stdout.write(
+          `\nheld-out people, per source and class:\n${formatReport(evaluate(heldOut))}\n`,
         );
       },
     );

@@ -80,9 +80,10 @@ function detectionOrder(n: number): number[] {
 }
 
 /**
- * Face detection -> 468-point mesh -> expression model, per frame, batched per clip.
- * The detector runs on few frames (middle first); other frames reuse the nearest detection
- * as the mesh's crop, and frames the mesh rejects get their own detection.
+ * Face detection -> 468-point mesh -> two expression models, per frame, batched per clip.
+ * The detector runs on few frames (middle first, plain then padded); the mesh of that frame
+ * gives a levelled face crop every other frame starts from; frames the mesh rejects get their
+ * own detection. Frames are independent: nothing is cached or smoothed between calls.
  *
  * @example
  * const pipeline = await createEmotionPipeline();
@@ -100,7 +101,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const margin = opts.expressionMargin ?? calibration.expressionMargin;
   const faceApiMargin = calibration.faceApiMargin;
   const flip = calibration.flipAverage ?? false;
-  const refine = opts.refineMesh ?? true;
+  const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
 
   async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
     const n = frames.length;
@@ -137,34 +138,53 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
 
     // 1. Find a face somewhere: the middle frame first, then the ends.
     for (const i of detectionOrder(n)) if (await detectAt(i)) break;
-    // 2. Mesh every frame from the nearest detection. Where the mesh rejects the crop, detect
-    //    on that frame itself (padded after plain: a face filling the picture fools BlazeFace
-    //    into a small box on part of it) and mesh again.
+    // 2. Seed crop: the mesh of the detected frame, levelled and centred on its own points,
+    //    frames a face better than the detector's box; selfie clips move little between the
+    //    15 sampled frames, so every frame starts from it (one mesh batch instead of two).
+    let seed: CropSpec | undefined;
+    const first = [...detections][0];
+    if (first && refine) {
+      const [r] = await mesh.run([{ frame: frames[first[0]], crop: cropFromDetection(first[1]) }]);
+      if (r.confidence >= MIN_MESH_CONFIDENCE) seed = meshCropFromPoints(r.points);
+    }
+    // 3. Mesh every frame from the seed (or the nearest detection). Where the mesh rejects the
+    //    crop, detect on that frame itself (padded after plain: a face filling the picture
+    //    fools BlazeFace into a small box on part of it), mesh again, then refine that frame.
+    const ownDetection = new Set<number>();
+    const toRefine: number[] = [];
     let pending = detections.size > 0 ? frames.map((_, i) => i) : [];
     while (pending.length > 0) {
-      const batch = pending.map((i) => ({
-        i,
-        frame: frames[i],
-        crop: cropFromDetection(nearestDetection(i)!),
-      }));
+      const batch = pending.map((i) => {
+        const fromSeed = seed !== undefined && !ownDetection.has(i);
+        return {
+          i,
+          fromSeed,
+          frame: frames[i],
+          crop: fromSeed ? seed! : cropFromDetection(nearestDetection(i)!),
+        };
+      });
       const results = await mesh.run(batch);
       const retry: number[] = [];
       for (let k = 0; k < results.length; k++) {
         const i = batch[k].i;
-        if (results[k].confidence >= MIN_MESH_CONFIDENCE) meshes[i] = results[k];
-        else if (await detectAt(i)) retry.push(i);
+        if (results[k].confidence >= MIN_MESH_CONFIDENCE) {
+          meshes[i] = results[k];
+          if (!batch[k].fromSeed) toRefine.push(i);
+        } else if (await detectAt(i)) {
+          ownDetection.add(i);
+          retry.push(i);
+        }
       }
       pending = retry;
     }
-    // 3. Refine: a crop centred and levelled on the first mesh gives steadier landmarks.
-    const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
-    if (refine && withFace.length > 0) {
-      const batch = withFace.map((i) => ({ frame: frames[i], crop: meshCropFromPoints(meshes[i]!.points) }));
+    if (refine && toRefine.length > 0) {
+      const batch = toRefine.map((i) => ({ frame: frames[i], crop: meshCropFromPoints(meshes[i]!.points) }));
       const results = await mesh.run(batch);
       results.forEach((r, k) => {
-        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[withFace[k]] = r;
+        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[toRefine[k]] = r;
       });
     }
+    const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
     // 4. Both expression models on aligned crops, with mirror images, one batch each.
     const expr = await expression.run(
       withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })),
