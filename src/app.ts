@@ -17,6 +17,7 @@ import { healthRoutes } from './http/routes/health.routes.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
 import type { ClipService } from './services/clip.service.js';
+import { redactApiKeys } from './store/api-key-hash.js';
 import type { Store } from './store/types.js';
 
 export interface AppDeps {
@@ -39,6 +40,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? {
       level: config.logLevel,
       redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
+      // The access log prints the URL: a key a client put in its path or query must not reach it.
+      serializers: {
+        req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+          method: req.method,
+          url: redactApiKeys(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     logController: new LogController({ disableRequestLogging: !config.accessLog }),
     trustProxy: config.trustProxy,
