@@ -42,7 +42,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
       // The access log prints the URL: a key a client put in its path or query must not reach it.
       serializers: {
-        req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        req: (req: {
+          method: string;
+          url: string;
+          host?: string;
+          ip?: string;
+          socket?: { remotePort?: number };
+        }) => ({
           method: req.method,
           url: redactApiKeys(req.url),
           host: req.host,

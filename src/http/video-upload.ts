@@ -31,7 +31,8 @@ export function decodeBase64Content(content: string): Buffer {
   let text = content.trimStart();
   const prefix = DATA_URL_PREFIX.exec(text.slice(0, 256));
   if (prefix) {
-    if (!/;base64,$/i.test(prefix[0])) throw new AppError('bad_base64', 'Only base64 data URLs are supported.');
+    if (!/;base64,$/i.test(prefix[0]))
+      throw new AppError('bad_base64', 'Only base64 data URLs are supported.');
     text = text.slice(prefix[0].length);
   }
   if (/\s/.test(text)) text = text.replace(/\s+/g, '');
@@ -74,7 +75,11 @@ function isMultipart(request: FastifyRequest): boolean {
 }
 
 /** Reads the clip from whichever of the three body forms the client used. */
-export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxBytes: number): Promise<VideoUpload> {
+export async function receiveVideo(
+  request: FastifyRequest,
+  tmpDir: string,
+  maxBytes: number,
+): Promise<VideoUpload> {
   const path = join(tmpDir, `${randomUUID()}.upload`);
   const make = (bytes: number, options: Record<string, unknown>): VideoUpload => ({
     path,
@@ -87,7 +92,8 @@ export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxB
 
   // A declared size over the limit is refused from the headers, before any of the body is read.
   const declared = Number(request.headers['content-length']);
-  if (request.body == null && declared > maxBytes + (multipartBody ? MULTIPART_OVERHEAD : 0)) throw new AppError('payload_too_large');
+  if (request.body == null && declared > maxBytes + (multipartBody ? MULTIPART_OVERHEAD : 0))
+    throw new AppError('payload_too_large');
 
   if (multipartBody) {
     let file: Awaited<ReturnType<FastifyRequest['file']>>;
@@ -95,7 +101,12 @@ export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxB
       file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
     } catch (err) {
       // The parser's own errors (no boundary match, cut-off parts) carry no code: they are the client's malformed body.
-      if (err instanceof AppError || (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('FST_'))) throw err;
+      if (
+        err instanceof AppError ||
+        (typeof (err as { code?: unknown }).code === 'string' &&
+          (err as { code: string }).code.startsWith('FST_'))
+      )
+        throw err;
       throw new AppError('invalid_request', 'The multipart body is malformed.');
     }
     if (!file || file.fieldname !== 'video') {
@@ -127,11 +138,13 @@ export async function receiveVideo(request: FastifyRequest, tmpDir: string, maxB
     return make(bytes, query);
   }
 
-  if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 'The body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new AppError('invalid_request', 'The body must be a JSON object.');
   const payload = body as Record<string, unknown>;
   if (payload.encoding !== undefined && String(payload.encoding).toLowerCase() !== 'base64')
     throw new AppError('bad_encoding');
-  if (typeof payload.content !== 'string') throw new AppError('missing_video', 'The "content" field (base64 video) is required.');
+  if (typeof payload.content !== 'string')
+    throw new AppError('missing_video', 'The "content" field (base64 video) is required.');
   const data = decodeBase64Content(payload.content);
   if (data.length > maxBytes) throw new AppError('payload_too_large');
   await writeFile(path, data);

@@ -29,12 +29,28 @@ describe('shutdown and kill -9 (real server)', () => {
     return s;
   };
   const post = (server: RunningServer, body: Buffer, query = '') =>
-    sendOnce(`${server.url}/thumbnail${query}`, { method: 'POST', headers: { ...authHeaders(), 'content-type': 'video/mp4' }, body });
+    sendOnce(`${server.url}/thumbnail${query}`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+      body,
+    });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'emothumb-lifecycle-'));
-    await makeTestClip(join(dir, 'slow.mp4'), { width: 640, height: 360, fps: 30, seconds: 4, codec: 'h264' });
-    await makeTestClip(join(dir, 'small.mp4'), { width: 128, height: 96, fps: 30, seconds: 1, codec: 'h264' });
+    await makeTestClip(join(dir, 'slow.mp4'), {
+      width: 640,
+      height: 360,
+      fps: 30,
+      seconds: 4,
+      codec: 'h264',
+    });
+    await makeTestClip(join(dir, 'small.mp4'), {
+      width: 128,
+      height: 96,
+      fps: 30,
+      seconds: 1,
+      codec: 'h264',
+    });
     slowClip = readFileSync(join(dir, 'slow.mp4'));
     smallClip = readFileSync(join(dir, 'small.mp4'));
   });

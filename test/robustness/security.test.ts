@@ -38,10 +38,18 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
   const replies: { what: string; res: RawReply }[] = [];
 
   const get = (path: string, key: string | undefined, extra: Record<string, string> = {}) =>
-    sendOnce(`${server.url}${path}`, { headers: { ...(key ? authHeaders(key) : { date: new Date().toISOString() }), ...extra } });
+    sendOnce(`${server.url}${path}`, {
+      headers: { ...(key ? authHeaders(key) : { date: new Date().toISOString() }), ...extra },
+    });
 
   beforeAll(async () => {
-    server = await startServer({ EMOTHUMB_MODEL: 'none', WORKERS: '1', RATE_LIMIT_PER_MINUTE: '5', ACCESS_LOG: 'true', LOG_LEVEL: 'debug' });
+    server = await startServer({
+      EMOTHUMB_MODEL: 'none',
+      WORKERS: '1',
+      RATE_LIMIT_PER_MINUTE: '5',
+      ACCESS_LOG: 'true',
+      LOG_LEVEL: 'debug',
+    });
     aliceKey = createKey(server.dataDir, '--client', 'alice');
     bobKey = createKey(server.dataDir, '--client', 'bob');
     readerKey = createKey(server.dataDir, '--admin');
@@ -71,7 +79,7 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
     expect(again.status).toBe(200);
   });
 
-  it('a client key cannot read another client\'s entries', async () => {
+  it("a client key cannot read another client's entries", async () => {
     await get('/logs?limit=1', bobKey, { 'x-client-id': 'bob-app' });
     const res = await get('/logs?client_id=bob&limit=100', aliceKey);
     replies.push({ what: 'alice reads bob', res });
@@ -90,7 +98,10 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
       { what: '404 without a key', res: await get('/nope', undefined) },
       { what: '401', res: await get('/logs', undefined) },
       { what: '401 wrong key', res: await get('/logs', 'wrong-key') },
-      { what: '405', res: await sendOnce(`${server.url}/predict`, { method: 'DELETE', headers: authHeaders(readerKey) }) },
+      {
+        what: '405',
+        res: await sendOnce(`${server.url}/predict`, { method: 'DELETE', headers: authHeaders(readerKey) }),
+      },
       { what: '400 bad date', res: await get('/logs', readerKey, { date: 'not a date' }) },
       { what: 'health', res: await get('/health', undefined) },
       ...replies,
@@ -99,7 +110,8 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
       expect(res.headers['x-request-id'], what).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.headers['x-powered-by'], what).toBeUndefined();
       expect(res.headers, what).toMatchObject(SECURITY_HEADERS);
-      if (res.status >= 400) expect(Object.keys(JSON.parse(res.body) as object).sort(), what).toEqual(['code', 'error']);
+      if (res.status >= 400)
+        expect(Object.keys(JSON.parse(res.body) as object).sort(), what).toEqual(['code', 'error']);
     }
     // Request ids are unique per request.
     const ids = cases.map((c) => c.res.headers['x-request-id']);
@@ -126,7 +138,13 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
     expect(output).toMatch(/incoming request|request completed/);
     for (const key of [ADMIN_KEY, aliceKey, bobKey, readerKey]) {
       expect(rows.includes(key), 'key in the request log').toBe(false);
-      if (output.includes(key)) console.log(output.split('\n').filter((l) => l.includes(key)).join('\n'));
+      if (output.includes(key))
+        console.log(
+          output
+            .split('\n')
+            .filter((l) => l.includes(key))
+            .join('\n'),
+        );
       expect(output.includes(key), 'key in the service output').toBe(false);
     }
   });

@@ -55,7 +55,12 @@ export interface RawReply {
  * parses the reply. `body` is written in chunks after `head` (after `holdBodyMs`), stopping
  * once the server answers.
  */
-export function rawHttp(url: string, head: Buffer | string, body: Buffer = Buffer.alloc(0), holdBodyMs = 0): Promise<RawReply> {
+export function rawHttp(
+  url: string,
+  head: Buffer | string,
+  body: Buffer = Buffer.alloc(0),
+  holdBodyMs = 0,
+): Promise<RawReply> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -117,7 +122,12 @@ export function rawHttp(url: string, head: Buffer | string, body: Buffer = Buffe
  */
 export async function sendOnce(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; holdBodyMs?: number } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    holdBodyMs?: number;
+  } = {},
 ): Promise<RawReply> {
   const { pathname, search } = new URL(url);
   const body = opts.body === undefined ? Buffer.alloc(0) : Buffer.from(opts.body);
@@ -180,7 +190,11 @@ export async function writeClip(path: string, o: ClipSpec): Promise<void> {
           rgb[p + 2] = ((x ^ y) + i) & 255;
         }
       }
-      const frame = Frame.fromVideoBuffer(rgb, { width: o.width, height: o.height, format: AV_PIX_FMT_RGB24 });
+      const frame = Frame.fromVideoBuffer(rgb, {
+        width: o.width,
+        height: o.height,
+        format: AV_PIX_FMT_RGB24,
+      });
       try {
         await writer.write(frame);
       } finally {
@@ -220,7 +234,15 @@ export function writePng(path: string, width: number, height: number): void {
   const raw = Buffer.alloc((width * 3 + 1) * height, 128);
   for (let y = 0; y < height; y++) raw[y * (width * 3 + 1)] = 0;
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  writeFileSync(path, Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      sig,
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(raw)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
+  );
 }
 
 /** Deterministic noise. */

@@ -23,7 +23,11 @@ const MEDIUM = '?max_size=0&output_format=gif&duration=4';
 let dir: string;
 let clip: Buffer;
 
-function postClip(server: RunningServer, query = '', opts: { holdBodyMs?: number; path?: string } = {}): Promise<RawReply> {
+function postClip(
+  server: RunningServer,
+  query = '',
+  opts: { holdBodyMs?: number; path?: string } = {},
+): Promise<RawReply> {
   return sendOnce(`${server.url}${opts.path ?? '/thumbnail'}${query}`, {
     method: 'POST',
     headers: { ...authHeaders(), 'content-type': 'video/mp4' },
