@@ -9,7 +9,11 @@ import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { createAuthHook } from './http/auth.hook.js';
 import { replyWithError } from './http/error-reply.js';
-import { createClientErrorHandler, createRequestLogHook } from './http/request-log.hook.js';
+import {
+  createClientErrorHandler,
+  createKeyRedactor,
+  createRequestLogHook,
+} from './http/request-log.hook.js';
 import type { LogExtras } from './http/request-context.js';
 import { clipRoutes } from './http/routes/clip.routes.js';
 import { demoRoutes } from './http/routes/demo.routes.js';
@@ -17,7 +21,6 @@ import { healthRoutes } from './http/routes/health.routes.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
 import type { ClipService } from './services/clip.service.js';
-import { redactApiKeys } from './store/api-key-hash.js';
 import type { Store } from './store/types.js';
 
 export interface AppDeps {
@@ -36,6 +39,7 @@ const PUBLIC_PREFIXES = ['/docs'];
 /** Builds the Fastify instance (no listen), so tests can inject requests. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
+  const redactKeys = createKeyRedactor(config.apiKey);
   const app = Fastify({
     logger: deps.logger ?? {
       level: config.logLevel,
@@ -50,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           socket?: { remotePort?: number };
         }) => ({
           method: req.method,
-          url: redactApiKeys(req.url),
+          url: redactKeys(req.url),
           host: req.host,
           remoteAddress: req.ip,
           remotePort: req.socket?.remotePort,
@@ -137,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
     });
   }
-  app.addHook('onSend', createRequestLogHook(store.logs));
+  app.addHook('onSend', createRequestLogHook(store.logs, redactKeys));
 
   app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
   app.setNotFoundHandler(async (request, reply) => {

@@ -6,17 +6,34 @@ import type { RequestLogRepository } from '../store/types.js';
 
 const MAX_ENDPOINT_LENGTH = 200;
 
-function endpointOf(request: FastifyRequest): string {
+/**
+ * Removes issued keys and the configured environment key from text a client chose
+ * (a URL, an error message quoting it): a key pasted into a path must not be logged.
+ */
+export function createKeyRedactor(envKey: string | undefined | null): (text: string) => string {
+  // A very short key would blank out ordinary text; such keys are refused by config anyway.
+  const secret = envKey && envKey.length >= 8 ? envKey : undefined;
+  return (text) => redactApiKeys(secret ? text.split(secret).join('[redacted]') : text);
+}
+
+function endpointOf(request: FastifyRequest, redact: (text: string) => string): string {
   const path = request.url.split('?', 1)[0] ?? '/';
-  return redactApiKeys(path.slice(0, MAX_ENDPOINT_LENGTH));
+  return redact(path.slice(0, MAX_ENDPOINT_LENGTH));
 }
 
 /**
  * Writes the request's log entry before its response leaves: a client that got an
  * answer can rely on the entry existing, even if the process is killed right after.
  */
-export function createRequestLogHook(logs: RequestLogRepository) {
-  return async function recordRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export function createRequestLogHook(
+  logs: RequestLogRepository,
+  redact: (text: string) => string = redactApiKeys,
+) {
+  return async function recordRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> {
     const status = reply.statusCode;
     const latency = Math.round(reply.elapsedTime * 100) / 100;
     try {
@@ -24,14 +41,14 @@ export function createRequestLogHook(logs: RequestLogRepository) {
         request_id: request.id,
         timestamp: new Date(Date.now() - reply.elapsedTime).toISOString(),
         request_method: request.method.slice(0, 16),
-        endpoint: endpointOf(request),
+        endpoint: endpointOf(request, redact),
         status_code: status,
         latency_ms: latency,
         client_id: request.clientId,
         success: status < 400,
         prediction: request.logExtras.prediction ?? null,
         confidence: request.logExtras.confidence ?? null,
-        error_message: request.errorInfo ? redactApiKeys(request.errorInfo.message) : null,
+        error_message: request.errorInfo ? redact(request.errorInfo.message) : null,
         error_code: request.errorInfo?.code ?? null,
         key_id: request.caller?.keyId ?? null,
         model: request.logExtras.model ?? null,
