@@ -39,6 +39,7 @@ export interface CalibrateSettings {
   expressionMargin: number;
   faceApiMargin: number;
   flipAverage: boolean;
+  faceApiFlip: boolean;
   refineMesh: boolean;
 }
 
@@ -62,6 +63,7 @@ export function calibrateFromRows(
     expressionMargin: s.expressionMargin,
     faceApiMargin: s.faceApiMargin,
     flipAverage: s.flipAverage,
+    faceApiFlip: s.faceApiFlip,
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
   };
@@ -156,6 +158,7 @@ export function registerCalibrateCommand(program: Command): void {
           expressionMargin: opts.margin ?? current.expressionMargin,
           faceApiMargin: current.faceApiMargin,
           flipAverage: current.flipAverage ?? false,
+          faceApiFlip: current.faceApiFlip ?? current.flipAverage ?? false,
           refineMesh: current.refineMesh ?? true,
         };
         // Features are extracted without any fitted layer, with the crop settings being fitted.
@@ -165,6 +168,7 @@ export function registerCalibrateCommand(program: Command): void {
             expressionMargin: settings.expressionMargin,
             faceApiMargin: settings.faceApiMargin,
             flipAverage: settings.flipAverage,
+            faceApiFlip: settings.faceApiFlip,
             refineMesh: settings.refineMesh,
           },
         });

@@ -82,7 +82,7 @@ export async function analyzeLabelledRows(
     let cacheFile: string | undefined;
     if (opts.cacheDir) {
       const st = await stat(resolve(root, row.path)).catch(() => undefined);
-      const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${pipeline.calibration.expressionMargin}|${pipeline.calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${pipeline.calibration.flipAverage ? '|flip' : ''}${pipeline.calibration.refineMesh === false ? '|norefine' : ''}`;
+      const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${pipeline.calibration.expressionMargin}|${pipeline.calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${pipeline.calibration.flipAverage ? '|flip' : ''}${pipeline.calibration.faceApiFlip ? '|faflip' : ''}${pipeline.calibration.refineMesh === false ? '|norefine' : ''}`;
       cacheFile = join(opts.cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
       const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
       if (cached) {

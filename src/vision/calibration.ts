@@ -16,6 +16,8 @@ export interface Calibration {
   faceApiMargin: number;
   /** Average each expression model over the crop and its mirror image (2x the model time). */
   flipAverage?: boolean;
+  /** Mirror averaging for the face-api net alone (defaults to flipAverage). */
+  faceApiFlip?: boolean;
   /** Run the face mesh a second time on a crop levelled on its first answer (default true). */
   refineMesh?: boolean;
   /** Feature names, for humans and as a check against code changes. */

@@ -101,6 +101,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const margin = opts.expressionMargin ?? calibration.expressionMargin;
   const faceApiMargin = calibration.faceApiMargin;
   const flip = calibration.flipAverage ?? false;
+  const faceApiFlip = calibration.faceApiFlip ?? flip;
   const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
 
   async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
@@ -185,14 +186,14 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       });
     }
     const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
-    // 4. Both expression models on aligned crops, with mirror images, one batch each.
+    // 4. Both expression models on aligned crops (optionally with mirror images), batched.
     const expr = await expression.run(
       withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })),
       flip,
     );
     const expr2 = await faceApi.run(
       withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
-      flip,
+      faceApiFlip,
     );
     const byFrame = new Map(withFace.map((i, k) => [i, { p7: expr[k], q7: expr2[k] }]));
 
