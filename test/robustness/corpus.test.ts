@@ -837,6 +837,7 @@ describe('hostile-input corpus (real server)', () => {
     answered.push({ kind: 'bomb memory', id: res.headers['x-request-id']! });
     expect(res.status).toBe(422);
     // 30000x30000 RGB would be 2.7 GB; anything near a frame's worth would show.
+    if (process.env.ROBUSTNESS_VERBOSE) console.log({ bombRssBefore: before, bombRssPeak: peak.value });
     expect(peak.value - before).toBeLessThan(50);
   });
 

@@ -112,6 +112,7 @@ describe('shutdown and kill -9 (real server)', () => {
     await server.stop();
     stop = true;
     await Promise.all(clients);
+    if (process.env.ROBUSTNESS_VERBOSE) console.log({ answeredBeforeKill: answered.length });
     expect(answered.length).toBeGreaterThan(10);
 
     const again = await start(server.dataDir);
