@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
@@ -13,20 +14,26 @@ export function registerAnalyzeCommand(program: Command): void {
       const config = loadConfig();
       // Loaded here, not at the top: other commands must not pay for FFmpeg and the models.
       const { processClip } = await import('../services/clip-processor.js');
-      process.env.EMOTHUMB_MODEL ??= config.model;
+      // The same model resolution as the server (download once, verify), then the same pipeline.
+      const { prepareEmotionModel } = await import('../services/model-setup.js');
+      const model = await prepareEmotionModel(config);
+      for (const [name, value] of Object.entries(model.workerEnv)) process.env[name] ??= value;
       const started = performance.now();
-      const progress = process.stderr.isTTY ? startSpinner(`analysing ${file}`) : undefined;
+      const progress = process.stderr.isTTY ? startProgress(`analysing ${file}`) : undefined;
       try {
-        const result = await processClip({
-          inputPath: resolve(file),
-          limits: {
-            maxPixels: config.maxPixels,
-            maxSeconds: config.maxVideoSeconds,
-            minFrames: config.minFrames,
+        const result = await processClip(
+          {
+            inputPath: resolve(file),
+            limits: {
+              maxPixels: config.maxPixels,
+              maxSeconds: config.maxVideoSeconds,
+              minFrames: config.minFrames,
+            },
+            predict: true,
+            predictFrames: config.predictFrames,
           },
-          predict: true,
-          predictFrames: config.predictFrames,
-        });
+          (stage) => progress?.stage(stage),
+        );
         progress?.stop();
         const p = result.prediction!;
         const { peak_t: _peak, ...rest } = p;
@@ -45,20 +52,27 @@ export function registerAnalyzeCommand(program: Command): void {
     });
 }
 
-/** A small terminal progress indicator on stderr (stdout stays pure JSON). */
-function startSpinner(label: string): { stop(): void } {
-  const frames = ['|', '/', '-', '\\'];
-  let i = 0;
-  const started = Date.now();
-  const timer = setInterval(() => {
-    process.stderr.write(
-      `\r${frames[i++ % frames.length]} ${label} ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-  }, 100);
+const STAGES = ['probe', 'model_load', 'decode', 'inference'];
+
+/** A progress bar on stderr over the pipeline's stages (stdout stays pure JSON). */
+function startProgress(label: string): { stage(name: string): void; stop(): void } {
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {stage} {duration}s`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(STAGES.length, 0, { stage: 'starting' });
   return {
+    stage(name) {
+      bar.update(Math.max(0, STAGES.indexOf(name)), { stage: name.replace('_', ' ') });
+    },
     stop() {
-      clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
+      bar.update(STAGES.length, { stage: 'done' });
+      bar.stop();
     },
   };
 }

@@ -32,6 +32,8 @@ export interface Config {
   modelPath: string | undefined;
   modelUrl: string | undefined;
   modelDownloadId: string | undefined;
+  /** An operator's own calibration layer (written by `calibrate`); default: the committed one. */
+  calibrationPath: string | undefined;
   logLevel: string;
   /** Log each request with pino too (the request log in the database is always kept). */
   accessLog: boolean;
@@ -96,6 +98,10 @@ export function parsePixels(raw: string): number | undefined {
 }
 
 const cores = Math.max(1, availableParallelism());
+// Each worker's decoder already uses every core; one worker per two cores keeps the CPUs busy
+// (one worker decodes while another runs the models) without a second copy of the models
+// per core in memory.
+const defaultWorkers = Math.max(1, Math.floor(cores / 2));
 
 export const SETTINGS = [
   { env: 'PORT', key: 'port', doc: 'TCP port (default 5000)', parse: integer('PORT', 5000, 0, 65535) },
@@ -176,8 +182,8 @@ export const SETTINGS = [
   {
     env: 'WORKERS',
     key: 'workers',
-    doc: `Worker processes for video and model work (default: CPU cores, here ${cores})`,
-    parse: integer('WORKERS', cores, 1, 64),
+    doc: `Worker processes for video and model work (default: one per two cores, here ${defaultWorkers})`,
+    parse: integer('WORKERS', defaultWorkers, 1, 64),
   },
   {
     env: 'QUEUE_SIZE',
@@ -229,6 +235,15 @@ export const SETTINGS = [
     key: 'modelDownloadId',
     doc: "The seed's Google Drive file id of an EmotiMesh_Net checkpoint, downloaded once into DATA_DIR",
     parse: (raw) => optionalString(raw),
+  },
+  {
+    env: 'CALIBRATION_PATH',
+    key: 'calibrationPath',
+    doc: 'Calibration layer written by `calibrate` for your own users (default: the committed one)',
+    parse: (raw) => {
+      const v = optionalString(raw);
+      return v === undefined ? undefined : resolve(v);
+    },
   },
   {
     env: 'LOG_LEVEL',

@@ -29,9 +29,13 @@ import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
  * the emotion model and the thumbnail, then the boomerang encode. A second, short decode
  * happens only when the thumbnail depends on the prediction (peak anchor or face crop).
  */
-export async function processClip(request: ClipJobRequest): Promise<ClipJobResult> {
+export async function processClip(
+  request: ClipJobRequest,
+  onStage: (stage: string) => void = () => undefined,
+): Promise<ClipJobResult> {
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+    onStage(stage);
     const start = performance.now();
     try {
       return await work();

@@ -16,7 +16,20 @@ export async function prepareEmotionModel(
   config: Readonly<Config>,
   log: (message: string) => void = () => undefined,
 ): Promise<PreparedModel> {
-  if (config.model === 'default') return { workerEnv: { EMOTHUMB_MODEL: 'default' }, description: 'default' };
+  const calibrationEnv: Record<string, string> = {};
+  if (config.calibrationPath) {
+    const { loadCalibration } = await import('../vision/calibration.js');
+    try {
+      await loadCalibration(config.calibrationPath);
+    } catch (err) {
+      throw new Error(
+        `CALIBRATION_PATH ${config.calibrationPath} does not load: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    calibrationEnv.CALIBRATION_PATH = config.calibrationPath;
+  }
+  if (config.model === 'default')
+    return { workerEnv: { EMOTHUMB_MODEL: 'default', ...calibrationEnv }, description: 'default' };
   // Loaded only when configured: the default start-up does not pay for it.
   const { resolveModelFile } = await import('../vision/model-source.js');
   const { inspectEmotiMesh } = await import('../vision/emotimesh/index.js');
