@@ -14,12 +14,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEmotiMesh } from '../src/vision/emotimesh/index.js';
 
+import { median } from './lib/measure.js';
 const PYTHON = '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
 const generator = join(here, '..', 'scripts', 'fixtures', 'make_emotimesh_fixtures.py');
 const RUNS = 12;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 // PyTorch baseline: the seed's predictor, which builds the network, torch.loads the
 // state dict and runs it on every request; torch limited to one thread.

@@ -99,7 +99,7 @@ function* generateRows(n: number): Generator<Row> {
   const emotions = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
   for (let i = 0; i < n; i++) {
     let status = pick(rand(), STATUSES);
-    let endpoint = pick(rand(), ENDPOINTS);
+    const endpoint = pick(rand(), ENDPOINTS);
     let client: string | null = rand() < 0.98 ? pick(rand() / 0.98, CLIENTS) : null;
     if (client === null) status = 401;
     if (endpoint === '/wp-login.php') {

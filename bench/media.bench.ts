@@ -9,9 +9,9 @@
  */
 import '../src/polyfills.js';
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,29 +23,10 @@ import {
   type DecodeStats,
 } from '../src/media/index.js';
 import { makeTestClip } from '../test/helpers/clips.js';
+import { ensureFfmpeg, median } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };
-
-function ensureFfmpeg(): string {
-  const which = spawnSync('which', ['ffmpeg'], { encoding: 'utf8' });
-  if (which.status === 0) return which.stdout.trim();
-  console.log('(installing the system ffmpeg as a yardstick: apt-get install -y ffmpeg)');
-  execFileSync(
-    'bash',
-    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return 'ffmpeg';
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Wall and CPU milliseconds of `fn`; CPU covers every thread of this process (decoder threads too). */
 async function time(

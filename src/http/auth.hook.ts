@@ -33,7 +33,11 @@ export function createAuthHook(options: AuthOptions): (request: FastifyRequest) 
     }
     const record = await options.keys.findActiveByHash(hashHex);
     if (!record) return undefined;
-    return { keyId: record.id, role: record.role, boundClientId: record.role === 'client' ? record.client_id : null };
+    return {
+      keyId: record.id,
+      role: record.role,
+      boundClientId: record.role === 'client' ? record.client_id : null,
+    };
   }
 
   return async function authenticate(request: FastifyRequest): Promise<void> {

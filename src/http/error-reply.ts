@@ -6,7 +6,9 @@ function classify(err: FastifyError): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err.validation) {
     const first = err.validation[0];
-    const where = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : (err.validationContext ?? 'body');
+    const where = first?.instancePath
+      ? first.instancePath.slice(1).replace(/\//g, '.')
+      : (err.validationContext ?? 'body');
     const message = first?.message ? `"${where}" ${first.message}` : err.message;
     return new AppError('invalid_request', `Invalid request: ${message}.`);
   }
@@ -29,7 +31,8 @@ function classify(err: FastifyError): AppError | undefined {
     default:
       break;
   }
-  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return new AppError('bad_json');
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message)))
+    return new AppError('bad_json');
   if (err.statusCode === 413) return new AppError('payload_too_large');
   if (err.statusCode === 415) return new AppError('unsupported_media_type');
   if (err.statusCode === 429) return new AppError('rate_limited');
@@ -40,7 +43,11 @@ function classify(err: FastifyError): AppError | undefined {
 }
 
 /** The one place errors become responses: `{error, code}`, never a stack trace. */
-export async function replyWithError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function replyWithError(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const known = classify(err);
   if (known) {
     request.errorInfo = { code: known.code, message: known.message };

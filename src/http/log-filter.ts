@@ -35,7 +35,8 @@ function parseDate(name: string, value: unknown): Date {
 function parseInteger(name: string, value: unknown, min: number, max: number): number {
   const text = asText(name, value).trim();
   const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw bad(`"${name}" must be an integer from ${min} to ${max}.`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw bad(`"${name}" must be an integer from ${min} to ${max}.`);
   return n;
 }
 

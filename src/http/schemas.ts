@@ -11,7 +11,9 @@ export const ErrorBody = Type.Object(
 
 const videoFields = {
   encoding: Type.Optional(Type.String({ description: 'Must be "base64"', examples: ['base64'] })),
-  format: Type.Optional(Type.String({ description: 'Container hint (mp4, mov, webm...); the bytes are probed' })),
+  format: Type.Optional(
+    Type.String({ description: 'Container hint (mp4, mov, webm...); the bytes are probed' }),
+  ),
   fps: Type.Optional(Type.Number({ description: 'Hint only' })),
   content: Type.String({ description: 'The video, base64, optionally with a data: URL prefix' }),
 };
@@ -19,13 +21,18 @@ const videoFields = {
 const thumbnailFields = {
   duration: Type.Optional(Type.Number({ description: 'Seconds of output, 0.1-10 (default 3)' })),
   output_format: Type.Optional(Type.String({ enum: ['mp4', 'webp', 'gif'], description: 'Default mp4' })),
-  max_size: Type.Optional(Type.Integer({ description: 'Long side in pixels (default 480; 0 keeps the source size)' })),
+  max_size: Type.Optional(
+    Type.Integer({ description: 'Long side in pixels (default 480; 0 keeps the source size)' }),
+  ),
   crop: Type.Optional(Type.String({ enum: ['none', 'square', 'face'] })),
   anchor: Type.Optional(Type.String({ enum: ['whole', 'peak'] })),
 };
 
 export const PredictJsonBody = Type.Object(videoFields, { additionalProperties: true });
-export const ThumbnailJsonBody = Type.Object({ ...videoFields, ...thumbnailFields }, { additionalProperties: true });
+export const ThumbnailJsonBody = Type.Object(
+  { ...videoFields, ...thumbnailFields },
+  { additionalProperties: true },
+);
 
 export const ThumbnailQuery = Type.Object(
   {

@@ -5,7 +5,11 @@ import type { ThumbnailFormat } from '../media/types.js';
 export const THUMBNAIL_FORMATS: readonly ThumbnailFormat[] = ['mp4', 'webp', 'gif'];
 export const CROP_MODES: readonly CropMode[] = ['none', 'square', 'face'];
 export const ANCHOR_MODES: readonly AnchorMode[] = ['whole', 'peak'];
-export const MIME_TYPES: Record<ThumbnailFormat, string> = { mp4: 'video/mp4', webp: 'image/webp', gif: 'image/gif' };
+export const MIME_TYPES: Record<ThumbnailFormat, string> = {
+  mp4: 'video/mp4',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
 export const MAX_THUMBNAIL_SIDE = 4096;
 
 function pick<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -33,13 +37,22 @@ export function parseThumbnailOptions(
   let durationSec = defaults.durationSec ?? 3;
   if (source.duration !== undefined && source.duration !== null && source.duration !== '') {
     durationSec = numeric(source.duration);
-    if (!Number.isFinite(durationSec) || durationSec < 0.1 || durationSec > 10) throw new AppError('invalid_duration');
+    if (!Number.isFinite(durationSec) || durationSec < 0.1 || durationSec > 10)
+      throw new AppError('invalid_duration');
   }
   let maxSize = defaults.maxSize ?? 480;
   if (source.max_size !== undefined && source.max_size !== null && source.max_size !== '') {
     maxSize = numeric(source.max_size);
-    if (!Number.isInteger(maxSize) || maxSize < 0 || maxSize > MAX_THUMBNAIL_SIDE || (maxSize > 0 && maxSize < 16))
-      throw new AppError('invalid_request', `"max_size" must be 0 (source size) or an integer from 16 to ${MAX_THUMBNAIL_SIDE}.`);
+    if (
+      !Number.isInteger(maxSize) ||
+      maxSize < 0 ||
+      maxSize > MAX_THUMBNAIL_SIDE ||
+      (maxSize > 0 && maxSize < 16)
+    )
+      throw new AppError(
+        'invalid_request',
+        `"max_size" must be 0 (source size) or an integer from 16 to ${MAX_THUMBNAIL_SIDE}.`,
+      );
   }
   return {
     durationSec,

@@ -73,7 +73,10 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
   // base64 is 4/3 of the bytes, plus the JSON around it.
   const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
 
-  async function withUpload<T>(request: FastifyRequest, work: (path: string, opts: Record<string, unknown>) => Promise<T>) {
+  async function withUpload<T>(
+    request: FastifyRequest,
+    work: (path: string, opts: Record<string, unknown>) => Promise<T>,
+  ) {
     const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
     try {
       return await work(upload.path, upload.options);
@@ -115,7 +118,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
               ? 'Make a looping boomerang thumbnail of a clip'
               : 'Predict the emotion and make a thumbnail anchored at its peak, from one upload',
           description:
-            'Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format\'s type) /thumbnail answers with the raw file.',
+            "Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.",
           headers: securedHeaders,
           querystring: ThumbnailQuery,
           body: videoBodyContent(ThumbnailJsonBody),

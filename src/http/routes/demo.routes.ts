@@ -54,14 +54,17 @@ $('f').addEventListener('submit', async (e) => {
 </script></body></html>`;
 
 export async function demoRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/demo', { config: { public: true }, schema: { summary: 'Browser demo page', hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      // The page's own inline script and data: thumbnails; nothing from elsewhere.
-      .header(
-        'content-security-policy',
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; media-src data:",
-      )
-      .send(DEMO_PAGE),
+  app.get(
+    '/demo',
+    { config: { public: true }, schema: { summary: 'Browser demo page', hide: true } },
+    async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        // The page's own inline script and data: thumbnails; nothing from elsewhere.
+        .header(
+          'content-security-policy',
+          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; media-src data:",
+        )
+        .send(DEMO_PAGE),
   );
 }

@@ -18,8 +18,15 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     uptime_s: Math.round((Date.now() - started) / 1000),
     jobs: options.stats(),
   }));
-  app.get('/ready', { config: { public: true }, schema: { summary: 'Readiness (models loaded)' } }, async () => {
-    if (!options.isReady()) throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', { 'retry-after': '2' });
-    return { status: 'ready' };
-  });
+  app.get(
+    '/ready',
+    { config: { public: true }, schema: { summary: 'Readiness (models loaded)' } },
+    async () => {
+      if (!options.isReady())
+        throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
+          'retry-after': '2',
+        });
+      return { status: 'ready' };
+    },
+  );
 }

@@ -5,7 +5,10 @@ import { parseLogFilter } from '../log-filter.js';
 import { errorResponses, LogsQuery, LogsResponse, securedHeaders } from '../schemas.js';
 
 /** GET /logs: the seed's filters from a JSON body (even on GET) or the query string. */
-export async function logsRoutes(app: FastifyInstance, options: { logs: RequestLogRepository }): Promise<void> {
+export async function logsRoutes(
+  app: FastifyInstance,
+  options: { logs: RequestLogRepository },
+): Promise<void> {
   app.get(
     '/logs',
     {
@@ -32,7 +35,8 @@ export async function logsRoutes(app: FastifyInstance, options: { logs: RequestL
       try {
         page = await options.logs.query(filter);
       } catch (err) {
-        if (err instanceof Error && err.name === 'InvalidCursorError') throw new AppError('invalid_filter', 'The cursor is invalid.');
+        if (err instanceof Error && err.name === 'InvalidCursorError')
+          throw new AppError('invalid_filter', 'The cursor is invalid.');
         throw err;
       }
       return {

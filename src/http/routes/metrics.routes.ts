@@ -9,7 +9,15 @@ export interface MetricsOptions {
   stats: () => Record<string, unknown>;
 }
 
-const KNOWN_ENDPOINTS = new Set(['/predict', '/thumbnail', '/analyze', '/logs', '/health', '/ready', '/metrics']);
+const KNOWN_ENDPOINTS = new Set([
+  '/predict',
+  '/thumbnail',
+  '/analyze',
+  '/logs',
+  '/health',
+  '/ready',
+  '/metrics',
+]);
 
 /**
  * Prometheus metrics for operators (admin key): requests by endpoint and status,
