@@ -48,7 +48,17 @@ export class ClipJobRunner {
       forkOpts: {
         // Few malloc arenas: FFmpeg's and the model runtimes' threads otherwise each grow their own, and
         // resident memory balloons under concurrent jobs without being reused.
-        env: { MALLOC_ARENA_MAX: '2', ...process.env, ...options.workerEnv },
+        env: {
+          MALLOC_ARENA_MAX: '2',
+          // Decoded frames are large, short-lived buffers: serve them from mmap so that freeing one
+          // returns it to the system instead of growing a heap that never shrinks.
+          MALLOC_MMAP_THRESHOLD_: '65536',
+          MALLOC_TRIM_THRESHOLD_: '65536',
+          ...process.env,
+          ...options.workerEnv,
+        },
+        // A small young generation: the workers' garbage is mostly transient frame wrappers.
+        execArgv: ['--max-semi-space-size=2'],
         serialization: 'advanced',
       },
     });
