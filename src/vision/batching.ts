@@ -3,7 +3,7 @@
  * never shrinks, so big batches buy little speed and cost resident memory for the life of the
  * worker; 8 keeps the heap small at a few percent of throughput.
  */
-export const MAX_BATCH = 8;
+export const MAX_BATCH = 5;
 
 /** Run `fn` over consecutive slices of at most `size` items and concatenate the results. */
 export async function inChunks<T, R>(

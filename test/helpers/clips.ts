@@ -364,6 +364,11 @@ export interface ImageClipOptions {
   fps: number;
   /** Zoom reached at the end (0.08 = 8 % closer); the picture zooms in gently. */
   zoom?: number;
+  /**
+   * Amplitude of per-frame random noise added to every pixel (0 = none), like a phone
+   * sensor's: it keeps the encoder from compressing the clip far below a real phone's bit rate.
+   */
+  grain?: number;
 }
 
 /** Bilinear sample of an RGB frame into `out` (w x h) from the source rectangle. */
@@ -395,6 +400,19 @@ function resampleInto(
         out[(y * w + x) * 3 + k] = Math.round(top * (1 - ty) + bot * ty);
       }
     }
+  }
+}
+
+/** Adds uniform noise in [-amplitude, amplitude] to every byte (xorshift, seeded per frame). */
+function addGrain(rgb: Buffer, amplitude: number, seed: number): void {
+  let x = (seed * 2654435761) >>> 0 || 1;
+  const span = 2 * amplitude + 1;
+  for (let k = 0; k < rgb.length; k++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const v = rgb[k]! + (((x >>> 0) % span) - amplitude);
+    rgb[k] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
 }
 
@@ -435,6 +453,7 @@ export async function makeClipFromImage(
       const sw = still.width / z;
       const sh = still.height / z;
       resampleInto(still, (still.width - sw) / 2, (still.height - sh) / 2, sw, sh, rgb, w, h);
+      if (o.grain) addGrain(rgb, o.grain, i + 1);
       const frame = Frame.fromVideoBuffer(rgb, { width: w, height: h, format: AV_PIX_FMT_RGB24 });
       try {
         await writer.write(frame);

@@ -1,0 +1,74 @@
+import { basename } from 'node:path';
+import { EMOTIONS, type Emotion5 } from '../jobs/clip-job.types.js';
+import type { RgbFrame } from '../media/types.js';
+import {
+  buildSeedInput,
+  EMOTIMESH_CLASSES,
+  SEED_STEPS,
+  type EmotiMeshModel,
+} from '../vision/emotimesh/index.js';
+import { ANALYSIS_MAX_SIDE } from '../vision/index.js';
+import { DEFAULT_MODEL_NAME, type DefaultEmotionEngine } from './default-emotion-engine.js';
+import type { ClipEmotion, EmotionEngine } from './emotion-engine.js';
+
+/**
+ * The seed's EmotiMesh_Net on our landmarks: 15 evenly sampled frames of 468 x 3
+ * MediaPipe-normalised points (a frame without a face repeats the previous one, zeros
+ * before the first). With `defaultWeight` > 0 its probabilities are averaged with the
+ * default pipeline's (the ensemble).
+ */
+export class EmotiMeshEngine implements EmotionEngine {
+  readonly frameMaxSide = ANALYSIS_MAX_SIDE;
+  private readonly name: string;
+
+  constructor(
+    private readonly base: DefaultEmotionEngine,
+    private readonly model: EmotiMeshModel,
+    private readonly defaultWeight: number,
+  ) {
+    const file = basename(model.path);
+    this.name = defaultWeight > 0 ? `ensemble(${DEFAULT_MODEL_NAME}+emotimesh:${file})` : `emotimesh:${file}`;
+  }
+
+  async analyze(frames: RgbFrame[]): Promise<ClipEmotion> {
+    const analysed = await this.base.pipeline.analyzeFrames(frames);
+    const clip = this.base.fromAnalysis(frames, analysed);
+    const steps = this.model.info.steps ?? SEED_STEPS;
+    const landmarks = resampleToSteps(
+      analysed.map((f) => f.landmarks),
+      steps,
+    );
+    const input = buildSeedInput(landmarks, this.model.info.inputSize);
+    const { probabilities } = await this.model.forward([input], steps);
+    const meshProbs = probabilities[0]!;
+    const w = this.defaultWeight;
+    const combined = EMOTIONS.map((e) => {
+      const meshIndex = EMOTIMESH_CLASSES.indexOf(e);
+      return (1 - w) * (meshProbs[meshIndex] ?? 0) + w * clip.prediction.probabilities[e];
+    });
+    let best = 0;
+    combined.forEach((p, k) => {
+      if (p > combined[best]!) best = k;
+    });
+    const emotion = EMOTIONS[best]!;
+    return {
+      faceSquare: clip.faceSquare,
+      prediction: {
+        ...clip.prediction,
+        emotion,
+        confidence: Math.round(combined[best]! * 10_000) / 10_000,
+        probabilities: Object.fromEntries(EMOTIONS.map((e, k) => [e, combined[k]!])) as Record<
+          Emotion5,
+          number
+        >,
+        model: this.name,
+      },
+    };
+  }
+}
+
+/** The seed's model takes exactly `steps` frames: pick them evenly from what was analysed. */
+function resampleToSteps<T>(items: T[], steps: number): T[] {
+  if (items.length === steps) return items;
+  return Array.from({ length: steps }, (_, i) => items[Math.floor((i * items.length) / steps)]!);
+}
