@@ -2,14 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import {
-  AV_PIX_FMT_RGB24,
-  AVCOL_PRI_BT709,
-  AVCOL_RANGE_MPEG,
-  AVCOL_SPC_BT709,
-  AVCOL_TRC_BT709,
-} from 'node-av/constants';
-import { Frame } from 'node-av/lib';
+import { AVCOL_PRI_BT709, AVCOL_RANGE_MPEG, AVCOL_SPC_BT709, AVCOL_TRC_BT709 } from 'node-av/constants';
 
 import type { RgbFrame, ThumbnailFormat } from './types.js';
 import { VideoWriter, type WriterOptions } from './writer.js';
@@ -148,13 +141,11 @@ export async function encodeBoomerang(frames: RgbFrame[], opts: BoomerangOptions
       for (const i of order) {
         opts.signal?.throwIfAborted();
         const f = frames[i];
-        const buf = Buffer.from(f.data.buffer, f.data.byteOffset, width * height * 3);
-        const frame = Frame.fromVideoBuffer(buf, { width, height, format: AV_PIX_FMT_RGB24 });
-        try {
-          await writer.write(frame);
-        } finally {
-          frame.free();
-        }
+        await writer.writePixels(
+          Buffer.from(f.data.buffer, f.data.byteOffset, width * height * 3),
+          width,
+          height,
+        );
       }
       await writer.finish();
     } finally {

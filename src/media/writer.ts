@@ -10,6 +10,7 @@ import {
   AVERROR_EOF,
   AVFMT_GLOBALHEADER,
   AVFMT_NOFILE,
+  AV_PIX_FMT_RGB24,
   type AVColorPrimaries,
   type AVColorRange,
   type AVColorSpace,
@@ -21,11 +22,11 @@ import {
   Codec,
   CodecContext,
   Dictionary,
+  Frame,
   FormatContext,
   Packet,
   Rational,
   avGetPixFmtFromName,
-  type Frame,
   type Stream,
 } from 'node-av/lib';
 
@@ -155,6 +156,21 @@ export class VideoWriter {
     frame.pts = this.nextPts++;
     const outs = await this.filter.processAll(frame);
     for (const out of outs) await this.encode(out);
+  }
+
+  /** Queues one frame given as packed pixels (RGB24 unless `format` says otherwise). */
+  async writePixels(
+    data: Buffer,
+    width: number,
+    height: number,
+    format: AVPixelFormat = AV_PIX_FMT_RGB24,
+  ): Promise<void> {
+    const frame = Frame.fromVideoBuffer(data, { width, height, format });
+    try {
+      await this.write(frame);
+    } finally {
+      frame.free();
+    }
   }
 
   private async encode(frame: Frame | null): Promise<void> {

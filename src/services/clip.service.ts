@@ -7,8 +7,8 @@ import type {
   ClipJobResult,
   PredictionResult,
   ThumbnailRequest,
+  ThumbnailResult,
 } from '../jobs/clip-job.types.js';
-import type { ThumbnailFormat } from '../media/types.js';
 
 /** Runs clip jobs; the HTTP layer depends on this, not on the worker pool. */
 export interface ClipJobPort {
@@ -17,16 +17,8 @@ export interface ClipJobPort {
   isSaturated(): boolean;
 }
 
-export interface ThumbnailOutput {
-  data: Buffer;
-  format: ThumbnailFormat;
-  mimeType: string;
-  width: number;
-  height: number;
-  fps: number;
-  frames: number;
-  durationSec: number;
-}
+/** A finished thumbnail: the worker's description with the file's bytes instead of its path. */
+export type ThumbnailOutput = Omit<ThumbnailResult, 'path'> & { data: Buffer };
 
 export interface ClipOutcome {
   prediction?: PredictionResult;
@@ -85,17 +77,8 @@ export class ClipService {
       });
       const outcome: ClipOutcome = { prediction: result.prediction, timings: result.timings };
       if (result.thumbnail) {
-        const t = result.thumbnail;
-        outcome.thumbnail = {
-          data: await readFile(t.path),
-          format: t.format,
-          mimeType: t.mimeType,
-          width: t.width,
-          height: t.height,
-          fps: t.fps,
-          frames: t.frames,
-          durationSec: t.durationSec,
-        };
+        const { path, ...described } = result.thumbnail;
+        outcome.thumbnail = { ...described, data: await readFile(path) };
       }
       return outcome;
     } finally {

@@ -9,8 +9,7 @@ import '../../src/polyfills.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { AV_PIX_FMT_RGB24, AV_PIX_FMT_YUV420P } from 'node-av/constants';
-import { Frame } from 'node-av/lib';
+import { AV_PIX_FMT_YUV420P } from 'node-av/constants';
 
 import { decodeFrames } from '../../src/media/decode.js';
 import { probeVideo } from '../../src/media/probe.js';
@@ -250,16 +249,7 @@ export async function makeTestClip(outPath: string, o: TestClipOptions): Promise
     const tex = makeTexture(12345);
     for (let i = 0; i < frames; i++) {
       const yuv = drawTestFrame(i, o.width, o.height, o.rotation ?? 0, tex, o.grain ?? 3);
-      const frame = Frame.fromVideoBuffer(yuv, {
-        width: o.width,
-        height: o.height,
-        format: AV_PIX_FMT_YUV420P,
-      });
-      try {
-        await writer.write(frame);
-      } finally {
-        frame.free();
-      }
+      await writer.writePixels(yuv, o.width, o.height, AV_PIX_FMT_YUV420P);
     }
     await writer.finish();
   } finally {
@@ -454,12 +444,7 @@ export async function makeClipFromImage(
       const sh = still.height / z;
       resampleInto(still, (still.width - sw) / 2, (still.height - sh) / 2, sw, sh, rgb, w, h);
       if (o.grain) addGrain(rgb, o.grain, i + 1);
-      const frame = Frame.fromVideoBuffer(rgb, { width: w, height: h, format: AV_PIX_FMT_RGB24 });
-      try {
-        await writer.write(frame);
-      } finally {
-        frame.free();
-      }
+      await writer.writePixels(rgb, w, h);
     }
     await writer.finish();
   } finally {

@@ -9,9 +9,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { deflateSync } from 'node:zlib';
 
-import { AV_PIX_FMT_RGB24 } from 'node-av/constants';
-import { Frame } from 'node-av/lib';
-
 import { VideoWriter } from '../../src/media/writer.js';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders } from '../helpers/server.js';
@@ -190,16 +187,7 @@ export async function writeClip(path: string, o: ClipSpec): Promise<void> {
           rgb[p + 2] = ((x ^ y) + i) & 255;
         }
       }
-      const frame = Frame.fromVideoBuffer(rgb, {
-        width: o.width,
-        height: o.height,
-        format: AV_PIX_FMT_RGB24,
-      });
-      try {
-        await writer.write(frame);
-      } finally {
-        frame.free();
-      }
+      await writer.writePixels(rgb, o.width, o.height);
     }
     await writer.finish();
   } finally {
