@@ -3,6 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames, evenlySpacedIndices, probeVideo } from '../../src/media/index.js';
+import { buildSeedInput, EMOTIMESH_CLASSES, loadEmotiMesh } from '../../src/vision/emotimesh/index.js';
+import { ANALYSIS_MAX_SIDE, createEmotionPipeline } from '../../src/vision/index.js';
 import { makeTestClip } from '../helpers/clips.js';
 import { makeSmilingClip } from '../helpers/face-clips.js';
 import { send } from '../helpers/http.js';
@@ -152,7 +155,7 @@ describe('POST /predict with the seed checkpoint (MODEL=emotimesh)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('answers with the checkpoint and says so in "model"', async () => {
+  it('answers with the checkpoint\'s own softmax for our landmarks and says so in "model"', async () => {
     const smile = await readFile(await makeSmilingClip(dir));
     const res = await send(`${server.url}/predict`, {
       method: 'POST',
@@ -163,6 +166,23 @@ describe('POST /predict with the seed checkpoint (MODEL=emotimesh)', () => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     expectPredictShape(body);
     expect(body.model).toBe('emotimesh:v1-c1-k7-p2-h4-l2.pth');
+
+    // The same clip through the parts in this process: our landmarks -> the seed's input ->
+    // the checkpoint (whose logits match PyTorch, see test/emotimesh). /predict must give the
+    // checkpoint's own softmax for those landmarks.
+    const path = join(dir, 'smile.mp4');
+    const info = await probeVideo(path, { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 });
+    const [frames] = await decodeFrames(path, info, [
+      { indices: evenlySpacedIndices(info.frameCount, 15), maxSide: ANALYSIS_MAX_SIDE },
+    ]);
+    const pipeline = await createEmotionPipeline();
+    const analysed = await pipeline.analyzeFrames(frames!);
+    const model = await loadEmotiMesh(resolve('test/fixtures/emotimesh/v1-c1-k7-p2-h4-l2.pth'));
+    const { probabilities } = await model.forward([buildSeedInput(analysed.map((f) => f.landmarks))], 15);
+    await model.dispose();
+    EMOTIMESH_CLASSES.forEach((name, k) =>
+      expect(body.probabilities[name]).toBeCloseTo(probabilities[0]![k]!, 3),
+    );
   });
 });
 
