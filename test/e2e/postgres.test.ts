@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgUnavailableReason, startPgCluster, type PgCluster } from '../store/pg-cluster.js';
+import { send } from '../helpers/http.js';
+import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+
+const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+const skip = pgUnavailableReason();
+if (skip) console.log(`PostgreSQL end-to-end tests skipped: ${skip}`);
+
+describe.skipIf(skip !== undefined)('the service on PostgreSQL (DATABASE_URL)', () => {
+  let cluster: PgCluster;
+  let databaseUrl: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+    databaseUrl = await cluster.createDatabase();
+    server = await startServer({ DATABASE_URL: databaseUrl, EMOTHUMB_MODEL: 'none' }, { waitReady: false });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await cluster?.stop();
+  });
+
+  it('logs requests in PostgreSQL, filters them, and scopes client keys', async () => {
+    const out = execFileSync(process.execPath, [CLI, 'keys', 'create', '--client', 'pg-client', '--json'], {
+      env: { ...process.env, DATA_DIR: server.dataDir, DATABASE_URL: databaseUrl },
+      encoding: 'utf8',
+    });
+    const clientKey = (JSON.parse(out) as { key: string }).key;
+    await send(`${server.url}/logs`, { headers: authHeaders(clientKey) });
+    await send(`${server.url}/logs`, { headers: { 'x-api-key': 'wrong' } });
+    await send(`${server.url}/nope`, { headers: authHeaders() });
+
+    const all = await send(`${server.url}/logs`, {
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ success: 'False' }),
+    });
+    expect(all.status).toBe(200);
+    const failed = all.json<{ logs: { status_code: number; success: boolean }[] }>().logs;
+    expect(failed.map((l) => l.status_code).sort()).toEqual([401, 404]);
+
+    const mine = await send(`${server.url}/logs`, { headers: authHeaders(clientKey) });
+    const rows = mine.json<{ logs: { client_id: string }[] }>().logs;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((l) => l.client_id === 'pg-client')).toBe(true);
+  });
+});
