@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../src/store/index.js';
-import type { LogFilter, Store } from '../src/store/types.js';
+import type { LogFilter, RequestLogEntry, Store } from '../src/store/types.js';
 import { pgUnavailableReason, startPgCluster } from '../test/store/pg-cluster.js';
 
 const ROWS = Number(process.env.LOG_ROWS ?? 1_000_000);
@@ -77,22 +77,7 @@ const STATUSES: [number, number][] = [
   [500, 0.005],
 ];
 
-interface Row {
-  request_id: string;
-  ts: number;
-  request_method: string;
-  endpoint: string;
-  status_code: number;
-  latency_ms: number;
-  client_id: string | null;
-  success: boolean;
-  prediction: string | null;
-  confidence: number | null;
-  error_message: string | null;
-  error_code: string | null;
-  key_id: string | null;
-  model: string | null;
-}
+type Row = Omit<RequestLogEntry, 'timestamp'> & { ts: number };
 
 function* generateRows(n: number): Generator<Row> {
   const rand = mulberry32(42);

@@ -44,23 +44,7 @@ function text(value: string | null | undefined): string | null {
 }
 
 /** A row as read back, with the backend's timestamp and boolean already normalised. */
-export interface NormalisedLogRow {
-  id: number;
-  tsMs: number;
-  success: boolean;
-  request_id: string;
-  request_method: string;
-  endpoint: string;
-  status_code: number;
-  latency_ms: number;
-  client_id: string | null;
-  prediction: string | null;
-  confidence: number | null;
-  error_message: string | null;
-  error_code: string | null;
-  key_id: string | null;
-  model: string | null;
-}
+export type NormalisedLogRow = Omit<RequestLogEntry, 'timestamp'> & { id: number; tsMs: number };
 
 /** Rows come from a query with LIMIT limit + 1: the extra row only signals a next page. */
 export function toLogPage(rows: NormalisedLogRow[], limit: number): LogPage {

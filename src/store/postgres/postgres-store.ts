@@ -23,23 +23,8 @@ const postgresDialect: LogQueryDialect = {
   boolean: (value) => value,
 };
 
-interface PgLogRow {
-  id: string; // int8 arrives as a string
-  request_id: string;
-  ts: Date;
-  request_method: string;
-  endpoint: string;
-  status_code: number;
-  latency_ms: number;
-  client_id: string | null;
-  success: boolean;
-  prediction: string | null;
-  confidence: number | null;
-  error_message: string | null;
-  error_code: string | null;
-  key_id: string | null;
-  model: string | null;
-}
+/** int8 ids arrive as strings; ts is a timestamptz. */
+type PgLogRow = Omit<RequestLogEntry, 'timestamp'> & { id: string; ts: Date };
 
 interface PgKeyRow {
   id: string;

@@ -30,23 +30,12 @@ const sqliteDialect: LogQueryDialect = {
   boolean: (value) => (value ? 1 : 0),
 };
 
-interface SqliteLogRow {
+/** SQLite has no boolean or timestamp type: success is 0/1 and ts is epoch milliseconds. */
+type SqliteLogRow = Omit<RequestLogEntry, 'timestamp' | 'success'> & {
   id: number;
-  request_id: string;
   ts: number;
-  request_method: string;
-  endpoint: string;
-  status_code: number;
-  latency_ms: number;
-  client_id: string | null;
   success: number;
-  prediction: string | null;
-  confidence: number | null;
-  error_message: string | null;
-  error_code: string | null;
-  key_id: string | null;
-  model: string | null;
-}
+};
 
 interface SqliteKeyRow {
   id: string;
