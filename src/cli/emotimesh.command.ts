@@ -1,17 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadEmotiMesh } from '../vision/emotimesh/index.js';
-
-/** Where the command writes; tests pass their own. */
-export interface EmotimeshCommandIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: EmotimeshCommandIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
+import { processIo, type CommandIo } from './command-io.js';
 
 /** Validates `{"inputs": [[[...features] x T] x B]}` and flattens each sequence. */
 export function parseEmotimeshCases(
@@ -56,7 +46,7 @@ export function parseEmotimeshCases(
  * @example
  * emothumb emotimesh --model data/models/EmotiMesh_Net.pth --input cases.json
  */
-export function registerEmotimeshCommand(program: Command, io: EmotimeshCommandIo = processIo): void {
+export function registerEmotimeshCommand(program: Command, io: CommandIo = processIo): void {
   program
     .command('emotimesh')
     .description(

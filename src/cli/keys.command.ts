@@ -1,17 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { openStore, type StoreConfig } from '../store/index.js';
 import type { ApiKeyRecord, Store } from '../store/types.js';
-
-/** Where the command writes; tests pass their own. */
-export interface KeysCommandIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: KeysCommandIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
+import { processIo, type CommandIo } from './command-io.js';
 
 function clientId(value: string): string {
   const trimmed = value.trim();
@@ -33,7 +23,7 @@ function clientId(value: string): string {
 export function registerKeysCommand(
   program: Command,
   loadConfig: () => StoreConfig,
-  io: KeysCommandIo = processIo,
+  io: CommandIo = processIo,
 ): void {
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
     const store = await openStore(loadConfig());
