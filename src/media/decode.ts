@@ -3,14 +3,12 @@ import {
   AV_PKT_FLAG_DISCARD,
   AVDISCARD_ALL,
   AVERROR_EOF,
-  FF_THREAD_FRAME,
-  FF_THREAD_SLICE,
-  type AVThreadType,
 } from 'node-av/constants';
 import { FilterAPI } from 'node-av/api';
-import { Codec, CodecContext, Dictionary, Frame, Packet, Rational, type Stream } from 'node-av/lib';
+import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
+import { openDecoder } from './decoder.js';
 import { closeInput, openVideoInput } from './input.js';
 import type { RgbFrame, VideoInfo } from './types.js';
 
@@ -523,29 +521,6 @@ export function startsClosedGop(data: Buffer | null, codec: string, lengthSize: 
   return false;
 }
 
-async function openDecoder(stream: Stream, maxPixels: number, threads = 0): Promise<CodecContext> {
-  const codec = Codec.findDecoder(stream.codecpar.codecId);
-  if (!codec) throw new AppError('decode_failed', 'No decoder for this video codec.');
-  const ctx = new CodecContext();
-  ctx.allocContext3(codec);
-  if (ctx.parametersToContext(stream.codecpar) < 0) {
-    ctx.freeContext();
-    throw new AppError('decode_failed');
-  }
-  ctx.pktTimebase = stream.timeBase;
-  // 0 = one thread per core (+1), as the ffmpeg CLI does.
-  ctx.threadCount = threads;
-  ctx.threadType = (FF_THREAD_FRAME | FF_THREAD_SLICE) as AVThreadType;
-  const dict = Dictionary.fromObject({ max_pixels: Math.min(maxPixels, 2 ** 31 - 1) });
-  const ret = await ctx.open2(codec, dict);
-  dict.free();
-  if (ret < 0) {
-    ctx.freeContext();
-    throw new AppError('decode_failed', 'The video decoder could not be opened.');
-  }
-  return ctx;
-}
-
 interface Converter {
   filter: FilterAPI;
   /** Source frame geometry the graph was built for. */
@@ -569,27 +544,38 @@ export function conversionFilter(
   srcH: number,
   rotation: number,
   request: Pick<FrameRequest, 'maxSide' | 'crop'>,
+  pixelAspect = 1,
 ): { description: string; width: number; height: number } {
   const swap = rotation === 90 || rotation === 270;
-  const dispW = swap ? srcH : srcW;
-  const dispH = swap ? srcW : srcH;
+  // Square-pixel width of the coded picture (non-square pixels stretch it).
+  const sqW = Math.max(1, Math.round(srcW * pixelAspect));
+  const dispW = swap ? srcH : sqW;
+  const dispH = swap ? sqW : srcH;
   const c = clampCrop(request.crop, dispW, dispH);
   const out = outputSize(c.width, c.height, request.maxSide);
-  // Crop rectangle in coded (source) coordinates: invert the display rotation.
-  let sx: number, sy: number, sw: number, sh: number;
+  // Crop rectangle in square-pixel coded coordinates: invert the display rotation.
+  let qx: number, qy: number, qw: number, qh: number;
   switch (rotation) {
     case 90: // transpose=clock: display(x, y) = source(y, H-1-x)
-      [sx, sy, sw, sh] = [c.y, srcH - c.x - c.width, c.height, c.width];
+      [qx, qy, qw, qh] = [c.y, srcH - c.x - c.width, c.height, c.width];
       break;
     case 180:
-      [sx, sy, sw, sh] = [srcW - c.x - c.width, srcH - c.y - c.height, c.width, c.height];
+      [qx, qy, qw, qh] = [sqW - c.x - c.width, srcH - c.y - c.height, c.width, c.height];
       break;
     case 270: // transpose=cclock: display(x, y) = source(W-1-y, x)
-      [sx, sy, sw, sh] = [srcW - c.y - c.height, c.x, c.height, c.width];
+      [qx, qy, qw, qh] = [sqW - c.y - c.height, c.x, c.height, c.width];
       break;
     default:
-      [sx, sy, sw, sh] = [c.x, c.y, c.width, c.height];
+      [qx, qy, qw, qh] = [c.x, c.y, c.width, c.height];
   }
+  // Back to coded pixels (only x and width change with the pixel aspect).
+  let sx = qx;
+  let sw = qw;
+  if (sqW !== srcW) {
+    sx = Math.min(srcW - 1, Math.round(qx / pixelAspect));
+    sw = Math.max(1, Math.min(srcW - sx, Math.round(qw / pixelAspect)));
+  }
+  const [sy, sh] = [qy, qh];
   const parts: string[] = [];
   if (sx !== 0 || sy !== 0 || sw !== srcW || sh !== srcH) parts.push(`crop=${sw}:${sh}:${sx}:${sy}:exact=1`);
   const scaledW = swap ? out.height : out.width;
@@ -623,7 +609,13 @@ async function convert(
   const key = `${frame.width}x${frame.height}`;
   if (plan.converter?.key !== key) {
     plan.converter?.filter.close();
-    const { description } = conversionFilter(frame.width, frame.height, info.rotation, plan.request);
+    const { description } = conversionFilter(
+      frame.width,
+      frame.height,
+      info.rotation,
+      plan.request,
+      info.pixelAspect,
+    );
     plan.converter = { key, filter: FilterAPI.create(description, { graph: { nbThreads: 1 } }) };
   }
   const outs = await plan.converter.filter.processAll(frame);

@@ -10,10 +10,12 @@ import {
   AV_PKT_DATA_DISPLAYMATRIX,
   AVMEDIA_TYPE_AUDIO,
   AVMEDIA_TYPE_VIDEO,
+  AVDISCARD_ALL,
 } from 'node-av/constants';
-import { Dictionary, FormatContext, Log, type Stream } from 'node-av/lib';
+import { Dictionary, FormatContext, Frame, Log, Packet, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
+import { maxPixelsOption, openDecoder } from './decoder.js';
 import { imageSizeFromHeader } from './image-header.js';
 import { rotationFromDisplayMatrix } from './rotation.js';
 
@@ -78,13 +80,16 @@ export async function openVideoInput(
         throw tooManyPixels(size.width, size.height, maxPixels);
     }
     if (fullProbe || !stream || stream.codecpar.width === 0 || stream.codecpar.height === 0) {
-      // node-av 6.1's async findStreamInfo rejects per-stream option arrays
-      // ("Invalid argument", then crashes at exit); the sync form takes one
-      // dictionary for all streams and blocks only for a frame's decode.
-      const guard = Dictionary.fromObject({ max_pixels: Math.min(maxPixels, 2 ** 31 - 1) });
-      const r = fmt.findStreamInfoSync(guard);
-      guard.free();
-      if (r < 0 && fmt.streams.length === 0) throw new AppError('not_a_video');
+      if (fmt.streams.length > 1 && stream && (stream.codecpar.width === 0 || stream.codecpar.height === 0)) {
+        const size = await firstFrameSize(path, maxPixels);
+        if (!size) {
+          throw new AppError(
+            'not_a_video',
+            'The frame size could not be read (or exceeds the configured limit).',
+          );
+        }
+      }
+      if (findStreamInfo(fmt, maxPixels) < 0 && fmt.streams.length === 0) throw new AppError('not_a_video');
       stream = pickVideoStream(fmt);
     }
     if (!stream) {
@@ -103,6 +108,85 @@ export async function openVideoInput(
   } catch (err) {
     await fmt[Symbol.asyncDispose]();
     throw err;
+  }
+}
+
+/**
+ * FFmpeg's stream-info probe (which decodes a frame or two) under the decoders'
+ * `max_pixels` guard.
+ *
+ * `avformat_find_stream_info` takes an array of one option dictionary per
+ * stream, but node-av 6.1 passes the address of a single dictionary (its async
+ * form rejects arrays outright). With two or more streams FFmpeg then reads the
+ * second "dictionary" from whatever lies next to it on the stack: every clip
+ * with a sound track crashed the process (SIGSEGV). So the guard dictionary is
+ * passed only when the file has exactly one stream, where one dictionary is the
+ * whole array. With more streams the probe runs without options, after the
+ * video's frame size is known to be within the limit: from the container
+ * header, or else from a first frame decoded by our own guarded decoder.
+ */
+function findStreamInfo(fmt: FormatContext, maxPixels: number): number {
+  if (fmt.streams.length <= 1) {
+    const guard = Dictionary.fromObject({ max_pixels: maxPixelsOption(maxPixels) });
+    try {
+      return fmt.findStreamInfoSync(guard);
+    } finally {
+      guard.free();
+    }
+  }
+  return fmt.findStreamInfoSync(null);
+}
+
+/** Packets of the video stream read, at most, to find its first frame. */
+const PEEK_PACKETS = 300;
+
+/**
+ * The size of the first frame our guarded decoder produces from `path`'s video
+ * stream (read through a context of its own, so the caller's stays at the
+ * start), or undefined when none decodes within the first packets or it is
+ * larger than `maxPixels` (the decoder refuses it).
+ */
+async function firstFrameSize(
+  path: string,
+  maxPixels: number,
+): Promise<{ width: number; height: number } | undefined> {
+  const fmt = new FormatContext();
+  try {
+    if ((await fmt.openInput(path)) < 0) return undefined;
+    const stream = pickVideoStream(fmt);
+    if (!stream) return undefined;
+    for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+    const dec = await openDecoder(stream, maxPixels, 1);
+    const pkt = new Packet();
+    pkt.alloc();
+    const frame = new Frame();
+    frame.alloc();
+    try {
+      for (let n = 0; n < PEEK_PACKETS; ) {
+        const r = await fmt.readFrame(pkt);
+        if (r < 0) await dec.sendPacket(null);
+        else if (pkt.streamIndex === stream.index) {
+          n++;
+          await dec.sendPacket(pkt);
+        }
+        pkt.unref();
+        if ((await dec.receiveFrame(frame)) >= 0) {
+          const size = { width: frame.width, height: frame.height };
+          return size.width * size.height <= maxPixels ? size : undefined;
+        }
+        if (r < 0) return undefined;
+      }
+      return undefined;
+    } finally {
+      frame.free();
+      pkt.free();
+      dec.freeContext();
+    }
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  } finally {
+    await fmt[Symbol.asyncDispose]();
   }
 }
 

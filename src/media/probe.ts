@@ -1,5 +1,5 @@
-import { AV_NOPTS_VALUE } from 'node-av/constants';
-import { avGetCodecName, avGetPixFmtName, type FormatContext, type Stream } from 'node-av/lib';
+import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL } from 'node-av/constants';
+import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
 import { closeInput, hasAudioStream, isImageFormat, openVideoInput, streamRotation } from './input.js';
@@ -43,7 +43,18 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
 export async function probeVideo(path: string, limits: ProbeLimits): Promise<VideoInfo> {
   const { fmt, stream } = await openVideoInput(path, limits.maxPixels, true);
   try {
-    const info = describe(fmt, stream);
+    let info = describe(fmt, stream);
+    if (!info.isImage && (info.frameCount === 0 || info.durationSec === 0)) {
+      // Live-written files (browser MediaRecorder WebM, pipes) carry no duration
+      // and no frame count: demux the video packets (no decoding) to learn both.
+      const counted = await countVideoPackets(fmt, stream);
+      info = {
+        ...info,
+        frameCount: counted.frameCount,
+        durationSec: info.durationSec || counted.durationSec,
+        fps: info.fps || counted.fps,
+      };
+    }
     if (info.durationSec > limits.maxSeconds) {
       throw new AppError(
         'video_too_long',
@@ -62,6 +73,62 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   }
 }
 
+/**
+ * Frame count and duration of `stream` from its packets (demuxing only): every
+ * packet not flagged discard is a frame; the duration spans the first to the
+ * last presentation time plus one frame.
+ */
+async function countVideoPackets(
+  fmt: FormatContext,
+  stream: Stream,
+): Promise<{ frameCount: number; durationSec: number; fps: number }> {
+  for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+  const pkt = new Packet();
+  pkt.alloc();
+  let count = 0;
+  let first: bigint | undefined;
+  let last: bigint | undefined;
+  let lastDuration = 0n;
+  try {
+    while ((await fmt.readFrame(pkt)) >= 0) {
+      if (pkt.streamIndex === stream.index && !((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) {
+        count++;
+        const t = pkt.pts !== AV_NOPTS_VALUE ? pkt.pts : pkt.dts;
+        if (t !== AV_NOPTS_VALUE) {
+          if (first === undefined || t < first) first = t;
+          if (last === undefined || t >= last) {
+            last = t;
+            lastDuration = pkt.duration > 0n ? pkt.duration : 0n;
+          }
+        }
+      }
+      pkt.unref();
+    }
+  } finally {
+    pkt.free();
+  }
+  const tb = q(stream.timeBase);
+  let durationSec = first !== undefined && last !== undefined ? Number(last - first + lastDuration) * tb : 0;
+  let fps = count > 1 && durationSec > 0 ? count / durationSec : 0;
+  if (lastDuration === 0n && fps > 0) {
+    durationSec += 1 / fps; // the last frame's own duration
+    fps = count / durationSec;
+  }
+  return { frameCount: count, durationSec, fps };
+}
+
+/**
+ * The stream's sample aspect ratio as a number (1 when unknown, absurd, or
+ * within 1 % of square: encoders write 1:1-ish values for square pixels).
+ */
+function samplePixelAspect(stream: Stream): number {
+  for (const r of [stream.sampleAspectRatio, stream.codecpar.sampleAspectRatio]) {
+    const v = r.num > 0 && r.den > 0 ? r.num / r.den : 0;
+    if (v >= 0.1 && v <= 10) return Math.abs(v - 1) < 0.01 ? 1 : v;
+  }
+  return 1;
+}
+
 /** Builds a VideoInfo from an open context (internal; also used by decode). */
 export function describe(fmt: FormatContext, stream: Stream): VideoInfo {
   const par = stream.codecpar;
@@ -69,6 +136,9 @@ export function describe(fmt: FormatContext, stream: Stream): VideoInfo {
   const image = isImageFormat(container);
   const rotation = streamRotation(stream);
   const swap = rotation === 90 || rotation === 270;
+  const pixelAspect = samplePixelAspect(stream);
+  // Square-pixel size before rotation: non-square pixels widen (or narrow) the picture.
+  const squareW = Math.max(1, Math.round(par.width * pixelAspect));
 
   let durationSec = 0;
   if (!image) {
@@ -93,8 +163,9 @@ export function describe(fmt: FormatContext, stream: Stream): VideoInfo {
     width: par.width,
     height: par.height,
     rotation,
-    displayWidth: swap ? par.height : par.width,
-    displayHeight: swap ? par.width : par.height,
+    pixelAspect,
+    displayWidth: swap ? par.height : squareW,
+    displayHeight: swap ? squareW : par.height,
     durationSec: image ? 0 : durationSec,
     fps: image ? 0 : fps,
     frameCount,

@@ -9,7 +9,12 @@ export interface VideoInfo {
   height: number;
   /** Clockwise rotation to apply for display (0, 90, 180, 270), from the display matrix. */
   rotation: number;
-  /** Frame size after rotation: what a viewer sees. */
+  /**
+   * Width of one coded pixel over its height (sample aspect ratio; 1 for square
+   * pixels, 4/3 for HDV's 1440x1080 shown as 1920x1080).
+   */
+  pixelAspect: number;
+  /** Frame size after pixel aspect and rotation: what a viewer sees. */
   displayWidth: number;
   displayHeight: number;
   /** Duration in seconds (0 when unknown). */
