@@ -85,6 +85,8 @@ async function main(): Promise<void> {
       workers: config.workers,
       queueSize: config.queueSize,
       jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+      onCrash: ({ requestId, stage, cause }) =>
+        app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
       workerEnv: {
         ...model.workerEnv,
         ...(process.env.EMOTHUMB_MODEL ? { EMOTHUMB_MODEL: process.env.EMOTHUMB_MODEL } : {}),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import { AppError, isErrorCode } from '../errors.js';
-import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
+import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
 
 export interface ClipJobRunnerOptions {
   workers: number;
@@ -14,7 +14,28 @@ export interface ClipJobRunnerOptions {
   workerScript?: string;
   /** Extra environment for the worker processes. */
   workerEnv?: Record<string, string>;
+  /** Told of every worker crash: which job, in which stage, by which signal. */
+  onCrash?: (crash: WorkerCrash) => void;
 }
+
+/** A worker process that died under a job. */
+export interface WorkerCrash {
+  requestId?: string;
+  /** The last stage the worker reported before it died ('start' when it reported none). */
+  stage: ClipStage | 'start';
+  /** The signal or exit code that ended it, e.g. SIGSEGV. */
+  cause: string;
+}
+
+const STAGE_WORDS: Record<WorkerCrash['stage'], string> = {
+  start: 'while starting the job',
+  probe: 'while probing the container',
+  scan: 'while scanning the packets',
+  decode: 'in the video decoder',
+  filter: 'while converting frames',
+  model: 'in the emotion model',
+  encode: 'while encoding the thumbnail',
+};
 
 export interface ClipJobRunnerStats {
   workers: number;
@@ -68,8 +89,12 @@ export class ClipJobRunner {
 
   async run(request: ClipJobRequest): Promise<ClipJobResult> {
     let pending: workerpool.Promise<ClipJobResult>;
+    let stage: WorkerCrash['stage'] = 'start';
+    const on = (payload: { stage?: ClipStage }): void => {
+      if (payload.stage) stage = payload.stage;
+    };
     try {
-      pending = this.pool.exec('processClip', [request]) as workerpool.Promise<ClipJobResult>;
+      pending = this.pool.exec('processClip', [request], { on }) as workerpool.Promise<ClipJobResult>;
     } catch (err) {
       if (err instanceof Error && /queue size/i.test(err.message)) {
         const retryAfter = String(this.options.retryAfterSeconds ?? 2);
@@ -83,11 +108,11 @@ export class ClipJobRunner {
       return result;
     } catch (err) {
       this.failed++;
-      throw this.translate(err);
+      throw this.translate(err, request, stage);
     }
   }
 
-  private translate(err: unknown): Error {
+  private translate(err: unknown, request: ClipJobRequest, stage: WorkerCrash['stage']): Error {
     if (err instanceof workerpool.Promise.TimeoutError) {
       this.warmReplacement();
       return new AppError(
@@ -101,7 +126,12 @@ export class ClipJobRunner {
     ) {
       this.crashed++;
       this.warmReplacement();
-      return new AppError('decode_failed', 'The video crashed the decoder; it was not processed.');
+      const cause = crashCause(err.message);
+      this.options.onCrash?.({ requestId: request.requestId, stage, cause });
+      return new AppError(
+        'decode_failed',
+        `The video crashed the worker ${STAGE_WORDS[stage]} (${cause}); it was not processed.`,
+      );
     }
     const code = (err as { code?: unknown } | undefined)?.code;
     if (isErrorCode(code)) return new AppError(code, (err as Error).message);
@@ -146,4 +176,12 @@ export class ClipJobRunner {
   async close(): Promise<void> {
     await this.pool.terminate(false, 5000);
   }
+}
+
+/** The signal (or exit code) in workerpool's "terminated unexpectedly" message. */
+export function crashCause(message: string): string {
+  const signal = /signalCode: `(\w+)`/.exec(message)?.[1];
+  if (signal && signal !== 'null') return signal;
+  const code = /exitCode: `(-?\d+)`/.exec(message)?.[1];
+  return code ? `exit code ${code}` : 'worker lost';
 }

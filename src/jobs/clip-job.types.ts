@@ -19,8 +19,16 @@ export interface ClipLimits {
   minFrames: number;
 }
 
+/**
+ * The stage a worker is in, reported to the server as it goes so that a native
+ * crash can be pinned to one (probe, packet scan, decode, filter, model, encode).
+ */
+export type ClipStage = 'probe' | 'scan' | 'decode' | 'filter' | 'model' | 'encode';
+
 /** Everything a worker needs to process one uploaded clip; plain data, it crosses a process boundary. */
 export interface ClipJobRequest {
+  /** The HTTP request this job serves (for the logs). */
+  requestId?: string;
   inputPath: string;
   limits: ClipLimits;
   /** Run the emotion model. */

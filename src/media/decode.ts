@@ -46,6 +46,12 @@ export interface DecodeOptions {
   /** Filled in with what the decode did (for tests and benchmarks). */
   stats?: DecodeStats;
   /**
+   * Told which step runs next: `scan` (demuxing the packets), `decode` (the
+   * video decoder) or `filter` (conversion of a kept frame). Lets a worker say
+   * where a native crash happened.
+   */
+  onStage?: (stage: 'scan' | 'decode' | 'filter') => void;
+  /**
    * Decoder threads; 0 (default) lets FFmpeg use one per core. A pool that runs
    * several decodes at once on few cores can pass 1 to avoid oversubscription.
    */
@@ -291,7 +297,9 @@ async function runPass(
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     // The scan reads the file through its own context: re-reading from a fresh
     // open gives exactly the same packet sequence, which a seek does not promise.
+    if (skipMode) opts.onStage?.('scan');
     const scan = skipMode ? await scanPackets(path, maxPixels, info.codec, opts.signal) : undefined;
+    opts.onStage?.('decode');
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     // Frames from this index on are kept in the tail ring. Counting mode cannot
     // know where the clip ends, so it keeps the last frames before the highest
@@ -334,7 +342,9 @@ async function runPass(
       frame.timeBase = new Rational(tb.num, tb.den);
       for (const plan of plans) {
         if (plan.wanted.has(index) && !plan.got.has(index)) {
+          opts.onStage?.('filter');
           plan.got.set(index, await convert(plan, frame, index, t, info));
+          opts.onStage?.('decode');
         }
       }
       if (index >= tailFrom) {

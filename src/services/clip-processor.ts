@@ -10,6 +10,7 @@ import {
 import type { RgbFrame, VideoInfo } from '../media/types.js';
 import type {
   ClipJobRequest,
+  ClipStage,
   ClipJobResult,
   PredictionResult,
   ThumbnailRequest,
@@ -31,11 +32,19 @@ import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
  */
 export async function processClip(
   request: ClipJobRequest,
-  onStage: (stage: string) => void = () => undefined,
+  onStage: (stage: ClipStage) => void = () => undefined,
 ): Promise<ClipJobResult> {
   const timings: Record<string, number> = {};
+  const STAGE_OF: Record<string, ClipStage> = {
+    probe: 'probe',
+    model_load: 'model',
+    decode: 'decode',
+    inference: 'model',
+    decode_thumbnail: 'decode',
+    encode: 'encode',
+  };
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
-    onStage(stage);
+    onStage(STAGE_OF[stage] ?? 'decode');
     const start = performance.now();
     try {
       return await work();
@@ -60,7 +69,7 @@ export async function processClip(
   if (thumb && thumbInFirstPass)
     requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
   const decoded = await timed('decode', () =>
-    decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames }),
+    decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames, onStage }),
   );
 
   let clip: ClipEmotion | undefined;
@@ -89,6 +98,7 @@ export async function processClip(
       const [second] = await timed('decode_thumbnail', () =>
         decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
           minFrames: 1,
+          onStage,
         }),
       );
       frames = second;

@@ -39,23 +39,24 @@ export class ClipService {
     return this.jobs.isSaturated();
   }
 
-  predict(inputPath: string): Promise<ClipOutcome> {
-    return this.run(inputPath, true, undefined);
+  predict(inputPath: string, requestId?: string): Promise<ClipOutcome> {
+    return this.run(inputPath, requestId, true, undefined);
   }
 
   /** A peak anchor or a face crop needs the emotion model's view of the clip; the answer stays a thumbnail. */
-  async thumbnail(inputPath: string, options: ThumbnailRequest): Promise<ClipOutcome> {
+  async thumbnail(inputPath: string, options: ThumbnailRequest, requestId?: string): Promise<ClipOutcome> {
     const needsModel = options.anchor === 'peak' || options.crop === 'face';
-    const outcome = await this.run(inputPath, needsModel, options, needsModel);
+    const outcome = await this.run(inputPath, requestId, needsModel, options, needsModel);
     return { thumbnail: outcome.thumbnail, timings: outcome.timings };
   }
 
-  analyze(inputPath: string, options: ThumbnailRequest): Promise<ClipOutcome> {
-    return this.run(inputPath, true, options);
+  analyze(inputPath: string, options: ThumbnailRequest, requestId?: string): Promise<ClipOutcome> {
+    return this.run(inputPath, requestId, true, options);
   }
 
   private async run(
     inputPath: string,
+    requestId: string | undefined,
     predict: boolean,
     thumbnail: ThumbnailRequest | undefined,
     faceOptional = false,
@@ -63,6 +64,7 @@ export class ClipService {
     const outputPath = thumbnail ? join(this.tmpDir, `${randomUUID()}.${thumbnail.format}`) : undefined;
     try {
       const result = await this.jobs.run({
+        requestId,
         inputPath,
         limits: {
           maxPixels: this.config.maxPixels,

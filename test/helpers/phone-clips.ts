@@ -10,7 +10,8 @@
  * variant's display orientation and aspect.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { makeClipFromImage, SAMPLE_FACES } from './clips.js';
@@ -248,7 +249,8 @@ export async function makePhoneSource(dir: string, seconds = 2, portrait = false
   const long = 860;
   const short = Math.round((long * 9) / 16);
   const [w, h] = portrait ? [short, long] : [long, short];
-  await makeClipFromImage(SAMPLE_FACES.image, path, {
+  const part = `${path}.part.mp4`;
+  await makeClipFromImage(SAMPLE_FACES.image, part, {
     crop: {
       x: Math.max(0, Math.min(1920 - w, Math.round(cx - w / 2))),
       y: Math.max(0, Math.min(1280 - h, Math.round(cy - h / 2))),
@@ -261,6 +263,7 @@ export async function makePhoneSource(dir: string, seconds = 2, portrait = false
     zoom: 0.06,
     grain: 2,
   });
+  renameSync(part, path);
   return path;
 }
 
@@ -282,8 +285,10 @@ function writeSideInputs(dir: string, seconds: number): void {
 export function makePhoneClip(source: string, format: PhoneFormat, dir: string, seconds = 2): string {
   mkdirSync(dir, { recursive: true });
   writeSideInputs(dir, seconds);
-  const out = join(dir, `${format.id}.${format.ext}`);
-  if (existsSync(out)) return out;
+  const final = join(dir, `${format.id}.${format.ext}`);
+  if (existsSync(final)) return final;
+  // Written under a temporary name and renamed: a cache directory never holds half a file.
+  const out = join(dir, `${format.id}.part.${format.ext}`);
   const inputs = ['-i', source, '-f', 'lavfi', '-t', String(seconds + 0.1), '-i', 'sine=frequency=440:sample_rate=48000'];
   for (const extra of format.extraInputs ?? []) inputs.push('-i', join(dir, extra));
   const args = ['-v', 'error', '-y', ...inputs, ...format.args];
@@ -303,11 +308,15 @@ export function makePhoneClip(source: string, format: PhoneFormat, dir: string, 
   } else {
     execFileSync('ffmpeg', [...args, out], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
-  return out;
+  renameSync(out, final);
+  return final;
 }
 
+/** A cache directory shared by the test files of one machine (files are written atomically). */
+export const PHONE_CORPUS_DIR = join(tmpdir(), 'emothumb-phone-corpus-v1');
+
 /** All formats, made once into `dir`. */
-export async function makePhoneCorpus(dir: string, seconds = 2): Promise<Map<string, string>> {
+export async function makePhoneCorpus(dir = PHONE_CORPUS_DIR, seconds = 2): Promise<Map<string, string>> {
   requireSystemFfmpeg();
   mkdirSync(dir, { recursive: true });
   const landscape = await makePhoneSource(dir, seconds);

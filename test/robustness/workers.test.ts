@@ -83,6 +83,18 @@ describe('one worker, queue of one (real server)', () => {
       ids.push(res.headers['x-request-id']!);
       expect(res.status).toBe(422);
       expect(JSON.parse(res.body)).toEqual({ error: expect.any(String), code: 'decode_failed' });
+      // Says where and how it died, and the server log names the request.
+      const message = (JSON.parse(res.body) as { error: string }).error;
+      expect(message).toMatch(
+        new RegExp(`crashed the worker (in the video decoder|while converting frames|while scanning the packets|while probing the container|while starting the job) \\(${signal}\\)`),
+      );
+      const requestId = res.headers['x-request-id']!;
+      const logLine = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('worker crashed') && l.includes(requestId));
+      expect(logLine).toBeDefined();
+      expect(JSON.parse(logLine!)).toMatchObject({ reqId: requestId, cause: signal, stage: expect.any(String) });
 
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const next = await postClip(server);

@@ -100,7 +100,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       },
     },
     async (request, reply) => {
-      const outcome = await withUpload(request, (path) => clips.predict(path));
+      const outcome = await withUpload(request, (path) => clips.predict(path, request.id));
       recordPrediction(request, outcome);
       return { ...predictionBody(outcome), latency_ms: elapsed(reply) };
     },
@@ -128,7 +128,9 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       async (request, reply) => {
         const outcome = await withUpload(request, (path, opts) => {
           const thumb = parseThumbnailOptions(opts, defaults);
-          return url === '/thumbnail' ? clips.thumbnail(path, thumb) : clips.analyze(path, thumb);
+          return url === '/thumbnail'
+            ? clips.thumbnail(path, thumb, request.id)
+            : clips.analyze(path, thumb, request.id);
         });
         recordPrediction(request, outcome);
         const thumb = outcome.thumbnail!;
