@@ -10,7 +10,6 @@ import {
 } from '../vision/calibration.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
-import { createEmotionPipeline } from '../vision/index.js';
 import { analyzeLabelledRows, progressReporter, scoreRows, type RowFeatures } from './eval.command.js';
 
 /** Mean feature vector over the frames with a face (null when none). */
@@ -162,17 +161,15 @@ export function registerCalibrateCommand(program: Command): void {
           refineMesh: current.refineMesh ?? true,
         };
         // Features are extracted without any fitted layer, with the crop settings being fitted.
-        const pipeline = await createEmotionPipeline({
-          calibration: {
-            ...identityCalibration(),
-            expressionMargin: settings.expressionMargin,
-            faceApiMargin: settings.faceApiMargin,
-            flipAverage: settings.flipAverage,
-            faceApiFlip: settings.faceApiFlip,
-            refineMesh: settings.refineMesh,
-          },
-        });
-        const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
+        const extraction = {
+          ...identityCalibration(),
+          expressionMargin: settings.expressionMargin,
+          faceApiMargin: settings.faceApiMargin,
+          flipAverage: settings.flipAverage,
+          faceApiFlip: settings.faceApiFlip,
+          refineMesh: settings.refineMesh,
+        };
+        const rows = await analyzeLabelledRows(opts.labels, opts.root, extraction, {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('calibrate'),

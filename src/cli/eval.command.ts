@@ -2,63 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AppError } from '../errors.js';
-import { decodeFrames, evenlySpacedIndices, probeVideo } from '../media/index.js';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
-import {
-  evaluate,
-  formatReport,
-  isLabelled,
-  parseLabels,
-  type LabelRow,
-  type Scored,
-} from '../vision/evaluation.js';
-import {
-  ANALYSIS_MAX_SIDE,
-  createEmotionPipeline,
-  poolClip,
-  type EmotionPipeline,
-  type Emotion5,
-  type FrameAnalysis,
-} from '../vision/index.js';
+import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
+import { ANALYSIS_MAX_SIDE, poolClip, type Emotion5, type FrameAnalysis } from '../vision/index.js';
+import type { RowFeatures } from './row-analysis.js';
+import { RowAnalyzer } from './row-analyzer.js';
 
-/** Frames sampled per clip, as /predict does. */
-const PREDICT_FRAMES = 15;
-const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 600, minFrames: 1 };
-
-/** What the models saw in one labelled row: enough to re-pool under another calibration. */
-export interface RowFeatures {
-  row: LabelRow & { class5: Emotion5 };
-  /** Per analysed frame: null when no face. */
-  frames: ({ t: number; p7: number[]; q7: number[]; geometry: number[] } | null)[];
-  error?: string;
-}
-
-/**
- * Decode a labelled file the way /predict does (probe -> 15 evenly spaced frames, or the one
- * frame of a still image -> the pipeline) and keep the per-frame features.
- */
-async function analyzeRow(
-  pipeline: EmotionPipeline,
-  root: string,
-  row: LabelRow & { class5: Emotion5 },
-): Promise<RowFeatures> {
-  const file = resolve(root, row.path);
-  try {
-    const info = await probeVideo(file, LIMITS);
-    const single = info.isImage === true || row.kind === 'image';
-    const indices = single ? [0] : evenlySpacedIndices(info.frameCount, PREDICT_FRAMES);
-    const [frames] = await decodeFrames(file, info, [{ indices, maxSide: ANALYSIS_MAX_SIDE }], {
-      minFrames: 1,
-    });
-    const analysed = await pipeline.analyzeFrames(frames);
-    return { row, frames: analysed.map((f) => (f.features ? { t: f.t, ...f.features } : null)) };
-  } catch (err) {
-    const message = err instanceof AppError ? err.code : err instanceof Error ? err.message : String(err);
-    return { row, frames: [], error: message };
-  }
-}
+export type { RowFeatures } from './row-analysis.js';
 
 export interface AnalyzeRowsOptions {
   limit?: number;
@@ -71,30 +22,38 @@ export interface AnalyzeRowsOptions {
 export async function analyzeLabelledRows(
   labelsPath: string,
   root: string,
-  pipeline: EmotionPipeline,
+  calibration: Calibration,
   opts: AnalyzeRowsOptions = {},
 ): Promise<RowFeatures[]> {
   let rows = parseLabels(await readFile(labelsPath, 'utf8')).filter(isLabelled);
   if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
   if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true });
   const out: RowFeatures[] = [];
-  for (const row of rows) {
-    let cacheFile: string | undefined;
-    if (opts.cacheDir) {
-      const st = await stat(resolve(root, row.path)).catch(() => undefined);
-      const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${pipeline.calibration.expressionMargin}|${pipeline.calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${pipeline.calibration.flipAverage ? '|flip' : ''}${pipeline.calibration.faceApiFlip ? '|faflip' : ''}${pipeline.calibration.refineMesh === false ? '|norefine' : ''}`;
-      cacheFile = join(opts.cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
-      const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
-      if (cached) {
-        out.push({ ...(JSON.parse(cached) as RowFeatures), row });
-        opts.onProgress?.(out.length, rows.length);
-        continue;
+  const analyzer = new RowAnalyzer(calibration);
+  try {
+    for (const row of rows) {
+      let cacheFile: string | undefined;
+      if (opts.cacheDir) {
+        const st = await stat(resolve(root, row.path)).catch(() => undefined);
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}`;
+        cacheFile = join(
+          opts.cacheDir,
+          `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,
+        );
+        const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
+        if (cached) {
+          out.push({ ...(JSON.parse(cached) as RowFeatures), row });
+          opts.onProgress?.(out.length, rows.length);
+          continue;
+        }
       }
+      const features = await analyzer.analyze(root, row);
+      if (cacheFile && !features.error) await writeFile(cacheFile, JSON.stringify(features));
+      out.push(features);
+      opts.onProgress?.(out.length, rows.length);
     }
-    const features = await analyzeRow(pipeline, root, row);
-    if (cacheFile && !features.error) await writeFile(cacheFile, JSON.stringify(features));
-    out.push(features);
-    opts.onProgress?.(out.length, rows.length);
+  } finally {
+    await analyzer.close();
   }
   return out;
 }
@@ -161,9 +120,8 @@ export function registerEvalCommand(program: Command): void {
       }) => {
         const { loadCalibration } = await import('../vision/calibration.js');
         const calibration = await loadCalibration(opts.calibration);
-        const pipeline = await createEmotionPipeline({ calibration });
         const started = performance.now();
-        const rows = await analyzeLabelledRows(opts.labels, opts.root, pipeline, {
+        const rows = await analyzeLabelledRows(opts.labels, opts.root, calibration, {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('eval'),

@@ -162,7 +162,7 @@ async function firstFrameSize(
     const frame = new Frame();
     frame.alloc();
     try {
-      for (let n = 0; n < PEEK_PACKETS; ) {
+      for (let n = 0; n < PEEK_PACKETS;) {
         const r = await fmt.readFrame(pkt);
         if (r < 0) await dec.sendPacket(null);
         else if (pkt.streamIndex === stream.index) {

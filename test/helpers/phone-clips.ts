@@ -103,7 +103,20 @@ export const PHONE_FORMATS: PhoneFormat[] = [
     id: 'chrome-vp8-opus',
     what: 'Chrome MediaRecorder: VP8 + Opus WebM written live (no duration, no cues)',
     ext: 'webm',
-    args: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-c:a', 'libopus', '-f', 'webm'],
+    args: [
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '1M',
+      '-c:a',
+      'libopus',
+      '-f',
+      'webm',
+    ],
     displayAspect: LANDSCAPE,
     pipe: true,
   },
@@ -111,7 +124,20 @@ export const PHONE_FORMATS: PhoneFormat[] = [
     id: 'chrome-vp9-opus',
     what: 'Chrome MediaRecorder: VP9 + Opus WebM written live',
     ext: 'webm',
-    args: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-c:a', 'libopus', '-f', 'webm'],
+    args: [
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '1M',
+      '-c:a',
+      'libopus',
+      '-f',
+      'webm',
+    ],
     displayAspect: LANDSCAPE,
     pipe: true,
   },
@@ -134,21 +160,66 @@ export const PHONE_FORMATS: PhoneFormat[] = [
     what: 'MKV with two audio tracks (AAC, Vorbis) and a subtitle track',
     ext: 'mkv',
     extraInputs: ['subs.srt'],
-    args: ['-map', '0:v', '-map', '1:a', '-map', '1:a', '-map', '2:s', ...H264, '-c:a:0', 'aac', '-c:a:1', 'libvorbis', '-c:s', 'srt'],
+    args: [
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '1:a',
+      '-map',
+      '2:s',
+      ...H264,
+      '-c:a:0',
+      'aac',
+      '-c:a:1',
+      'libvorbis',
+      '-c:s',
+      'srt',
+    ],
     displayAspect: LANDSCAPE,
   },
   {
     id: 'messenger-3gp',
     what: 'Messaging app 3GP: H.264 Baseline + AAC mono 22 kHz',
     ext: '3gp',
-    args: [...H264, '-profile:v', 'baseline', '-c:a', 'aac', '-ac', '1', '-ar', '22050', '-b:a', '32k', '-f', '3gp'],
+    args: [
+      ...H264,
+      '-profile:v',
+      'baseline',
+      '-c:a',
+      'aac',
+      '-ac',
+      '1',
+      '-ar',
+      '22050',
+      '-b:a',
+      '32k',
+      '-f',
+      '3gp',
+    ],
     displayAspect: LANDSCAPE,
   },
   {
     id: 'old-phone-3gp-h263',
     what: 'Old phone 3GP: H.263 CIF 352x288 with 16:11 pixels (anamorphic) + AAC',
     ext: '3gp',
-    args: ['-vf', 'scale=352:288,setsar=16/11', '-c:v', 'h263', '-q:v', '4', '-c:a', 'aac', '-ac', '1', '-ar', '16000', '-f', '3gp'],
+    args: [
+      '-vf',
+      'scale=352:288,setsar=16/11',
+      '-c:v',
+      'h263',
+      '-q:v',
+      '4',
+      '-c:a',
+      'aac',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-f',
+      '3gp',
+    ],
     displayAspect: LANDSCAPE,
   },
   {
@@ -190,7 +261,20 @@ export const PHONE_FORMATS: PhoneFormat[] = [
     id: 'odd-dimensions-vp9-vorbis',
     what: 'Odd dimensions 641x361, VP9 + Vorbis in WebM',
     ext: 'webm',
-    args: ['-vf', 'scale=641:361', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-c:a', 'libvorbis'],
+    args: [
+      '-vf',
+      'scale=641:361',
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '800k',
+      '-c:a',
+      'libvorbis',
+    ],
     displayAspect: 641 / 361,
   },
   {
@@ -220,9 +304,31 @@ export const PHONE_FORMATS: PhoneFormat[] = [
     ext: 'mp4',
     extraInputs: ['cover.png'],
     args: [
-      '-map', '0:v', '-map', '1:a', '-map', '0:v', '-map', '2:v',
-      '-c:v:0', 'libx264', '-c:v:1', 'libx264', '-preset', 'veryfast', '-pix_fmt:v:0', 'yuv420p', '-pix_fmt:v:1', 'yuv420p',
-      '-filter:v:1', 'scale=160:90', '-c:v:2', 'png', '-disposition:v:2', 'attached_pic', ...AAC,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '0:v',
+      '-map',
+      '2:v',
+      '-c:v:0',
+      'libx264',
+      '-c:v:1',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt:v:0',
+      'yuv420p',
+      '-pix_fmt:v:1',
+      'yuv420p',
+      '-filter:v:1',
+      'scale=160:90',
+      '-c:v:2',
+      'png',
+      '-disposition:v:2',
+      'attached_pic',
+      ...AAC,
     ],
     displayAspect: LANDSCAPE,
   },
@@ -232,7 +338,9 @@ export const PHONE_FORMATS: PhoneFormat[] = [
 export function requireSystemFfmpeg(): void {
   const r = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' });
   if (r.status !== 0) {
-    throw new Error('These tests need the ffmpeg command line (Debian package "ffmpeg"; .ci/run installs it).');
+    throw new Error(
+      'These tests need the ffmpeg command line (Debian package "ffmpeg"; .ci/run installs it).',
+    );
   }
 }
 
@@ -270,11 +378,25 @@ export async function makePhoneSource(dir: string, seconds = 2, portrait = false
 function writeSideInputs(dir: string, seconds: number): void {
   const srt = join(dir, 'subs.srt');
   if (!existsSync(srt)) {
-    writeFileSync(srt, `1\n00:00:00,000 --> 00:00:${String(Math.max(1, Math.floor(seconds))).padStart(2, '0')},000\nhello\n`);
+    writeFileSync(
+      srt,
+      `1\n00:00:00,000 --> 00:00:${String(Math.max(1, Math.floor(seconds))).padStart(2, '0')},000\nhello\n`,
+    );
   }
   const cover = join(dir, 'cover.png');
   if (!existsSync(cover)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=orange:s=320x320', '-frames:v', '1', cover]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=orange:s=320x320',
+      '-frames:v',
+      '1',
+      cover,
+    ]);
   }
 }
 
@@ -289,7 +411,16 @@ export function makePhoneClip(source: string, format: PhoneFormat, dir: string, 
   if (existsSync(final)) return final;
   // Written under a temporary name and renamed: a cache directory never holds half a file.
   const out = join(dir, `${format.id}.part.${format.ext}`);
-  const inputs = ['-i', source, '-f', 'lavfi', '-t', String(seconds + 0.1), '-i', 'sine=frequency=440:sample_rate=48000'];
+  const inputs = [
+    '-i',
+    source,
+    '-f',
+    'lavfi',
+    '-t',
+    String(seconds + 0.1),
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+  ];
   for (const extra of format.extraInputs ?? []) inputs.push('-i', join(dir, extra));
   const args = ['-v', 'error', '-y', ...inputs, ...format.args];
   if (format.pipe) {
@@ -302,9 +433,26 @@ export function makePhoneClip(source: string, format: PhoneFormat, dir: string, 
   } else if (format.rotate) {
     const plain = join(dir, `${format.id}.unrotated.${format.ext}`);
     execFileSync('ffmpeg', [...args, plain], { stdio: ['ignore', 'ignore', 'pipe'] });
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${format.rotate}`, out], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        plain,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-metadata:s:v:0',
+        `rotate=${format.rotate}`,
+        out,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
   } else {
     execFileSync('ffmpeg', [...args, out], { stdio: ['ignore', 'ignore', 'pipe'] });
   }

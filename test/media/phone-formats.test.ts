@@ -11,8 +11,17 @@ const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };
 /** The first frame as Debian's ffmpeg shows it (rotation applied), scaled to w x h, RGB24. */
 function ffmpegFirstFrame(path: string, w: number, h: number): Buffer {
   return execFileSync('ffmpeg', [
-    '-v', 'error', '-i', path, '-frames:v', '1', '-vf', `scale=${w}:${h}:flags=area,format=rgb24`,
-    '-f', 'rawvideo', 'pipe:1',
+    '-v',
+    'error',
+    '-i',
+    path,
+    '-frames:v',
+    '1',
+    '-vf',
+    `scale=${w}:${h}:flags=area,format=rgb24`,
+    '-f',
+    'rawvideo',
+    'pipe:1',
   ]);
 }
 

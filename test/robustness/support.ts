@@ -24,7 +24,7 @@ export function rssMb(pid: number): number {
 }
 
 /** Pids of the server's worker child processes (the `clip.worker.js` children of `serverPid`). */
-export function workerPids(serverPid: number): number[] {
+export function workerPids(serverPid: number, script = 'clip.worker.'): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -33,7 +33,7 @@ export function workerPids(serverPid: number): number[] {
       // Field 4 (ppid) follows the parenthesised command name, which may hold spaces.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== serverPid) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('clip.worker.js')) pids.push(Number(name));
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(script)) pids.push(Number(name));
     } catch {
       // The process ended while we looked.
     }

@@ -86,7 +86,9 @@ describe('one worker, queue of one (real server)', () => {
       // Says where and how it died, and the server log names the request.
       const message = (JSON.parse(res.body) as { error: string }).error;
       expect(message).toMatch(
-        new RegExp(`crashed the worker (in the video decoder|while converting frames|while scanning the packets|while probing the container|while starting the job) \\(${signal}\\)`),
+        new RegExp(
+          `crashed the worker (in the video decoder|while converting frames|while scanning the packets|while probing the container|while starting the job) \\(${signal}\\)`,
+        ),
       );
       const requestId = res.headers['x-request-id']!;
       const logLine = server
@@ -94,7 +96,11 @@ describe('one worker, queue of one (real server)', () => {
         .split('\n')
         .find((l) => l.includes('worker crashed') && l.includes(requestId));
       expect(logLine).toBeDefined();
-      expect(JSON.parse(logLine!)).toMatchObject({ reqId: requestId, cause: signal, stage: expect.any(String) });
+      expect(JSON.parse(logLine!)).toMatchObject({
+        reqId: requestId,
+        cause: signal,
+        stage: expect.any(String),
+      });
 
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const next = await postClip(server);

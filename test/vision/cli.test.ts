@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerCalibrateCommand } from '../../src/cli/calibrate.command.js';
 import { registerEvalCommand } from '../../src/cli/eval.command.js';
 import { validateCalibration } from '../../src/vision/calibration.js';
+import { makePhoneCorpus } from '../helpers/phone-clips.js';
+import { workerPids } from '../robustness/support.js';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -72,6 +74,48 @@ describe('eval and calibrate commands', () => {
     expect(report.confusion.Happy).toHaveProperty('no_face');
     // the smiling samples come out Happy
     expect(report.confusion.Happy.Happy).toBeGreaterThanOrEqual(4);
+  });
+
+  it('eval survives a worker that dies under one file: that row is an error naming the signal, the rest are scored', async () => {
+    // A clip with a sound track too (phone material), which used to take the whole evaluation down.
+    const corpus = await makePhoneCorpus();
+    const crashLabels = join(dir, 'crash-labels.csv');
+    const csv = [
+      'path,source,original_label,class5,kind,subject_id',
+      `${corpus.get('android-h264-aac')},phone,happy,Happy,video,p1`,
+      'sample2.jpg,demo_a,sad,Sad,image,p2',
+      `${corpus.get('iphone-hevc')},phone,happy,Happy,video,p3`,
+    ];
+    await writeFile(crashLabels, `${csv.join('\n')}\n`);
+    // Kill the evaluation's worker as soon as it exists: it dies under the first row, as a native crash would.
+    let killed = 0;
+    const watcher = setInterval(() => {
+      if (killed) return;
+      const [pid] = workerPids(process.pid, 'row.worker.');
+      if (pid) {
+        process.kill(pid, 'SIGSEGV');
+        killed = pid;
+      }
+    }, 5);
+    let out: string;
+    try {
+      out = await run(['eval', '--labels', crashLabels, '--root', root, '--json']);
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(killed).toBeGreaterThan(0);
+    const report = JSON.parse(out) as {
+      overall: { n: number; errors: number };
+      confusion: Record<string, Record<string, number>>;
+      errors: { path: string; error: string }[];
+    };
+    expect(report.overall.n).toBe(3);
+    expect(report.overall.errors).toBe(1);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0].path).toBe(corpus.get('android-h264-aac'));
+    expect(report.errors[0].error).toMatch(/crashed \(SIGSEGV\)/);
+    // The clip after the crash, with its sound track, is scored in a fresh worker.
+    expect(report.confusion.Happy.Happy).toBe(1);
   });
 
   it('eval --limit prints tables', async () => {

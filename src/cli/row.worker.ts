@@ -1,0 +1,30 @@
+// Entry point of the evaluation's worker process: a file that crashes FFmpeg or a
+// model runtime kills this process, not the evaluation (see row-analyzer.ts).
+import '../polyfills.js';
+import workerpool from 'workerpool';
+
+import type { ClipStage } from '../jobs/clip-job.types.js';
+import type { Calibration } from '../vision/calibration.js';
+import type { LabelRow } from '../vision/evaluation.js';
+import { createEmotionPipeline, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
+import { analyzeRow } from './row-analysis.js';
+
+let loaded: { key: string; pipeline: Promise<EmotionPipeline> } | undefined;
+
+function pipelineFor(calibration: Calibration): Promise<EmotionPipeline> {
+  const key = JSON.stringify(calibration);
+  if (loaded?.key !== key) loaded = { key, pipeline: createEmotionPipeline({ calibration }) };
+  return loaded.pipeline;
+}
+
+workerpool.worker({
+  analyzeRow: async (root: string, row: LabelRow & { class5: Emotion5 }, calibration: Calibration) => {
+    const pipeline = await pipelineFor(calibration);
+    let last: ClipStage | undefined;
+    return analyzeRow(pipeline, root, row, (stage) => {
+      if (stage === last) return;
+      last = stage;
+      workerpool.workerEmit({ stage });
+    });
+  },
+});
