@@ -130,7 +130,13 @@ export function registerEvalCommand(program: Command): void {
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ ...report, errors, seconds })}\n`);
+          const items = rows.map((r) => ({
+            path: r.row.path,
+            label: r.row.class5,
+            prediction: r.error ? null : predictRow(r, calibration),
+            ...(r.error ? { error: r.error } : {}),
+          }));
+          process.stdout.write(`${JSON.stringify({ ...report, errors, seconds, items })}\n`);
         } else {
           process.stdout.write(`${formatReport(report)}\n\n${rows.length} rows in ${seconds} s\n`);
           for (const e of errors) process.stdout.write(`error: ${e.path}: ${e.error}\n`);
