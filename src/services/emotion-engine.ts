@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { PredictionResult } from '../jobs/clip-job.types.js';
 import type { RgbFrame } from '../media/types.js';
 import { createEmotionPipeline } from '../vision/index.js';
@@ -39,6 +40,10 @@ export function getEmotionEngine(): Promise<EmotionEngine> {
  */
 async function loadEmotionEngine(): Promise<EmotionEngine> {
   const choice = process.env.EMOTHUMB_MODEL ?? 'default';
+  if (choice === 'none') {
+    // A media-only worker (the robustness tests run so): say so instead of failing with a 500.
+    throw new AppError('not_implemented', 'This server runs without an emotion model (EMOTHUMB_MODEL=none).');
+  }
   const pipeline = await createEmotionPipeline();
   const base = new DefaultEmotionEngine(pipeline);
   if (choice === 'default') return base;

@@ -6,6 +6,7 @@
  */
 import '../../src/polyfills.js';
 
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   makeTruncatedFile,
 } from '../helpers/clips.js';
 import { SMILING_PHOTO } from '../helpers/face-clips.js';
+import { makePhoneCorpus, requireSystemFfmpeg } from '../helpers/phone-clips.js';
 import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 import {
   loggedRequestIds,
@@ -322,6 +324,66 @@ const CASES: Case[] = [
     send: () => seedJson('/thumbnail', 'noisy.mp4'),
     status: 200,
     alternatives: [{ status: 422, code: 'decode_failed' }],
+  },
+  // The same damage to clips with a sound track (every phone video has one).
+  {
+    kind: 'with sound: truncated, moov at the end lost (head 30 %)',
+    send: () => raw('/thumbnail', 'sound-head30.mp4'),
+    status: 422,
+    code: 'not_a_video',
+  },
+  {
+    kind: 'with sound: faststart MP4 cut at 60 %',
+    send: () => raw('/thumbnail', 'sound-faststart-head60.mp4'),
+    status: 200,
+    alternatives: [
+      { status: 422, code: 'too_few_frames' },
+      { status: 422, code: 'decode_failed' },
+    ],
+  },
+  {
+    kind: 'with sound: bit flips in the middle',
+    send: () => raw('/thumbnail', 'sound-flipped.mp4'),
+    status: 200,
+    alternatives: [{ status: 422, code: 'decode_failed' }],
+  },
+  {
+    kind: 'with sound: MediaRecorder WebM cut at 60 %',
+    send: () => raw('/thumbnail', 'sound-head60.webm'),
+    status: 200,
+    alternatives: [
+      { status: 422, code: 'too_few_frames' },
+      { status: 422, code: 'decode_failed' },
+    ],
+  },
+  {
+    kind: 'with sound: too few frames (10) and a longer sound track',
+    send: () => raw('/thumbnail', 'sound-ten-frames.mp4'),
+    status: 422,
+    code: 'too_few_frames',
+  },
+  {
+    kind: 'with sound: longer than MAX_VIDEO_SECONDS',
+    send: () => seedJson('/predict', 'sound-six-seconds.mp4'),
+    status: 422,
+    code: 'video_too_long',
+  },
+  {
+    kind: 'with sound: audio stream first, video second',
+    send: () => raw('/thumbnail', 'sound-audio-first.mp4'),
+    status: 200,
+  },
+  {
+    kind: 'audio-only M4A (AAC)',
+    send: () => raw('/predict', 'audio.m4a'),
+    status: 422,
+    code: 'no_video_stream',
+  },
+  {
+    kind: 'MP3 with cover art (an attached picture is not a video)',
+    send: () => raw('/thumbnail', 'cover.mp3'),
+    status: 422,
+    code: 'no_video_stream',
   },
   // Media that is not a (long enough, small enough) video.
   {
@@ -791,6 +853,65 @@ describe('hostile-input corpus (real server)', () => {
     writeFileSync(join(dir, 'flipped.mp4'), flipped);
     makeCorruptedClip(join(dir, 'long.mp4'), join(dir, 'noisy.mp4'));
     makeAudioOnlyFile(join(dir, 'audio.wav'));
+    // Clips with sound, as phones write them (Debian's ffmpeg, a test-only tool).
+    requireSystemFfmpeg();
+    const phone = await makePhoneCorpus();
+    const ffmpeg = (...args: string[]): void => {
+      execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    };
+    const tone = (seconds: number): string[] => [
+      '-f',
+      'lavfi',
+      '-t',
+      String(seconds),
+      '-i',
+      'sine=frequency=440',
+    ];
+    makeTruncatedFile(phone.get('android-h264-aac')!, join(dir, 'sound-head30.mp4'), 0.3);
+    makeTruncatedFile(phone.get('android-faststart')!, join(dir, 'sound-faststart-head60.mp4'), 0.6);
+    const soundFlipped = readFileSync(phone.get('android-faststart')!);
+    for (let i = 0; i < 64; i++)
+      soundFlipped[Math.floor(soundFlipped.length * 0.4) + i * 37]! ^= 1 << (i % 8);
+    writeFileSync(join(dir, 'sound-flipped.mp4'), soundFlipped);
+    makeTruncatedFile(phone.get('chrome-vp8-opus')!, join(dir, 'sound-head60.webm'), 0.6);
+    ffmpeg(
+      '-i',
+      join(dir, 'ten-frames.mp4'),
+      ...tone(2),
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      join(dir, 'sound-ten-frames.mp4'),
+    );
+    ffmpeg(
+      '-i',
+      join(dir, 'six-seconds.mp4'),
+      ...tone(6),
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      join(dir, 'sound-six-seconds.mp4'),
+    );
+    copyFileSync(phone.get('audio-first')!, join(dir, 'sound-audio-first.mp4'));
+    ffmpeg(...tone(2), '-c:a', 'aac', join(dir, 'audio.m4a'));
+    ffmpeg(
+      ...tone(2),
+      '-i',
+      SMILING_PHOTO,
+      '-map',
+      '0:a',
+      '-map',
+      '1:v',
+      '-c:a',
+      'libmp3lame',
+      '-c:v',
+      'mjpeg',
+      '-disposition:v',
+      'attached_pic',
+      join(dir, 'cover.mp3'),
+    );
     copyFileSync(SMILING_PHOTO, join(dir, 'photo.jpg'));
     writePng(join(dir, 'still.png'), 64, 48);
     makeBombPng(join(dir, 'bomb.png'));

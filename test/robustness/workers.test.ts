@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeTestClip } from '../helpers/clips.js';
+import { send } from '../helpers/http.js';
 import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 import { loggedRequestIds, rssMb, sendOnce, sleep, workerPids, type RawReply } from './support.js';
 
@@ -112,6 +113,16 @@ describe('one worker, queue of one (real server)', () => {
       expect(pids[0]).not.toBe(pid);
     });
   }
+
+  it('/predict on a server started without an emotion model is 501 not_implemented, not a 500', async () => {
+    const res = await send(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+      body: clip,
+    });
+    expect(res.status).toBe(501);
+    expect(res.json()).toMatchObject({ code: 'not_implemented' });
+  });
 
   it('past the queue bound: 503 overloaded with Retry-After, answered at once; the rest 200; memory flat', async () => {
     // Warm the allocator first so the measurement shows growth, not first use.
