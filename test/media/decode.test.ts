@@ -354,6 +354,35 @@ describe('conversion geometry', () => {
       height: 480,
     });
   });
+
+  it('shows non-square pixels at their display aspect, crops included', () => {
+    // HDV: 1440x1080 coded, 4:3 pixels, shown 1920x1080.
+    expect(conversionFilter(1440, 1080, 0, { maxSide: 480 }, 4 / 3)).toEqual({
+      description: 'scale=480:270:flags=area,format=rgb24',
+      width: 480,
+      height: 270,
+    });
+    // A display-space square crop of 1080 at x=420 is 810 coded pixels wide at x=315.
+    expect(
+      conversionFilter(
+        1440,
+        1080,
+        0,
+        { maxSide: 0, crop: { x: 420, y: 0, width: 1080, height: 1080 } },
+        4 / 3,
+      ),
+    ).toEqual({
+      description: 'crop=810:1080:315:0:exact=1,scale=1080:1080:flags=bicubic,format=rgb24',
+      width: 1080,
+      height: 1080,
+    });
+    // Rotated and anamorphic: the coded width stretches before the turn.
+    expect(conversionFilter(1440, 1080, 90, { maxSide: 480 }, 4 / 3)).toEqual({
+      description: 'scale=480:270:flags=area,format=rgb24,transpose=clock',
+      width: 270,
+      height: 480,
+    });
+  });
 });
 
 describe('damaged and synthetic inputs', () => {
