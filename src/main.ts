@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
-import { AppError } from './errors.js';
-import { ClipJobRunner } from './jobs/clip-job-runner.js';
+import { ProcessPoolRunner } from './jobs/process-pool-runner.js';
+import { prepareEmotionModel } from './model-files/model-setup.js';
 import { ClipService } from './services/clip.service.js';
-import { prepareEmotionModel } from './services/model-setup.js';
 import { ensureBootstrapAdmin, openStore } from './store/index.js';
 
 async function packageVersion(): Promise<string> {
@@ -35,27 +34,22 @@ async function main(): Promise<void> {
     }
   }
 
-  // Jobs are refused with 503 not_ready until the model is resolved and the workers exist.
-  let runner: ClipJobRunner | undefined;
-  let ready = false;
-  const jobs = {
-    run: (request: Parameters<ClipJobRunner['run']>[0]) => {
-      if (!runner)
-        throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
-          'retry-after': '5',
-        });
-      return runner.run(request);
-    },
-    isSaturated: () => runner?.isSaturated() ?? false,
-  };
-  const clips = new ClipService(jobs, config, tmpDir);
+  // The runner refuses jobs with 503 not_ready until the model is resolved and its workers are warm.
+  const runner = new ProcessPoolRunner({
+    workers: config.workers,
+    queueSize: config.queueSize,
+    jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+    onCrash: ({ requestId, stage, cause }) =>
+      app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
+  });
+  const clips = new ClipService(runner, config);
   const app = await buildApp({
     config,
     store,
     clips,
     tmpDir,
-    stats: () => ({ ...(runner?.stats() ?? {}) }),
-    isReady: () => ready,
+    stats: () => ({ ...runner.stats() }),
+    isReady: () => runner.isReady(),
     version: await packageVersion(),
   });
 
@@ -67,7 +61,7 @@ async function main(): Promise<void> {
     try {
       // close() stops accepting, waits for in-flight requests (and their log entries).
       await app.close();
-      await runner?.close();
+      await runner.close();
       await store.close();
     } finally {
       process.exit(0);
@@ -81,19 +75,7 @@ async function main(): Promise<void> {
   try {
     // A configured checkpoint is downloaded and verified now; /health answers meanwhile.
     const model = await prepareEmotionModel(config, (message) => app.log.info(message));
-    runner = ClipJobRunner.create({
-      workers: config.workers,
-      queueSize: config.queueSize,
-      jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-      onCrash: ({ requestId, stage, cause }) =>
-        app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
-      workerEnv: {
-        ...model.workerEnv,
-        ...(process.env.EMOTHUMB_MODEL ? { EMOTHUMB_MODEL: process.env.EMOTHUMB_MODEL } : {}),
-      },
-    });
-    await runner.warmUp();
-    ready = true;
+    await runner.start(model.engine);
     app.log.info({ model: model.description }, 'models loaded and workers warm: ready');
   } catch (err) {
     app.log.fatal({ err }, 'start-up failed');

@@ -3,6 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
+import { predictionBody } from '../http/prediction-body.js';
 
 /** `analyze <file>`: the /predict answer for a local clip, without a server. */
 export function registerAnalyzeCommand(program: Command): void {
@@ -15,9 +16,9 @@ export function registerAnalyzeCommand(program: Command): void {
       // Loaded here, not at the top: other commands must not pay for FFmpeg and the models.
       const { processClip } = await import('../services/clip-processor.js');
       // The same model resolution as the server (download once, verify), then the same pipeline.
-      const { prepareEmotionModel } = await import('../services/model-setup.js');
+      const { prepareEmotionModel } = await import('../model-files/model-setup.js');
+      const { EngineCache } = await import('../vision/index.js');
       const model = await prepareEmotionModel(config);
-      for (const [name, value] of Object.entries(model.workerEnv)) process.env[name] ??= value;
       const started = performance.now();
       const progress = process.stderr.isTTY ? startProgress(`analysing ${file}`) : undefined;
       try {
@@ -31,15 +32,17 @@ export function registerAnalyzeCommand(program: Command): void {
             },
             predict: true,
             predictFrames: config.predictFrames,
+            engine: model.engine,
           },
+          new EngineCache(),
           (stage) => progress?.stage(stage),
         );
         progress?.stop();
-        const p = result.prediction!;
-        const { peak_t: _peak, ...rest } = p;
-        process.stdout.write(
-          `${JSON.stringify({ ...rest, prediction: p.emotion, latency_ms: Math.round(performance.now() - started) }, null, 2)}\n`,
-        );
+        const body = {
+          ...predictionBody(result.prediction!),
+          latency_ms: Math.round(performance.now() - started),
+        };
+        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       } catch (err) {
         progress?.stop();
         if (err instanceof AppError) {
@@ -52,7 +55,7 @@ export function registerAnalyzeCommand(program: Command): void {
     });
 }
 
-const STAGES = ['probe', 'model_load', 'decode', 'inference'];
+const STAGES = ['probe', 'model', 'scan', 'decode', 'filter'];
 
 /** A progress bar on stderr over the pipeline's stages (stdout stays pure JSON). */
 function startProgress(label: string): { stage(name: string): void; stop(): void } {

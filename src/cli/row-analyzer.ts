@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 
 import type { ClipStage } from '../jobs/clip-job.types.js';
-import { crashCause } from '../jobs/clip-job-runner.js';
+import { crashCause } from '../jobs/process-pool-runner.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import type { Emotion5 } from '../vision/index.js';
@@ -23,7 +23,9 @@ export class RowAnalyzer {
   constructor(private readonly calibration: Calibration) {
     // Under tsx (tests, `npm run dev`) the worker is the TypeScript source, loaded through tsx.
     const fromSource = import.meta.url.endsWith('.ts');
-    const script = fileURLToPath(new URL(`./row.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+    const script = fileURLToPath(
+      new URL(`../workers/row.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url),
+    );
     this.pool = workerpool.pool(script, {
       workerType: 'process',
       maxWorkers: 1,

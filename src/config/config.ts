@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
-/** Which emotion model answers /predict. */
-export type ModelChoice = 'default' | 'emotimesh' | 'ensemble';
+/** Which emotion model answers /predict ('none': no model, /predict answers 501). */
+export type ModelChoice = 'default' | 'emotimesh' | 'ensemble' | 'none';
 
 /** The service's settings, parsed once from the environment and frozen. */
 export interface Config {
@@ -206,11 +206,11 @@ export const SETTINGS = [
   {
     env: 'MODEL',
     key: 'model',
-    doc: 'default (face mesh + expression models), emotimesh (seed checkpoint) or ensemble (both)',
+    doc: 'default (face mesh + expression models), emotimesh (seed checkpoint), ensemble (both) or none (no model: /predict answers 501; plain thumbnails work)',
     parse: (raw, problems): ModelChoice => {
       const v = (optionalString(raw) ?? 'default').toLowerCase();
-      if (v === 'default' || v === 'emotimesh' || v === 'ensemble') return v;
-      problems.push(`MODEL must be default, emotimesh or ensemble (got "${raw}")`);
+      if (v === 'default' || v === 'emotimesh' || v === 'ensemble' || v === 'none') return v;
+      problems.push(`MODEL must be default, emotimesh, ensemble or none (got "${raw}")`);
       return 'default';
     },
   },
@@ -288,7 +288,12 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
     );
   }
   const config = out as Config;
-  if (config.model !== 'default' && !config.modelPath && !config.modelUrl && !config.modelDownloadId)
+  if (
+    (config.model === 'emotimesh' || config.model === 'ensemble') &&
+    !config.modelPath &&
+    !config.modelUrl &&
+    !config.modelDownloadId
+  )
     problems.push(`MODEL=${config.model} needs MODEL_PATH, MODEL_URL or MODEL_DOWNLOAD_ID`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

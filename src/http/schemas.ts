@@ -1,5 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
+import { EMOTIONS5 } from '../vision/emotions.js';
+
 export const ErrorBody = Type.Object(
   {
     error: Type.String({ description: 'What went wrong, for a person' }),
@@ -45,13 +47,13 @@ export const ThumbnailQuery = Type.Object(
   { additionalProperties: true },
 );
 
-const Emotion = Type.Union(['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'].map((e) => Type.Literal(e)));
+const Emotion = Type.Union(EMOTIONS5.map((e) => Type.Literal(e)));
 
 export const PredictResponse = Type.Object({
   emotion: Emotion,
   confidence: Type.Number(),
   prediction: Emotion,
-  probabilities: Type.Record(Type.String(), Type.Number()),
+  probabilities: Type.Object(Object.fromEntries(EMOTIONS5.map((e) => [e, Type.Number()]))),
   frames_analyzed: Type.Integer(),
   frames_with_face: Type.Integer(),
   timeline: Type.Array(

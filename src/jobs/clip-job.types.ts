@@ -1,4 +1,5 @@
 import type { ThumbnailFormat, VideoInfo } from '../media/types.js';
+import type { EngineSettings, Prediction } from '../vision/index.js';
 
 export type CropMode = 'none' | 'square' | 'face';
 export type AnchorMode = 'whole' | 'peak';
@@ -38,33 +39,13 @@ export interface ClipJobRequest {
   /** Frames sampled for prediction (seed: 15). */
   predictFrames: number;
   thumbnail?: ThumbnailRequest;
-  /** Where the worker writes the thumbnail file. */
-  outputPath?: string;
-}
-
-export type Emotion5 = 'Anger' | 'Happy' | 'Shock' | 'Neutral' | 'Sad';
-export const EMOTIONS: readonly Emotion5[] = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
-
-export interface TimelinePoint {
-  t: number;
-  emotion: Emotion5 | null;
-  confidence: number | null;
-}
-
-export interface PredictionResult {
-  emotion: Emotion5;
-  confidence: number;
-  probabilities: Record<Emotion5, number>;
-  frames_analyzed: number;
-  frames_with_face: number;
-  timeline: TimelinePoint[];
-  model: string;
-  /** Time (s) of the most expressive frame of the predicted emotion. */
-  peak_t: number;
+  /** The emotion model to run (resolved once by the server). */
+  engine: EngineSettings;
 }
 
 export interface ThumbnailResult {
-  path: string;
+  /** The encoded file (it crosses the process boundary as bytes, never through the disk). */
+  data: Buffer;
   format: ThumbnailFormat;
   mimeType: string;
   width: number;
@@ -76,7 +57,7 @@ export interface ThumbnailResult {
 
 export interface ClipJobResult {
   video: VideoInfo;
-  prediction?: PredictionResult;
+  prediction?: Prediction;
   thumbnail?: ThumbnailResult;
   /** Milliseconds spent per stage inside the worker. */
   timings: Record<string, number>;

@@ -1,4 +1,3 @@
-import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import {
   decodeFrames,
@@ -12,10 +11,10 @@ import type {
   ClipJobRequest,
   ClipStage,
   ClipJobResult,
-  PredictionResult,
   ThumbnailRequest,
   ThumbnailResult,
 } from '../jobs/clip-job.types.js';
+import type { ClipEmotion, EngineCache, Prediction } from '../vision/index.js';
 import {
   BOOMERANG_FPS,
   boomerangSourceFrameCount,
@@ -23,7 +22,6 @@ import {
   peakWindowIndices,
   type CropRect,
 } from './boomerang-plan.js';
-import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
 
 /**
  * One clip, end to end, inside a worker: probe, one streaming decode pass that feeds both
@@ -32,6 +30,7 @@ import { getEmotionEngine, type ClipEmotion } from './emotion-engine.js';
  */
 export async function processClip(
   request: ClipJobRequest,
+  engines: EngineCache,
   onStage: (stage: ClipStage) => void = () => undefined,
 ): Promise<ClipJobResult> {
   const timings: Record<string, number> = {};
@@ -54,7 +53,7 @@ export async function processClip(
   };
 
   const info = await timed('probe', () => probeVideo(request.inputPath, request.limits));
-  const engine = request.predict ? await timed('model_load', () => getEmotionEngine()) : undefined;
+  const engine = request.predict ? await timed('model_load', () => engines.get(request.engine)) : undefined;
   const thumb = request.thumbnail;
   const thumbCount = thumb ? boomerangSourceFrameCount(thumb.durationSec) : 0;
   // The thumbnail frames can share the first pass unless they depend on the prediction.
@@ -73,7 +72,7 @@ export async function processClip(
   );
 
   let clip: ClipEmotion | undefined;
-  let prediction: PredictionResult | undefined;
+  let prediction: Prediction | undefined;
   if (engine) {
     try {
       clip = await timed('inference', () => engine.analyze(decoded[0]));
@@ -103,16 +102,11 @@ export async function processClip(
       );
       frames = second;
     }
-    if (!request.outputPath) throw new Error('processClip: outputPath is required for a thumbnail');
     const encoded = await timed('encode', () =>
       encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }),
     );
-    await writeFile(request.outputPath, encoded.data).catch(async (err: unknown) => {
-      await rm(request.outputPath!, { force: true });
-      throw err;
-    });
     thumbnail = {
-      path: request.outputPath,
+      data: encoded.data,
       format: thumb.format,
       mimeType: encoded.mimeType,
       width: encoded.width,
@@ -147,10 +141,4 @@ function thumbnailFrameRequest(
   if (thumb.crop === 'square') crop = centreSquare(info.displayWidth, info.displayHeight);
   else if (thumb.crop === 'face') crop = faceCrop ?? centreSquare(info.displayWidth, info.displayHeight);
   return { indices, maxSide: thumb.maxSize, crop };
-}
-
-/** Loads the media bindings and models now rather than on the first request. */
-export async function warmUp(): Promise<void> {
-  if (process.env.EMOTHUMB_MODEL === 'none') return;
-  await getEmotionEngine().catch(() => undefined);
 }

@@ -1,37 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type {
-  ClipJobRequest,
-  ClipJobResult,
-  PredictionResult,
-  ThumbnailRequest,
-  ThumbnailResult,
-} from '../jobs/clip-job.types.js';
+import type { ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
+import type { ClipJobRunner } from '../jobs/job-runner.js';
+import type { Prediction } from '../vision/index.js';
 
-/** Runs clip jobs; the HTTP layer depends on this, not on the worker pool. */
-export interface ClipJobPort {
-  run(request: ClipJobRequest): Promise<ClipJobResult>;
-  /** True when every worker is busy and the wait queue is full: a new job would be refused. */
-  isSaturated(): boolean;
-}
+/** What the HTTP layer needs of the job runner. */
+export type ClipJobPort = Pick<ClipJobRunner, 'run' | 'isSaturated'>;
 
-/** A finished thumbnail: the worker's description with the file's bytes instead of its path. */
-export type ThumbnailOutput = Omit<ThumbnailResult, 'path'> & { data: Buffer };
+/** A finished thumbnail: the encoded file and its description. */
+export type ThumbnailOutput = ThumbnailResult;
 
 export interface ClipOutcome {
-  prediction?: PredictionResult;
+  prediction?: Prediction;
   thumbnail?: ThumbnailOutput;
   timings: Record<string, number>;
 }
 
-/** Decides what each endpoint asks of a worker, and owns the temporary files around it. */
+/** Decides what each endpoint asks of a worker. */
 export class ClipService {
   constructor(
     private readonly jobs: ClipJobPort,
     private readonly config: Pick<Config, 'maxPixels' | 'maxVideoSeconds' | 'minFrames' | 'predictFrames'>,
-    private readonly tmpDir: string,
   ) {}
 
   /** Lets the HTTP layer refuse an upload before reading it when no job could start. */
@@ -61,30 +49,19 @@ export class ClipService {
     thumbnail: ThumbnailRequest | undefined,
     faceOptional = false,
   ): Promise<ClipOutcome> {
-    const outputPath = thumbnail ? join(this.tmpDir, `${randomUUID()}.${thumbnail.format}`) : undefined;
-    try {
-      const result = await this.jobs.run({
-        requestId,
-        inputPath,
-        limits: {
-          maxPixels: this.config.maxPixels,
-          maxSeconds: this.config.maxVideoSeconds,
-          minFrames: this.config.minFrames,
-        },
-        predict,
-        predictFrames: this.config.predictFrames,
-        faceOptional,
-        thumbnail,
-        outputPath,
-      });
-      const outcome: ClipOutcome = { prediction: result.prediction, timings: result.timings };
-      if (result.thumbnail) {
-        const { path, ...described } = result.thumbnail;
-        outcome.thumbnail = { ...described, data: await readFile(path) };
-      }
-      return outcome;
-    } finally {
-      if (outputPath) await rm(outputPath, { force: true });
-    }
+    const result = await this.jobs.run({
+      requestId,
+      inputPath,
+      limits: {
+        maxPixels: this.config.maxPixels,
+        maxSeconds: this.config.maxVideoSeconds,
+        minFrames: this.config.minFrames,
+      },
+      predict,
+      predictFrames: this.config.predictFrames,
+      faceOptional,
+      thumbnail,
+    });
+    return { prediction: result.prediction, thumbnail: result.thumbnail, timings: result.timings };
   }
 }

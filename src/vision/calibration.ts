@@ -121,14 +121,13 @@ export function validateCalibration(value: unknown): Calibration {
 }
 
 /**
- * The calibration from `path`, else from $CALIBRATION_PATH (an operator's own, written by
- * `calibrate`), else the committed one (src/vision/calibration.json).
+ * The calibration from `path` (an operator's own, written by `calibrate`; the service
+ * passes its CALIBRATION_PATH setting), else the committed one (src/vision/calibration.json).
  */
 export async function loadCalibration(path?: string): Promise<Calibration> {
-  const file = path ?? process.env.CALIBRATION_PATH;
   // The committed file is imported, not read by path, so the build carries it into dist/.
-  if (!file) return validateCalibration(structuredClone(committed));
-  return validateCalibration(JSON.parse(await readFile(file, 'utf8')));
+  if (!path) return validateCalibration(structuredClone(committed));
+  return validateCalibration(JSON.parse(await readFile(path, 'utf8')));
 }
 
 export interface FitOptions {

@@ -6,8 +6,12 @@ export type {
   FrameFeatures,
   FaceBox,
 } from './pipeline.js';
-export { poolClip, steadyFaceSquare, round4 } from './pooling.js';
-export type { ClipPrediction, SquareBox } from './pooling.js';
+export { poolClip, steadyFaceSquare } from './pooling.js';
+export type { SquareBox } from './pooling.js';
+export type { ClipPrediction, FractionRect, Prediction, TimelinePoint } from './prediction.js';
+export { createEmotionEngine, EngineCache } from './engines/factory.js';
+export type { ClipEmotion, EmotionEngine, EngineModel, EngineSettings } from './engines/engine.js';
+export { DEFAULT_MODEL_NAME } from './engines/default-engine.js';
 export { EMOTIONS5, FER7, FER7_TO_5, mapFer7To5, isEmotion5 } from './emotions.js';
 export type { Emotion5, Probs5 } from './emotions.js';
 export {
@@ -18,5 +22,4 @@ export {
   framePosterior,
 } from './calibration.js';
 export type { Calibration } from './calibration.js';
-/** Long side, in pixels, of the frames the pipeline wants from the decoder. */
-export const ANALYSIS_MAX_SIDE = 480;
+export { ANALYSIS_MAX_SIDE } from './sizes.js';

@@ -1,21 +1,7 @@
 import type { Calibration } from './calibration.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
 import type { FrameAnalysis } from './pipeline.js';
-
-export interface ClipPrediction {
-  emotion: Emotion5;
-  /** Pooled probability of `emotion`, rounded to 4 places. */
-  confidence: number;
-  probabilities: Record<Emotion5, number>;
-  frames_analyzed: number;
-  frames_with_face: number;
-  /** One entry per frame with a face. */
-  timeline: { t: number; emotion: Emotion5; confidence: number }[];
-  /** Index (into the analysed frames) of the frame that shows `emotion` most strongly. */
-  peakIndex: number;
-}
-
-export const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+import type { ClipPrediction } from './prediction.js';
 
 /**
  * Pool per-frame calibrated probabilities into one clip answer. Frames are weighted by
@@ -39,20 +25,23 @@ export function poolClip(
   const best = argmax(probs);
   let peak = faced[0];
   for (const entry of faced) if (entry.f.probabilities![best] > peak.f.probabilities![best]) peak = entry;
-  const probabilities = Object.fromEntries(EMOTIONS5.map((e, k) => [e, round4(probs[k])])) as Record<
+  const probabilities = Object.fromEntries(EMOTIONS5.map((e, k) => [e, probs[k]])) as Record<
     Emotion5,
     number
   >;
   return {
     emotion: EMOTIONS5[best],
-    confidence: round4(probs[best]),
+    confidence: probs[best],
     probabilities,
     frames_analyzed: frames.length,
     frames_with_face: faced.length,
-    timeline: faced.map(({ f }) => {
-      const k = argmax(f.probabilities!);
-      return { t: round4(f.t), emotion: EMOTIONS5[k], confidence: round4(f.probabilities![k]) };
+    // Every analysed frame appears; frames without a face say so with nulls.
+    timeline: frames.map((f) => {
+      if (!f.probabilities) return { t: f.t, emotion: null, confidence: null };
+      const k = argmax(f.probabilities);
+      return { t: f.t, emotion: EMOTIONS5[k], confidence: f.probabilities[k] };
     }),
+    peak_t: peak.f.t,
     peakIndex: peak.i,
   };
 }

@@ -241,7 +241,7 @@ describe('auth, date header and the request log (real server)', () => {
 describe('GET /metrics', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ WORKERS: '1', EMOTHUMB_MODEL: 'none' }, { waitReady: false });
+    server = await startServer({ WORKERS: '1', MODEL: 'none' }, { waitReady: false });
   });
   afterAll(async () => server?.dispose());
 

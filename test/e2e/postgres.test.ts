@@ -17,7 +17,7 @@ describe.skipIf(skip !== undefined)('the service on PostgreSQL (DATABASE_URL)', 
   beforeAll(async () => {
     cluster = await startPgCluster();
     databaseUrl = await cluster.createDatabase();
-    server = await startServer({ DATABASE_URL: databaseUrl, EMOTHUMB_MODEL: 'none' }, { waitReady: false });
+    server = await startServer({ DATABASE_URL: databaseUrl, MODEL: 'none' }, { waitReady: false });
   });
   afterAll(async () => {
     await server?.dispose();

@@ -60,7 +60,7 @@ describe('POST /thumbnail (real server, real clips)', () => {
       codec: 'h264',
     });
     landscape = await readFile(join(dir, 'landscape.mp4'));
-    server = await startServer({ EMOTHUMB_MODEL: 'none' });
+    server = await startServer({ MODEL: 'none' });
   });
   afterAll(async () => {
     await server?.dispose();

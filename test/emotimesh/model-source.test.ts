@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { driveConfirmUrl, resolveModelFile } from '../../src/vision/model-source.js';
+import { driveConfirmUrl, resolveModelFile } from '../../src/model-files/model-source.js';
 import { bufferSource, ZipArchive } from '../../src/vision/emotimesh/zip-reader.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'emotimesh');

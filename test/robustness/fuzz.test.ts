@@ -148,7 +148,7 @@ describe('fuzzing the media path (real server, mutated real files with sound)', 
     const corpus = await makePhoneCorpus();
     for (const id of SEEDS) files.set(id, readFileSync(corpus.get(id)!));
     server = await startServer({
-      EMOTHUMB_MODEL: 'none',
+      MODEL: 'none',
       WORKERS: '1',
       JOB_TIMEOUT_SECONDS: '20',
       RATE_LIMIT_PER_MINUTE: '0',

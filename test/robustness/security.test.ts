@@ -44,7 +44,7 @@ describe('security (real server, RATE_LIMIT_PER_MINUTE=5)', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      EMOTHUMB_MODEL: 'none',
+      MODEL: 'none',
       WORKERS: '1',
       RATE_LIMIT_PER_MINUTE: '5',
       ACCESS_LOG: 'true',

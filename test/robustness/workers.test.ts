@@ -69,7 +69,7 @@ describe('one worker, queue of one (real server)', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer({ EMOTHUMB_MODEL: 'none', WORKERS: '1', QUEUE_SIZE: '1' });
+    server = await startServer({ MODEL: 'none', WORKERS: '1', QUEUE_SIZE: '1' });
   });
   afterAll(async () => {
     await server?.dispose();
@@ -197,7 +197,7 @@ describe('per-job time limit (real server, JOB_TIMEOUT_SECONDS=1)', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ EMOTHUMB_MODEL: 'none', WORKERS: '1', JOB_TIMEOUT_SECONDS: '1' });
+    server = await startServer({ MODEL: 'none', WORKERS: '1', JOB_TIMEOUT_SECONDS: '1' });
   });
   afterAll(async () => {
     await server?.dispose();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import type { ClipOutcome, ClipService, ThumbnailOutput } from '../../services/clip.service.js';
+import { predictionBody, round3, round4 } from '../prediction-body.js';
 import {
   AnalyzeResponse,
   errorResponses,
@@ -23,22 +24,6 @@ export interface ClipRoutesOptions {
 }
 
 const ERRORS = errorResponses(400, 401, 413, 415, 422, 429, 500, 503);
-const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
-
-function predictionBody(outcome: ClipOutcome) {
-  const p = outcome.prediction!;
-  return {
-    emotion: p.emotion,
-    confidence: round4(p.confidence),
-    prediction: p.emotion,
-    probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, round4(v)])),
-    frames_analyzed: p.frames_analyzed,
-    frames_with_face: p.frames_with_face,
-    timeline: p.timeline,
-    model: p.model,
-  };
-}
-
 function thumbnailBody(t: ThumbnailOutput) {
   return {
     thumbnail: t.data.toString('base64'),
@@ -48,7 +33,7 @@ function thumbnailBody(t: ThumbnailOutput) {
     height: t.height,
     fps: t.fps,
     frames: t.frames,
-    duration: Math.round(t.durationSec * 1000) / 1000,
+    duration: round3(t.durationSec),
   };
 }
 
@@ -102,7 +87,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
     async (request, reply) => {
       const outcome = await withUpload(request, (path) => clips.predict(path, request.id));
       recordPrediction(request, outcome);
-      return { ...predictionBody(outcome), latency_ms: elapsed(reply) };
+      return { ...predictionBody(outcome.prediction!), latency_ms: elapsed(reply) };
     },
   );
 
@@ -143,7 +128,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
         }
         const body = { ...thumbnailBody(thumb), latency_ms: elapsed(reply) };
         if (url === '/thumbnail') return body;
-        return { ...predictionBody(outcome), thumbnail: body, latency_ms: elapsed(reply) };
+        return { ...predictionBody(outcome.prediction!), thumbnail: body, latency_ms: elapsed(reply) };
       },
     );
 

@@ -12,6 +12,7 @@
 import { open } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { EMOTIONS5 } from '../emotions.js';
 import { inferArchitecture, type EmotiMeshArchitecture } from './architecture.js';
 import { buildEmotiMeshGraph, GRAPH_INPUT, GRAPH_OUTPUT } from './emotimesh-graph.js';
 import { CheckpointError, openTorchCheckpoint, type StateDict } from './torch-checkpoint.js';
@@ -19,8 +20,8 @@ import { CheckpointError, openTorchCheckpoint, type StateDict } from './torch-ch
 export { CheckpointError, parseTorchCheckpoint, type StateDict, type Tensor } from './torch-checkpoint.js';
 export type { EmotiMeshArchitecture } from './architecture.js';
 
-/** The seed's class order. */
-export const EMOTIMESH_CLASSES = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'] as const;
+/** The seed's class order: the product's own (EMOTIONS5). */
+export const EMOTIMESH_CLASSES = EMOTIONS5;
 /** 468 MediaPipe Face Mesh landmarks x (x, y, z). */
 export const SEED_INPUT_SIZE = 1404;
 /** The seed samples 15 frames per clip. */

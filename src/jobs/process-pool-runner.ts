@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
-import { AppError, isErrorCode } from '../errors.js';
-import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
 
-export interface ClipJobRunnerOptions {
+import { workerProcessEnv } from '../config/load-config.js';
+import { AppError, isErrorCode } from '../errors.js';
+import type { EngineSettings } from '../vision/index.js';
+import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
+import type { ClipJob, ClipJobRunner, ClipJobRunnerStats, WorkerCrash } from './job-runner.js';
+
+export interface ProcessPoolRunnerOptions {
   workers: number;
   /** Jobs allowed to wait for a free worker; more are refused with 503 at once. */
   queueSize: number;
@@ -12,19 +16,8 @@ export interface ClipJobRunnerOptions {
   retryAfterSeconds?: number;
   /** Overrides the worker script (tests). */
   workerScript?: string;
-  /** Extra environment for the worker processes. */
-  workerEnv?: Record<string, string>;
   /** Told of every worker crash: which job, in which stage, by which signal. */
   onCrash?: (crash: WorkerCrash) => void;
-}
-
-/** A worker process that died under a job. */
-export interface WorkerCrash {
-  requestId?: string;
-  /** The last stage the worker reported before it died ('start' when it reported none). */
-  stage: ClipStage | 'start';
-  /** The signal or exit code that ended it, e.g. SIGSEGV. */
-  cause: string;
 }
 
 const STAGE_WORDS: Record<WorkerCrash['stage'], string> = {
@@ -37,29 +30,28 @@ const STAGE_WORDS: Record<WorkerCrash['stage'], string> = {
   encode: 'while encoding the thumbnail',
 };
 
-export interface ClipJobRunnerStats {
-  workers: number;
-  busy: number;
-  queued: number;
-  completed: number;
-  failed: number;
-  crashed: number;
-}
-
 /**
  * Runs clip jobs in child processes. A native crash in FFmpeg or a model runtime
  * kills one child, fails that one job and is replaced; it never takes the server down.
  * The queue is bounded so that overload is answered with 503 immediately instead of
  * piling up memory.
  */
-export class ClipJobRunner {
-  private readonly pool: workerpool.Pool;
+export class ProcessPoolRunner implements ClipJobRunner {
+  private pool: workerpool.Pool | undefined;
+  private engine: EngineSettings | undefined;
+  private ready = false;
   private completed = 0;
   private failed = 0;
   private crashed = 0;
 
-  private constructor(private readonly options: ClipJobRunnerOptions) {
-    const script = options.workerScript ?? fileURLToPath(new URL('./clip.worker.js', import.meta.url));
+  constructor(private readonly options: ProcessPoolRunnerOptions) {}
+
+  /** Starts every worker and loads its models, so the first request pays no start-up cost. */
+  async start(engine: EngineSettings): Promise<void> {
+    this.engine = engine;
+    const script =
+      this.options.workerScript ?? fileURLToPath(new URL('../workers/clip.worker.js', import.meta.url));
+    const options = this.options;
     this.pool = workerpool.pool(script, {
       workerType: 'process',
       minWorkers: options.workers,
@@ -67,13 +59,7 @@ export class ClipJobRunner {
       maxQueueSize: options.queueSize,
       workerTerminateTimeout: 2000,
       forkOpts: {
-        // Few malloc arenas: FFmpeg's and the model runtimes' threads otherwise each grow their own, and
-        // resident memory balloons under concurrent jobs without being reused.
-        env: {
-          MALLOC_ARENA_MAX: '2',
-          ...process.env,
-          ...options.workerEnv,
-        },
+        env: workerProcessEnv(),
         // A small young generation: the workers' garbage is mostly transient frame wrappers (measured:
         // ~40 MB less resident, no slower). Forcing frame buffers onto mmap saved as much again but
         // made every clip 40-60 % slower, so it is not done.
@@ -81,13 +67,22 @@ export class ClipJobRunner {
         serialization: 'advanced',
       },
     });
+    const pool = this.pool;
+    await Promise.all(Array.from({ length: options.workers }, () => pool.exec('warmUp', [engine])));
+    this.ready = true;
   }
 
-  static create(options: ClipJobRunnerOptions): ClipJobRunner {
-    return new ClipJobRunner(options);
+  isReady(): boolean {
+    return this.ready;
   }
 
-  async run(request: ClipJobRequest): Promise<ClipJobResult> {
+  async run(job: ClipJob): Promise<ClipJobResult> {
+    if (!this.ready || !this.pool || !this.engine) {
+      throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
+        'retry-after': '5',
+      });
+    }
+    const request: ClipJobRequest = { ...job, engine: this.engine };
     let pending: workerpool.Promise<ClipJobResult>;
     let stage: WorkerCrash['stage'] = 'start';
     const on = (payload: { stage?: ClipStage }): void => {
@@ -105,6 +100,11 @@ export class ClipJobRunner {
     try {
       const result = await pending.timeout(this.options.jobTimeoutMs);
       this.completed++;
+      // Structured clone delivers the thumbnail's bytes as a plain Uint8Array.
+      if (result.thumbnail) {
+        const d = result.thumbnail.data as Uint8Array;
+        result.thumbnail.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      }
       return result;
     } catch (err) {
       this.failed++;
@@ -145,24 +145,20 @@ export class ClipJobRunner {
    */
   private warmReplacement(): void {
     try {
-      this.pool.exec('warmUp', []).catch(() => undefined);
+      this.pool?.exec('warmUp', [this.engine]).catch(() => undefined);
     } catch {
       // Queue full: the next job pays the start-up instead.
     }
   }
 
   isSaturated(): boolean {
+    if (!this.pool) return false;
     const s = this.pool.stats();
     return s.busyWorkers >= this.options.workers && s.pendingTasks >= this.options.queueSize;
   }
 
-  /** Starts every worker and loads its models, so the first request pays no start-up cost. */
-  async warmUp(): Promise<void> {
-    await Promise.all(Array.from({ length: this.options.workers }, () => this.pool.exec('warmUp', [])));
-  }
-
   stats(): ClipJobRunnerStats {
-    const s = this.pool.stats();
+    const s = this.pool?.stats() ?? { totalWorkers: 0, busyWorkers: 0, pendingTasks: 0 };
     return {
       workers: s.totalWorkers,
       busy: s.busyWorkers,
@@ -174,7 +170,8 @@ export class ClipJobRunner {
   }
 
   async close(): Promise<void> {
-    await this.pool.terminate(false, 5000);
+    this.ready = false;
+    await this.pool?.terminate(false, 5000);
   }
 }
 

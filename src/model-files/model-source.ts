@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { inspectEmotiMesh, type EmotiMeshInfo } from './emotimesh/index.js';
+import { inspectEmotiMesh, type EmotiMeshInfo } from '../vision/emotimesh/index.js';
 
 export interface ModelSourceConfig {
   modelPath?: string;

@@ -7,7 +7,7 @@ import type { ClipStage } from '../jobs/clip-job.types.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import { createEmotionPipeline, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
-import { analyzeRow } from './row-analysis.js';
+import { analyzeRow } from '../cli/row-analysis.js';
 
 let loaded: { key: string; pipeline: Promise<EmotionPipeline> } | undefined;
 

@@ -1,21 +1,17 @@
 import { basename } from 'node:path';
-import { EMOTIONS, type Emotion5 } from '../jobs/clip-job.types.js';
-import type { RgbFrame } from '../media/types.js';
-import {
-  buildSeedInput,
-  EMOTIMESH_CLASSES,
-  SEED_STEPS,
-  type EmotiMeshModel,
-} from '../vision/emotimesh/index.js';
-import { ANALYSIS_MAX_SIDE } from '../vision/index.js';
-import { DEFAULT_MODEL_NAME, type DefaultEmotionEngine } from './default-emotion-engine.js';
-import type { ClipEmotion, EmotionEngine } from './emotion-engine.js';
+
+import type { RgbFrame } from '../../media/types.js';
+import { buildSeedInput, SEED_STEPS, type EmotiMeshModel } from '../emotimesh/index.js';
+import { argmax, EMOTIONS5, type Emotion5 } from '../emotions.js';
+import { ANALYSIS_MAX_SIDE } from '../sizes.js';
+import { DEFAULT_MODEL_NAME, type DefaultEmotionEngine } from './default-engine.js';
+import type { ClipEmotion, EmotionEngine } from './engine.js';
 
 /**
  * The seed's EmotiMesh_Net on our landmarks: 15 evenly sampled frames of 468 x 3
  * MediaPipe-normalised points (a frame without a face repeats the previous one, zeros
  * before the first). With `defaultWeight` > 0 its probabilities are averaged with the
- * default pipeline's (the ensemble).
+ * default pipeline's (the ensemble). Its output order is the seed's, which is EMOTIONS5.
  */
 export class EmotiMeshEngine implements EmotionEngine {
   readonly frameMaxSide = ANALYSIS_MAX_SIDE;
@@ -42,22 +38,17 @@ export class EmotiMeshEngine implements EmotionEngine {
     const { probabilities } = await this.model.forward([input], steps);
     const meshProbs = probabilities[0]!;
     const w = this.defaultWeight;
-    const combined = EMOTIONS.map((e) => {
-      const meshIndex = EMOTIMESH_CLASSES.indexOf(e);
-      return (1 - w) * (meshProbs[meshIndex] ?? 0) + w * clip.prediction.probabilities[e];
-    });
-    let best = 0;
-    combined.forEach((p, k) => {
-      if (p > combined[best]!) best = k;
-    });
-    const emotion = EMOTIONS[best]!;
+    const combined = EMOTIONS5.map(
+      (e, k) => (1 - w) * (meshProbs[k] ?? 0) + w * clip.prediction.probabilities[e],
+    );
+    const best = argmax(combined);
     return {
       faceSquare: clip.faceSquare,
       prediction: {
         ...clip.prediction,
-        emotion,
-        confidence: Math.round(combined[best]! * 10_000) / 10_000,
-        probabilities: Object.fromEntries(EMOTIONS.map((e, k) => [e, combined[k]!])) as Record<
+        emotion: EMOTIONS5[best],
+        confidence: combined[best]!,
+        probabilities: Object.fromEntries(EMOTIONS5.map((e, k) => [e, combined[k]!])) as Record<
           Emotion5,
           number
         >,

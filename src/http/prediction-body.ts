@@ -1,0 +1,26 @@
+/**
+ * The /predict JSON for a prediction: the one place values are rounded (4 places for
+ * probabilities, milliseconds for times). The `analyze` command prints the same.
+ */
+import { EMOTIONS5 } from '../vision/emotions.js';
+import type { Prediction } from '../vision/prediction.js';
+
+export const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export function predictionBody(p: Prediction) {
+  return {
+    emotion: p.emotion,
+    confidence: round4(p.confidence),
+    prediction: p.emotion,
+    probabilities: Object.fromEntries(EMOTIONS5.map((e) => [e, round4(p.probabilities[e])])),
+    frames_analyzed: p.frames_analyzed,
+    frames_with_face: p.frames_with_face,
+    timeline: p.timeline.map((point) => ({
+      t: round3(point.t),
+      emotion: point.emotion,
+      confidence: point.confidence === null ? null : round4(point.confidence),
+    })),
+    model: p.model,
+  };
+}

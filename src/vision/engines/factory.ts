@@ -1,0 +1,40 @@
+import { AppError } from '../../errors.js';
+import { createEmotionPipeline } from '../pipeline.js';
+import { DefaultEmotionEngine } from './default-engine.js';
+import type { EmotionEngine, EngineSettings } from './engine.js';
+
+/** Builds the engine `settings` describe (models loaded now). */
+export async function createEmotionEngine(settings: EngineSettings): Promise<EmotionEngine> {
+  if (settings.model === 'none') {
+    // A media-only process (MODEL=none): say so instead of failing with a 500.
+    throw new AppError('not_implemented', 'This server runs without an emotion model (MODEL=none).');
+  }
+  const base = new DefaultEmotionEngine(await createEmotionPipeline({ calibration: settings.calibration }));
+  if (settings.model === 'default') return base;
+  if (!settings.checkpointPath) throw new Error(`MODEL=${settings.model} needs a checkpoint file`);
+  // onnxruntime is loaded only when a checkpoint is configured: the default worker stays smaller.
+  const { loadEmotiMesh } = await import('../emotimesh/index.js');
+  const { EmotiMeshEngine } = await import('./emotimesh-engine.js');
+  const model = await loadEmotiMesh(settings.checkpointPath);
+  return new EmotiMeshEngine(base, model, settings.model === 'ensemble' ? 0.5 : 0);
+}
+
+/**
+ * One engine per process for one settings value, loaded on first use and kept warm
+ * (a failed load is retried on the next call).
+ */
+export class EngineCache {
+  private current: { key: string; engine: Promise<EmotionEngine> } | undefined;
+
+  get(settings: EngineSettings): Promise<EmotionEngine> {
+    const key = JSON.stringify(settings);
+    if (this.current?.key !== key) {
+      const engine = createEmotionEngine(settings).catch((err: unknown) => {
+        if (this.current?.engine === engine) this.current = undefined;
+        throw err;
+      });
+      this.current = { key, engine };
+    }
+    return this.current.engine;
+  }
+}

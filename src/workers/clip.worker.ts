@@ -1,0 +1,29 @@
+// Entry point of a clip worker process: decoding, inference and encoding run here, off the
+// server's event loop, and a native crash here costs one job, not the service.
+import '../polyfills.js';
+import workerpool from 'workerpool';
+
+import type { ClipJobRequest, ClipStage } from '../jobs/clip-job.types.js';
+import { processClip } from '../services/clip-processor.js';
+import { EngineCache, type EngineSettings } from '../vision/index.js';
+
+const engines = new EngineCache();
+
+workerpool.worker({
+  processClip: (request: ClipJobRequest) => {
+    // Each change of stage goes to the server at once, so that if this process
+    // dies in native code the server knows where (the pipe write is synchronous
+    // when the channel is idle, as it is between stages).
+    let last: ClipStage | undefined;
+    return processClip(request, engines, (stage) => {
+      if (stage === last) return;
+      last = stage;
+      workerpool.workerEmit({ stage });
+    });
+  },
+  /** Loads the media bindings and the models now rather than on the first request. */
+  warmUp: async (engine: EngineSettings) => {
+    if (engine.model === 'none') return;
+    await engines.get(engine);
+  },
+});
