@@ -30,7 +30,12 @@ export interface PhoneFormat {
   extraInputs?: string[];
   /** Display width / height a viewer sees (rotation and pixel aspect applied). */
   displayAspect: number;
-  /** Clockwise display rotation stored as metadata (a remux after encoding, as ffmpeg 5.1 drops it when encoding). */
+  /**
+   * ffmpeg 5.1's `rotate` tag, written by a remux after encoding (it drops it when
+   * encoding). Note its sign: `rotate=90` stores a display matrix that turns the
+   * picture 90 degrees counter-clockwise (our `VideoInfo.rotation` 270); an iPhone's
+   * portrait clip turns it clockwise (rotation 90), which is `rotate=270` here.
+   */
   rotate?: 90 | 270;
   /** Made from the portrait (360x640) source instead of the landscape one. */
   portrait?: boolean;
@@ -83,19 +88,19 @@ export const PHONE_FORMATS: PhoneFormat[] = [
   },
   {
     id: 'iphone-hevc10-portrait',
-    what: 'iPhone portrait HDR-style: 10-bit HEVC hvc1, rotation 90, + AAC in MOV',
+    what: 'iPhone portrait HDR-style: 10-bit HEVC hvc1, display matrix turning 90 degrees clockwise, + AAC in MOV',
     ext: 'mov',
-    args: ['-vf', 'transpose=clock', ...X265, '-pix_fmt', 'yuv420p10le', ...AAC],
-    rotate: 90,
+    args: ['-vf', 'transpose=cclock', ...X265, '-pix_fmt', 'yuv420p10le', ...AAC],
+    rotate: 270,
     portrait: true,
     displayAspect: PORTRAIT,
   },
   {
     id: 'h264-rotated-270',
-    what: 'Phone held the other way: H.264, rotation 270, + AAC',
+    what: 'Phone held the other way: H.264, display matrix turning 270 degrees clockwise, + AAC',
     ext: 'mp4',
-    args: ['-vf', 'transpose=cclock', ...H264, ...AAC],
-    rotate: 270,
+    args: ['-vf', 'transpose=clock', ...H264, ...AAC],
+    rotate: 90,
     portrait: true,
     displayAspect: PORTRAIT,
   },
@@ -461,7 +466,7 @@ export function makePhoneClip(source: string, format: PhoneFormat, dir: string, 
 }
 
 /** A cache directory shared by the test files of one machine (files are written atomically). */
-export const PHONE_CORPUS_DIR = join(tmpdir(), 'emothumb-phone-corpus-v1');
+export const PHONE_CORPUS_DIR = join(tmpdir(), 'emothumb-phone-corpus-v2');
 
 /** All formats, made once into `dir`. */
 export async function makePhoneCorpus(dir = PHONE_CORPUS_DIR, seconds = 2): Promise<Map<string, string>> {

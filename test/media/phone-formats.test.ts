@@ -53,6 +53,8 @@ describe('real-world formats with sound: probe and decode', () => {
     expect(info.frameCount).toBeLessThanOrEqual(66);
     expect(info.durationSec).toBeGreaterThan(1.8);
     expect(info.displayWidth / info.displayHeight).toBeCloseTo(format.displayAspect, 1);
+    // ffmpeg 5.1's rotate tag turns counter-clockwise; VideoInfo.rotation is clockwise.
+    expect(info.rotation).toBe(format.rotate ? 360 - format.rotate : 0);
 
     const stats = { passes: 0, skippedNonReference: false, framesDecoded: 0, frameCount: 0 };
     const [sampled, first] = await decodeFrames(
