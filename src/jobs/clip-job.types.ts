@@ -41,7 +41,19 @@ export interface ClipJobRequest {
   thumbnail?: ThumbnailRequest;
   /** The emotion model to run (resolved once by the server). */
   engine: EngineSettings;
+  /** How the model's frames are decoded (default {@link DEFAULT_DECODE_PLAN}). */
+  decodePlan?: DecodePlan;
 }
+
+/** Speed levers for the frames only the emotion model sees (never the thumbnail's). */
+export interface DecodePlan {
+  /** Move each sampled frame to a cheap position just after a nearby keyframe. */
+  nearKeyframes: boolean;
+  /** Skip the in-loop deblocking filter (frames slightly softer, not bit-exact). */
+  skipLoopFilter: boolean;
+}
+
+export const DEFAULT_DECODE_PLAN: DecodePlan = { nearKeyframes: true, skipLoopFilter: true };
 
 export interface ThumbnailResult {
   /** The encoded file (it crosses the process boundary as bytes, never through the disk). */

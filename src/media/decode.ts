@@ -1,28 +1,17 @@
 import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL, AVERROR_EOF } from 'node-av/constants';
-import { FilterAPI } from 'node-av/api';
 import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
+import { convert, type ConversionRequest, type Converter } from './convert.js';
 import { openDecoder } from './decoder.js';
 import { closeInput, openVideoInput } from './input.js';
+import { INDEXED_CODECS, packetsToSend, scanPacketIndex, type PacketIndex } from './packet-index.js';
 import type { RgbFrame, VideoInfo } from './types.js';
 
-/** A rectangle in display (upright, rotation applied) pixel coordinates of the source. */
-export interface CropRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 /** One consumer's wish list for {@link decodeFrames}. */
-export interface FrameRequest {
+export interface FrameRequest extends ConversionRequest {
   /** Frame indices (0-based, presentation order) in the order the frames should be returned; repeats allowed. */
   indices: number[];
-  /** Long side of the output in pixels (aspect kept, never upscaled, even dimensions); 0 keeps the source size. */
-  maxSide: number;
-  /** Optional crop, in display coordinates of the source, applied before scaling. */
-  crop?: CropRect;
 }
 
 /** Options for {@link decodeFrames}. */
@@ -51,6 +40,17 @@ export interface DecodeOptions {
    * several decodes at once on few cores can pass 1 to avoid oversubscription.
    */
   threads?: number;
+  /**
+   * The clip's packet index when the caller already read it ({@link MediaClip}):
+   * no second scan. Null: the timestamps are unusable (count frames instead).
+   */
+  index?: PacketIndex | null;
+  /**
+   * Skip H.264/HEVC's in-loop deblocking filter (FFmpeg's `skip_loop_filter`):
+   * faster, frames slightly softer and not bit-exact. For frames that only feed
+   * the emotion model, never for thumbnails.
+   */
+  skipLoopFilter?: boolean;
 }
 
 /** What one {@link decodeFrames} call did. */
@@ -186,7 +186,7 @@ export async function decodeFrames(
         plans[p] = fresh;
         return fresh;
       });
-      const second = await runPass(path, info, again, opts, minFrames, false, false);
+      const second = await runPass(path, info, again, opts, minFrames, false, undefined);
       releaseTail(second.tail);
     }
     return plans.map((plan) => plan.request.indices.map((i) => plan.got.get(i) ?? nearestFrame(plan, i)));
@@ -232,9 +232,6 @@ interface PassResult {
   tail: TailEntry[];
 }
 
-/** Codecs whose decoders honour skip_frame=noref and keep packet pts on frames. */
-const SKIP_NONREF_CODECS = new Set(['h264', 'hevc']);
-
 /** Thrown inside a skip-mode pass when timestamps cannot be trusted; the pass is redone counting frames. */
 class PtsUnusable extends Error {}
 
@@ -261,16 +258,22 @@ async function decodePass(
   minFrames: number,
   keepTail: boolean,
 ): Promise<PassResult> {
-  const skip = (opts.skipNonReference ?? true) && SKIP_NONREF_CODECS.has(info.codec);
+  const skip = (opts.skipNonReference ?? true) && INDEXED_CODECS.has(info.codec);
   if (skip) {
     try {
-      return await runPass(path, info, plans, opts, minFrames, keepTail, true);
+      const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
+      let index = opts.index;
+      if (index === undefined) {
+        opts.onStage?.('scan');
+        index = await scanPacketIndex(path, maxPixels, info.codec, opts.signal);
+      }
+      if (index) return await runPass(path, info, plans, opts, minFrames, keepTail, index);
     } catch (err) {
       if (!(err instanceof PtsUnusable)) throw err;
       for (const plan of plans) plan.got.clear();
     }
   }
-  return runPass(path, info, plans, opts, minFrames, keepTail, false);
+  return runPass(path, info, plans, opts, minFrames, keepTail, undefined);
 }
 
 async function runPass(
@@ -280,7 +283,7 @@ async function runPass(
   opts: DecodeOptions,
   minFrames: number,
   keepTail: boolean,
-  skipMode: boolean,
+  scan: PacketIndex | undefined,
 ): Promise<PassResult> {
   // Decoders count their padded buffer (e.g. 512x270 for a 480x270 H.264), so
   // the default guard leaves room above the probed area; it only has to stop a
@@ -290,10 +293,9 @@ async function runPass(
   const tail: TailEntry[] = [];
   try {
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
-    // The scan reads the file through its own context: re-reading from a fresh
-    // open gives exactly the same packet sequence, which a seek does not promise.
-    if (skipMode) opts.onStage?.('scan');
-    const scan = skipMode ? await scanPackets(path, maxPixels, info.codec, opts.signal) : undefined;
+    // The index was read through another context: re-reading from a fresh open
+    // gives exactly the same packet sequence (checked packet by packet below),
+    // which a seek does not promise.
     opts.onStage?.('decode');
     const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
     // Frames from this index on are kept in the tail ring. Counting mode cannot
@@ -308,9 +310,11 @@ async function runPass(
     const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
     const needed = (i: number): boolean =>
       i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
-    const sendGop = scan ? gopsToSend(scan, needed) : undefined;
+    const sendPacket = scan ? packetsToSend(scan, needed) : undefined;
 
-    const dec = await openDecoder(stream, maxPixels, opts.threads ?? 0);
+    const dec = await openDecoder(stream, maxPixels, opts.threads ?? 0, {
+      skipLoopFilter: opts.skipLoopFilter === true,
+    });
     const pkt = new Packet();
     pkt.alloc();
     const frame = new Frame();
@@ -366,10 +370,10 @@ async function runPass(
             await dec.sendPacket(null);
           } else {
             let send = true;
-            if (scan && sendGop) {
+            if (scan && sendPacket) {
               const no = packetNo++;
               if (scan.pts[no] !== pkt.pts) throw new PtsUnusable(); // the second read must match the scan
-              send = sendGop[scan.gop[no]];
+              send = sendPacket[no];
               const rank = scan.rank.get(pkt.pts);
               const want = rank !== undefined && needed(rank);
               if (send && want === skipping) {
@@ -405,7 +409,7 @@ async function runPass(
         opts.stats.passes++;
         opts.stats.framesDecoded += decoded;
         opts.stats.frameCount = frameCount();
-        if (opts.stats.passes === 1) opts.stats.skippedNonReference = skipMode;
+        if (opts.stats.passes === 1) opts.stats.skippedNonReference = scan !== undefined;
       }
       if (decoded === 0) return { count: 0, eof, tail };
       return { count: frameCount(), eof, tail };
@@ -419,216 +423,5 @@ async function runPass(
     throw err;
   } finally {
     await closeInput(fmt);
-  }
-}
-
-interface PacketScan {
-  /** Video packets (not flagged discard) = frames in the clip. */
-  count: number;
-  /** Per packet in decode order: its pts and its group-of-pictures number. */
-  pts: bigint[];
-  gop: number[];
-  /** Presentation rank (frame index) of each counted packet, by pts. */
-  rank: Map<bigint, number>;
-  /** Per group: true when it starts with an IDR picture, so nothing in it references the group before. */
-  closed: boolean[];
-}
-
-/** Demuxes the whole video stream (no decoding) to learn every frame's index and group of pictures. */
-async function scanPackets(
-  path: string,
-  maxPixels: number,
-  codec: string,
-  signal?: AbortSignal,
-): Promise<PacketScan> {
-  const { fmt, stream } = await openVideoInput(path, maxPixels);
-  const streamIndex = stream.index;
-  const lengthSize = nalLengthSize(stream.codecpar.extradata, codec);
-  const closed: boolean[] = [false];
-  for (const s of fmt.streams) if (s.index !== streamIndex) s.discard = AVDISCARD_ALL;
-  const pkt = new Packet();
-  pkt.alloc();
-  const pts: bigint[] = [];
-  const gop: number[] = [];
-  const counted: bigint[] = [];
-  let g = 0;
-  try {
-    while ((await fmt.readFrame(pkt)) >= 0) {
-      signal?.throwIfAborted();
-      if (pkt.streamIndex === streamIndex) {
-        if (pkt.pts === AV_NOPTS_VALUE) throw new PtsUnusable();
-        if (pkt.isKeyframe && pts.length > 0) {
-          g++;
-          closed[g] = startsClosedGop(pkt.data, codec, lengthSize);
-        }
-        pts.push(pkt.pts);
-        gop.push(g);
-        if (!((pkt.flags as number) & (AV_PKT_FLAG_DISCARD as number))) counted.push(pkt.pts);
-      }
-      pkt.unref();
-    }
-  } finally {
-    pkt.free();
-    await closeInput(fmt);
-  }
-  const sorted = [...counted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const rank = new Map<bigint, number>();
-  sorted.forEach((p, i) => rank.set(p, i));
-  if (rank.size !== sorted.length) throw new PtsUnusable(); // duplicate timestamps
-  return { count: sorted.length, pts, gop, rank, closed };
-}
-
-/**
- * Which groups of pictures must reach the decoder: those with a needed frame,
- * and the one before each such group unless that group starts with an IDR
- * picture (an open GOP's leading frames reference the group before).
- */
-function gopsToSend(scan: PacketScan, needed: (index: number) => boolean): boolean[] {
-  const groups = (scan.gop[scan.gop.length - 1] ?? 0) + 1;
-  const has = new Array<boolean>(groups).fill(false);
-  scan.pts.forEach((p, i) => {
-    const r = scan.rank.get(p);
-    if (r !== undefined && needed(r)) has[scan.gop[i]] = true;
-  });
-  return has.map((h, g) => h || ((has[g + 1] ?? false) && !scan.closed[g + 1]));
-}
-
-/** NAL length-prefix size of an avcC/hvcC stream, or 0 for Annex B start codes. */
-export function nalLengthSize(extradata: Buffer | null, codec: string): number {
-  if (!extradata || extradata.length < 23 || extradata[0] !== 1) return 0;
-  return ((codec === 'hevc' ? extradata[21] : extradata[4]) & 3) + 1;
-}
-
-/**
- * True when an H.264/HEVC access unit holds an IDR picture (nothing after it
- * references anything before it). Unknown layouts answer false, the safe side.
- */
-export function startsClosedGop(data: Buffer | null, codec: string, lengthSize: number): boolean {
-  if (!data) return false;
-  const isIdr = (header: number): boolean => {
-    if (codec === 'h264') return (header & 0x1f) === 5;
-    const t = (header >> 1) & 0x3f;
-    return t === 19 || t === 20; // IDR_W_RADL, IDR_N_LP
-  };
-  if (lengthSize > 0) {
-    let off = 0;
-    while (off + lengthSize < data.length) {
-      const len = data.readUIntBE(off, lengthSize);
-      if (len <= 0 || off + lengthSize + len > data.length) return false;
-      if (isIdr(data[off + lengthSize])) return true;
-      off += lengthSize + len;
-    }
-    return false;
-  }
-  for (let i = 0; i + 3 < data.length; i++) {
-    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1 && isIdr(data[i + 3])) return true;
-  }
-  return false;
-}
-
-interface Converter {
-  filter: FilterAPI;
-  /** Source frame geometry the graph was built for. */
-  key: string;
-}
-
-/** Output size for a crop of `w`x`h` display pixels and a long side of `maxSide` (0 = keep). */
-export function outputSize(w: number, h: number, maxSide: number): { width: number; height: number } {
-  const scale = maxSide > 0 && Math.max(w, h) > maxSide ? maxSide / Math.max(w, h) : 1;
-  const even = (v: number): number => Math.max(2, 2 * Math.round(v / 2));
-  return { width: even(w * scale), height: even(h * scale) };
-}
-
-/**
- * The filter graph that turns one decoded frame (coded orientation, size
- * `srcW`x`srcH`) into the upright RGB24 picture a request wants. Pure; exported
- * for tests.
- */
-export function conversionFilter(
-  srcW: number,
-  srcH: number,
-  rotation: number,
-  request: Pick<FrameRequest, 'maxSide' | 'crop'>,
-  pixelAspect = 1,
-): { description: string; width: number; height: number } {
-  const swap = rotation === 90 || rotation === 270;
-  // Square-pixel width of the coded picture (non-square pixels stretch it).
-  const sqW = Math.max(1, Math.round(srcW * pixelAspect));
-  const dispW = swap ? srcH : sqW;
-  const dispH = swap ? sqW : srcH;
-  const c = clampCrop(request.crop, dispW, dispH);
-  const out = outputSize(c.width, c.height, request.maxSide);
-  // Crop rectangle in square-pixel coded coordinates: invert the display rotation.
-  let qx: number, qy: number, qw: number, qh: number;
-  switch (rotation) {
-    case 90: // transpose=clock: display(x, y) = source(y, H-1-x)
-      [qx, qy, qw, qh] = [c.y, srcH - c.x - c.width, c.height, c.width];
-      break;
-    case 180:
-      [qx, qy, qw, qh] = [sqW - c.x - c.width, srcH - c.y - c.height, c.width, c.height];
-      break;
-    case 270: // transpose=cclock: display(x, y) = source(W-1-y, x)
-      [qx, qy, qw, qh] = [sqW - c.y - c.height, c.x, c.height, c.width];
-      break;
-    default:
-      [qx, qy, qw, qh] = [c.x, c.y, c.width, c.height];
-  }
-  // Back to coded pixels (only x and width change with the pixel aspect).
-  let sx = qx;
-  let sw = qw;
-  if (sqW !== srcW) {
-    sx = Math.min(srcW - 1, Math.round(qx / pixelAspect));
-    sw = Math.max(1, Math.min(srcW - sx, Math.round(qw / pixelAspect)));
-  }
-  const [sy, sh] = [qy, qh];
-  const parts: string[] = [];
-  if (sx !== 0 || sy !== 0 || sw !== srcW || sh !== srcH) parts.push(`crop=${sw}:${sh}:${sx}:${sy}:exact=1`);
-  const scaledW = swap ? out.height : out.width;
-  const scaledH = swap ? out.width : out.height;
-  // Area averaging when shrinking (no aliasing on faces), bicubic otherwise; the
-  // scaler also does the YUV -> RGB conversion in the same pass.
-  const flags = scaledW < sw || scaledH < sh ? 'area' : 'bicubic';
-  parts.push(`scale=${scaledW}:${scaledH}:flags=${flags}`, 'format=rgb24');
-  if (rotation === 90) parts.push('transpose=clock');
-  else if (rotation === 270) parts.push('transpose=cclock');
-  else if (rotation === 180) parts.push('hflip', 'vflip');
-  return { description: parts.join(','), width: out.width, height: out.height };
-}
-
-function clampCrop(crop: CropRect | undefined, w: number, h: number): CropRect {
-  if (!crop) return { x: 0, y: 0, width: w, height: h };
-  const x = Math.min(Math.max(0, Math.round(crop.x)), w - 1);
-  const y = Math.min(Math.max(0, Math.round(crop.y)), h - 1);
-  const width = Math.max(1, Math.min(Math.round(crop.width), w - x));
-  const height = Math.max(1, Math.min(Math.round(crop.height), h - y));
-  return { x, y, width, height };
-}
-
-async function convert(
-  plan: Plan,
-  frame: Frame,
-  index: number,
-  t: number,
-  info: VideoInfo,
-): Promise<RgbFrame> {
-  const key = `${frame.width}x${frame.height}`;
-  if (plan.converter?.key !== key) {
-    plan.converter?.filter.close();
-    const { description } = conversionFilter(
-      frame.width,
-      frame.height,
-      info.rotation,
-      plan.request,
-      info.pixelAspect,
-    );
-    plan.converter = { key, filter: FilterAPI.create(description, { graph: { nbThreads: 1 } }) };
-  }
-  const outs = await plan.converter.filter.processAll(frame);
-  try {
-    const out = outs[outs.length - 1];
-    if (!out) throw new AppError('decode_failed', `Frame ${index} could not be converted.`);
-    return { index, t, width: out.width, height: out.height, data: new Uint8Array(out.toBuffer()) };
-  } finally {
-    for (const o of outs) o.free();
   }
 }

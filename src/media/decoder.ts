@@ -16,7 +16,12 @@ export function maxPixelsOption(maxPixels: number): number {
  * `max_pixels`), with frame and slice threads (`threads` 0 = one per core, as
  * the ffmpeg CLI does). The caller frees it.
  */
-export async function openDecoder(stream: Stream, maxPixels: number, threads = 0): Promise<CodecContext> {
+export async function openDecoder(
+  stream: Stream,
+  maxPixels: number,
+  threads = 0,
+  opts: { skipLoopFilter?: boolean } = {},
+): Promise<CodecContext> {
   const codec = Codec.findDecoder(stream.codecpar.codecId);
   if (!codec) throw new AppError('decode_failed', 'No decoder for this video codec.');
   const ctx = new CodecContext();
@@ -28,7 +33,10 @@ export async function openDecoder(stream: Stream, maxPixels: number, threads = 0
   ctx.pktTimebase = stream.timeBase;
   ctx.threadCount = threads;
   ctx.threadType = (FF_THREAD_FRAME | FF_THREAD_SLICE) as AVThreadType;
-  const dict = Dictionary.fromObject({ max_pixels: maxPixelsOption(maxPixels) });
+  const dict = Dictionary.fromObject({
+    max_pixels: maxPixelsOption(maxPixels),
+    ...(opts.skipLoopFilter ? { skip_loop_filter: 'all' } : {}),
+  });
   const ret = await ctx.open2(codec, dict);
   dict.free();
   if (ret < 0) {

@@ -6,15 +6,10 @@ export type { RgbFrame, ThumbnailFormat, VideoInfo } from './types.js';
 export { probeVideo, type ProbeLimits } from './probe.js';
 export { evenlySpacedIndices } from './sampling.js';
 export { decodeImage, type DecodeImageOptions } from './image.js';
-export {
-  decodeFrames,
-  conversionFilter,
-  outputSize,
-  type CropRect,
-  type DecodeOptions,
-  type DecodeStats,
-  type FrameRequest,
-} from './decode.js';
+export { conversionFilter, outputSize, type CropRect } from './convert.js';
+export { MediaClip } from './clip.js';
+export type { PacketIndex } from './packet-index.js';
+export { decodeFrames, type DecodeOptions, type DecodeStats, type FrameRequest } from './decode.js';
 export {
   encodeBoomerang,
   boomerangOrder,

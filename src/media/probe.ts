@@ -41,13 +41,31 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
  * ```
  */
 export async function probeVideo(path: string, limits: ProbeLimits): Promise<VideoInfo> {
+  const probed = await probeOpen(path, limits);
+  await closeInput(probed.fmt);
+  return probed.info;
+}
+
+/** An open, probed clip: the caller closes `fmt`. */
+export interface OpenProbe {
+  fmt: FormatContext;
+  stream: Stream;
+  info: VideoInfo;
+  /** True when the probe read the packets to the end (no duration in the file). */
+  consumed: boolean;
+}
+
+/** {@link probeVideo}, leaving the context open (at the start of the packets unless `consumed`). */
+export async function probeOpen(path: string, limits: ProbeLimits): Promise<OpenProbe> {
   const { fmt, stream } = await openVideoInput(path, limits.maxPixels, true);
+  let consumed = false;
   try {
     let info = describe(fmt, stream);
     if (!info.isImage && (info.frameCount === 0 || info.durationSec === 0)) {
       // Live-written files (browser MediaRecorder WebM, pipes) carry no duration
       // and no frame count: demux the video packets (no decoding) to learn both.
       const counted = await countVideoPackets(fmt, stream);
+      consumed = true;
       info = {
         ...info,
         frameCount: counted.frameCount,
@@ -67,9 +85,10 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
         `The video has ${info.frameCount} frame(s); at least ${limits.minFrames} are needed.`,
       );
     }
-    return info;
-  } finally {
+    return { fmt, stream, info, consumed };
+  } catch (err) {
     await closeInput(fmt);
+    throw err;
   }
 }
 

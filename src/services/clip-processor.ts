@@ -1,18 +1,13 @@
 import { AppError } from '../errors.js';
-import {
-  decodeFrames,
-  encodeBoomerang,
-  evenlySpacedIndices,
-  probeVideo,
-  type FrameRequest,
-} from '../media/index.js';
+import { encodeBoomerang, evenlySpacedIndices, MediaClip, type FrameRequest } from '../media/index.js';
 import type { RgbFrame, VideoInfo } from '../media/types.js';
-import type {
-  ClipJobRequest,
-  ClipStage,
-  ClipJobResult,
-  ThumbnailRequest,
-  ThumbnailResult,
+import {
+  DEFAULT_DECODE_PLAN,
+  type ClipJobRequest,
+  type ClipStage,
+  type ClipJobResult,
+  type ThumbnailRequest,
+  type ThumbnailResult,
 } from '../jobs/clip-job.types.js';
 import type { ClipEmotion, EngineCache, Prediction } from '../vision/index.js';
 import {
@@ -52,7 +47,9 @@ export async function processClip(
     }
   };
 
-  const info = await timed('probe', () => probeVideo(request.inputPath, request.limits));
+  const media = await timed('probe', () => MediaClip.open(request.inputPath, request.limits));
+  const info = media.info;
+  const plan = request.decodePlan ?? DEFAULT_DECODE_PLAN;
   const engine = request.predict ? await timed('model_load', () => engines.get(request.engine)) : undefined;
   const thumb = request.thumbnail;
   const thumbCount = thumb ? boomerangSourceFrameCount(thumb.durationSec) : 0;
@@ -62,13 +59,20 @@ export async function processClip(
   const requests: FrameRequest[] = [];
   if (engine)
     requests.push({
-      indices: evenlySpacedIndices(info.frameCount, request.predictFrames),
+      // The model's frames are ours to place (cheap positions near keyframes), unless they
+      // share the pass with the seed's exactly placed boomerang frames, where they cost nothing.
+      indices: media.predictionIndices(request.predictFrames, plan.nearKeyframes && !thumbInFirstPass),
       maxSide: engine.frameMaxSide,
     });
   if (thumb && thumbInFirstPass)
     requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
   const decoded = await timed('decode', () =>
-    decodeFrames(request.inputPath, info, requests, { minFrames: request.limits.minFrames, onStage }),
+    media.decode(requests, {
+      minFrames: request.limits.minFrames,
+      onStage,
+      // Frames only the model sees may skip the deblocking filter; thumbnails never do.
+      skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
+    }),
   );
 
   let clip: ClipEmotion | undefined;
@@ -95,10 +99,7 @@ export async function processClip(
       const faceCrop =
         thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
       const [second] = await timed('decode_thumbnail', () =>
-        decodeFrames(request.inputPath, info, [thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
-          minFrames: 1,
-          onStage,
-        }),
+        media.decode([thumbnailFrameRequest(info, thumb, indices, faceCrop)], { minFrames: 1, onStage }),
       );
       frames = second;
     }

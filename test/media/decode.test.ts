@@ -423,7 +423,7 @@ describe('damaged and synthetic inputs', () => {
 
 describe('IDR detection for group-of-pictures skipping', () => {
   it('finds IDR NAL units in length-prefixed and Annex B H.264/HEVC access units', async () => {
-    const { startsClosedGop, nalLengthSize } = await import('../../src/media/decode.js');
+    const { startsClosedGop, nalLengthSize } = await import('../../src/media/packet-index.js');
     const avcc = (...nals: number[][]): Buffer =>
       Buffer.concat(nals.map((n) => Buffer.concat([Buffer.from([0, 0, 0, n.length]), Buffer.from(n)])));
     // SEI (6) then IDR slice (5): closed. Non-IDR I slice (1): open.

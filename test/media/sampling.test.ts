@@ -42,3 +42,63 @@ describe('evenlySpacedIndices (np.linspace(0, total-1, count).astype(int))', () 
     }
   });
 });
+
+describe('nearKeyframeIndices (the model frames moved to cheap positions)', () => {
+  it('moves targets near keyframes to the frames just after them, keeps far ones, stays sorted and distinct', async () => {
+    const { nearKeyframeIndices } = await import('../../src/media/sampling.js');
+    // 150 frames in groups of 30 (keyframes at 0, 30, 60, 90, 120).
+    const offsets = Array.from({ length: 150 }, (_, r) => r % 30);
+    const out = nearKeyframeIndices(evenlySpacedIndices(150, 15), offsets, 15, 3);
+    expect(out).toEqual([0, 3, 30, 33, 36, 60, 63, 66, 90, 93, 120, 123, 126, 138, 149]);
+    // One keyframe for the whole clip: targets far from it stay where they are.
+    const single = Array.from({ length: 150 }, (_, r) => r);
+    expect(nearKeyframeIndices([0, 50, 100, 149], single, 15, 3)).toEqual([0, 50, 100, 149]);
+    // All-intra: nothing moves.
+    const intra = new Array<number>(150).fill(0);
+    expect(nearKeyframeIndices([0, 10, 21], intra, 15, 3)).toEqual([0, 10, 21]);
+  });
+});
+
+describe('packetsToSend (what reaches the decoder)', () => {
+  it('sends a needed group up to its last needed packet, an open group before a needed one whole, nothing else', async () => {
+    const { packetsToSend } = await import('../../src/media/packet-index.js');
+    // 3 groups of 4 packets in decode order; pts = presentation rank; group 2 open (non-IDR keyframe).
+    const pts = Array.from({ length: 12 }, (_, i) => BigInt(i));
+    const index = {
+      count: 12,
+      pts,
+      gop: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2],
+      rank: new Map(pts.map((p, i) => [p, i])),
+      closed: [false, true, false],
+    };
+    expect(packetsToSend(index, (r) => r === 1)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    // Frame 9 is in the open group 2: group 1 goes whole, group 2 up to packet 9.
+    expect(packetsToSend(index, (r) => r === 9)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});

@@ -1,0 +1,76 @@
+import { AppError } from '../errors.js';
+import { closeInput } from './input.js';
+import { decodeFrames, type DecodeOptions, type FrameRequest } from './decode.js';
+import { groupOffsets, INDEXED_CODECS, readPacketIndex, type PacketIndex } from './packet-index.js';
+import { probeOpen, type ProbeLimits } from './probe.js';
+import { evenlySpacedIndices, nearKeyframeIndices } from './sampling.js';
+import type { RgbFrame, VideoInfo } from './types.js';
+
+/**
+ * One uploaded clip, opened once per job: the probe result and the packet index
+ * (read in the same pass over the container), from which every decode of the job
+ * is planned, so a job probes once and scans once however many passes it needs.
+ *
+ * @example
+ * ```ts
+ * const clip = await MediaClip.open(path, limits);
+ * const [frames] = await clip.decode([{ indices: clip.predictionIndices(15), maxSide: 480 }]);
+ * ```
+ */
+export class MediaClip {
+  private constructor(
+    readonly path: string,
+    readonly info: VideoInfo,
+    /** Undefined when not read (other codecs, or the probe had to read to the end); null when unusable. */
+    readonly index: PacketIndex | null | undefined,
+  ) {}
+
+  /**
+   * Probes `path` (refusing it with the AppErrors of `probeVideo`) and, for
+   * H.264/HEVC, indexes its packets in the same open.
+   */
+  static async open(path: string, limits: ProbeLimits, signal?: AbortSignal): Promise<MediaClip> {
+    const probed = await probeOpen(path, limits);
+    try {
+      let info = probed.info;
+      let index: PacketIndex | null | undefined;
+      if (!info.isImage && !probed.consumed && INDEXED_CODECS.has(info.codec)) {
+        index = await readPacketIndex(probed.fmt, probed.stream, info.codec, signal);
+        // The index counts the frames exactly; a header's estimate can be off.
+        if (index && index.count >= limits.minFrames) info = { ...info, frameCount: index.count };
+        if (index && index.count < limits.minFrames) {
+          throw new AppError(
+            'too_few_frames',
+            `The video has ${index.count} frame(s); at least ${limits.minFrames} are needed.`,
+          );
+        }
+      }
+      return new MediaClip(path, info, index);
+    } finally {
+      await closeInput(probed.fmt);
+    }
+  }
+
+  /**
+   * `count` frame indices for the emotion model: spread over the whole clip as the
+   * seed does, each moved to a cheap position just after a nearby keyframe when the
+   * clip's groups of pictures allow (within half a second; frames a tenth of a
+   * second apart), see {@link nearKeyframeIndices}.
+   */
+  predictionIndices(count: number, nearKeyframes = true): number[] {
+    const even = evenlySpacedIndices(this.info.frameCount, count);
+    if (!nearKeyframes || !this.index) return even;
+    const fps = this.info.fps > 0 ? this.info.fps : 30;
+    return nearKeyframeIndices(
+      even,
+      groupOffsets(this.index),
+      Math.round(fps / 2),
+      Math.max(1, Math.round(fps / 10)),
+    );
+  }
+
+  /** {@link decodeFrames} on this clip, planned from its packet index. */
+  decode(requests: FrameRequest[], opts: DecodeOptions = {}): Promise<RgbFrame[][]> {
+    return decodeFrames(this.path, this.info, requests, { ...opts, index: this.index });
+  }
+}

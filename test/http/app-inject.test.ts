@@ -1,0 +1,1116 @@
+/**
+ * The HTTP contract, in process: `buildApp` with a real SQLite store and the real upload
+ * handling, over a ClipService whose job port is a stub (no FFmpeg, no models, no
+ * worker processes). Requests go through Fastify's `inject`. The end-to-end suites in
+ * test/e2e check the same contract against the real server and real videos.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildApp } from '../../src/app.js';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import { AppError } from '../../src/errors.js';
+import type { ClipJobResult, ThumbnailRequest } from '../../src/jobs/clip-job.types.js';
+import type { ClipJob } from '../../src/jobs/job-runner.js';
+import { ClipService, type ClipJobPort } from '../../src/services/clip.service.js';
+import { openStore, type RequestLogEntry, type Store } from '../../src/store/index.js';
+import type { Prediction } from '../../src/vision/index.js';
+
+const ADMIN_KEY = 'test-admin-key-0123456789';
+const VERSION = '9.9.9-test';
+/** MAX_UPLOAD_MB=0.05: small enough to test 413 with a small buffer. */
+const MAX_UPLOAD_BYTES = Math.round(0.05 * 1024 * 1024);
+
+// ---------------------------------------------------------------------------------------------
+// Canned worker answers: unrounded values, so that the HTTP edge's rounding shows.
+
+const PREDICTION: Prediction = {
+  emotion: 'Happy',
+  confidence: 0.912345678,
+  probabilities: {
+    Anger: 0.012345678,
+    Happy: 0.912345678,
+    Shock: 0.033333333,
+    Neutral: 0.029999999,
+    Sad: 0.011975312,
+  },
+  frames_analyzed: 15,
+  frames_with_face: 14,
+  timeline: [
+    { t: 0, emotion: 'Neutral', confidence: 0.700049 },
+    { t: 0.2066666, emotion: null, confidence: null },
+    { t: 1.0333333, emotion: 'Happy', confidence: 0.95555555 },
+  ],
+  peak_t: 1.0333333,
+  peakIndex: 2,
+  model: 'stub-model-v1',
+};
+
+/** PREDICTION as /predict must show it. */
+const PREDICTION_BODY = {
+  emotion: 'Happy',
+  confidence: 0.9123,
+  prediction: 'Happy',
+  probabilities: { Anger: 0.0123, Happy: 0.9123, Shock: 0.0333, Neutral: 0.03, Sad: 0.012 },
+  frames_analyzed: 15,
+  frames_with_face: 14,
+  timeline: [
+    { t: 0, emotion: 'Neutral', confidence: 0.7 },
+    { t: 0.207, emotion: null, confidence: null },
+    { t: 1.033, emotion: 'Happy', confidence: 0.9556 },
+  ],
+  model: 'stub-model-v1',
+};
+
+const THUMBNAIL_BYTES = Buffer.from('fake-mp4');
+
+const THUMBNAIL_BODY = {
+  thumbnail: THUMBNAIL_BYTES.toString('base64'),
+  format: 'mp4',
+  mime_type: 'video/mp4',
+  width: 480,
+  height: 270,
+  fps: 10,
+  frames: 29,
+  duration: 2.9,
+};
+
+const DEFAULT_THUMBNAIL: ThumbnailRequest = {
+  durationSec: 3,
+  format: 'mp4',
+  maxSize: 480,
+  crop: 'none',
+  anchor: 'whole',
+};
+
+/** Some bytes to upload: the stub port never decodes them. */
+const VIDEO = Buffer.from('not really a video, but the stub port does not care \u0000\u0001\u0002');
+
+// ---------------------------------------------------------------------------------------------
+// The stub job port.
+
+interface SeenJob {
+  job: ClipJob;
+  /** The upload as it was on disk while the job ran. */
+  bytes: Buffer;
+}
+
+class StubJobPort implements ClipJobPort {
+  readonly seen: SeenJob[] = [];
+  saturated = false;
+  /** Thrown by the next run() instead of answering. */
+  failNext: Error | undefined;
+
+  async run(job: ClipJob): Promise<ClipJobResult> {
+    this.seen.push({ job, bytes: await readFile(job.inputPath) });
+    const failure = this.failNext;
+    this.failNext = undefined;
+    if (failure) throw failure;
+    return {
+      video: {
+        container: 'mov,mp4,m4a,3gp,3g2,mj2',
+        codec: 'h264',
+        width: 640,
+        height: 360,
+        rotation: 0,
+        pixelAspect: 1,
+        displayWidth: 640,
+        displayHeight: 360,
+        durationSec: 3,
+        fps: 30,
+        frameCount: 90,
+        pixelFormat: 'yuv420p',
+        hasAudio: true,
+      },
+      prediction: job.predict ? structuredClone(PREDICTION) : undefined,
+      thumbnail: job.thumbnail
+        ? {
+            data: Buffer.from(THUMBNAIL_BYTES),
+            format: 'mp4',
+            mimeType: 'video/mp4',
+            width: 480,
+            height: 270,
+            fps: 10,
+            frames: 29,
+            durationSec: 2.9,
+          }
+        : undefined,
+      timings: { decode: 1.5, model: 2.5 },
+    };
+  }
+
+  isSaturated(): boolean {
+    return this.saturated;
+  }
+
+  last(): SeenJob {
+    const seen = this.seen.at(-1);
+    if (!seen) throw new Error('the stub port got no job');
+    return seen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface LogsBody {
+  logs: (RequestLogEntry & { id: number })[];
+  count: number;
+  next_cursor: string | null;
+  latency_ms: number;
+}
+
+interface ErrorBody {
+  error: string;
+  code: string;
+  request_id?: string;
+}
+
+describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)', () => {
+  let dir: string;
+  let tmpDir: string;
+  let config: Readonly<Config>;
+  let store: Store;
+  let port: StubJobPort;
+  let app: FastifyInstance;
+  let ready = true;
+  const stats = { workers: 2, busy: 0, queued: 0, completed: 7, failed: 1, crashed: 0 };
+  /** Every response: its request id and status, to find in the request log at the end. */
+  const answered: { id: string; status: number; url: string }[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-inject-'));
+    tmpDir = join(dir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    config = parseConfig({
+      API_KEY: ADMIN_KEY,
+      DATA_DIR: dir,
+      RATE_LIMIT_PER_MINUTE: '0',
+      MAX_UPLOAD_MB: '0.05',
+    });
+    store = await openStore({ dataDir: config.dataDir });
+    port = new StubJobPort();
+    app = await buildApp({
+      config,
+      store,
+      clips: new ClipService(port, config),
+      tmpDir,
+      stats: () => ({ ...stats }),
+      isReady: () => ready,
+      version: VERSION,
+      logger: false,
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    port.saturated = false;
+    port.failNext = undefined;
+    ready = true;
+  });
+
+  /** Headers of a seed client: the key and a fresh date. */
+  const auth = (key = ADMIN_KEY, extra: Record<string, string> = {}): Record<string, string> => ({
+    'x-api-key': key,
+    date: new Date().toISOString(),
+    ...extra,
+  });
+
+  async function call(options: InjectOptions): Promise<LightMyRequestResponse> {
+    const res = await app.inject(options);
+    const id = res.headers['x-request-id'];
+    expect(typeof id).toBe('string');
+    answered.push({ id: id as string, status: res.statusCode, url: String(options.url) });
+    return res;
+  }
+
+  /** POST the seed's JSON body. */
+  const postJson = (url: string, body: unknown, headers: Record<string, string> = auth()) =>
+    call({
+      method: 'POST',
+      url,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  const seed = (extra: Record<string, unknown> = {}) => ({
+    encoding: 'base64',
+    format: 'mp4',
+    fps: 30,
+    content: VIDEO.toString('base64'),
+    ...extra,
+  });
+
+  const postRaw = (url: string, body: Buffer, contentType = 'application/octet-stream') =>
+    call({ method: 'POST', url, headers: { ...auth(), 'content-type': contentType }, payload: body });
+
+  function multipart(parts: { name: string; filename?: string; data: Buffer | string }[]) {
+    const boundary = '----emothumbInjectBoundary7MA4YWxk';
+    const chunks: Buffer[] = [];
+    for (const part of parts) {
+      const disposition = part.filename
+        ? `form-data; name="${part.name}"; filename="${part.filename}"`
+        : `form-data; name="${part.name}"`;
+      const type = part.filename ? 'Content-Type: video/mp4\r\n' : '';
+      chunks.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`),
+        Buffer.from(part.data),
+        Buffer.from('\r\n'),
+      );
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return {
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat(chunks),
+    };
+  }
+
+  const getLogs = async (query = '', key = ADMIN_KEY, body?: unknown) => {
+    const res = await call({
+      method: 'GET',
+      url: `/logs${query}`,
+      headers: { ...auth(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.statusCode, body: res.json<LogsBody>(), res };
+  };
+
+  /** The log entry of one response, read straight from the store. */
+  async function logEntryOf(res: LightMyRequestResponse): Promise<RequestLogEntry & { id: number }> {
+    const id = res.headers['x-request-id'];
+    const page = await store.logs.query({ limit: 1000 });
+    const entry = page.logs.find((l) => l.request_id === id);
+    if (!entry) throw new Error(`no log entry for request ${String(id)}`);
+    return entry;
+  }
+
+  function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const body = res.json<ErrorBody>();
+    expect(body.code).toBe(code);
+    expect(typeof body.error).toBe('string');
+    expect(body.error.length).toBeGreaterThan(0);
+    return body;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  describe('API key', () => {
+    it('refuses a missing key with 401 unauthorized', async () => {
+      const res = await call({ method: 'GET', url: '/logs', headers: { date: new Date().toISOString() } });
+      expectError(res, 401, 'unauthorized');
+      expect(res.json()).toEqual({ error: 'Unauthorized', code: 'unauthorized' });
+    });
+
+    it('refuses a wrong key with 401, before looking at the date header', async () => {
+      const wrong = await call({ method: 'GET', url: '/logs', headers: auth('not-the-key') });
+      expect(wrong.json()).toEqual({ error: 'Unauthorized', code: 'unauthorized' });
+      expect(wrong.statusCode).toBe(401);
+      const wrongNoDate = await call({ method: 'GET', url: '/logs', headers: { 'x-api-key': 'nope' } });
+      expectError(wrongNoDate, 401, 'unauthorized');
+      const predict = await postJson('/predict', seed(), { date: new Date().toISOString() });
+      expectError(predict, 401, 'unauthorized');
+      expect(port.seen).toHaveLength(0);
+    });
+
+    it('accepts the admin key from config.apiKey, logged as the env-admin key', async () => {
+      const res = await call({ method: 'GET', url: '/logs', headers: auth() });
+      expect(res.statusCode).toBe(200);
+      expect((await logEntryOf(res)).key_id).toBe('env-admin');
+    });
+
+    it('accepts an admin key from the store, and not once it is revoked', async () => {
+      const { record, key } = await store.keys.create({ role: 'admin', client_id: null, label: 'ops' });
+      const ok = await call({ method: 'GET', url: '/logs', headers: auth(key) });
+      expect(ok.statusCode).toBe(200);
+      expect((await logEntryOf(ok)).key_id).toBe(record.id);
+      expect(await store.keys.revoke(record.id)).toBe(true);
+      expectError(await call({ method: 'GET', url: '/logs', headers: auth(key) }), 401, 'unauthorized');
+    });
+
+    it('serves /metrics to an admin key only', async () => {
+      const { key } = await store.keys.create({ role: 'client', client_id: 'metrics-client' });
+      expectError(await call({ method: 'GET', url: '/metrics', headers: auth(key) }), 401, 'unauthorized');
+      const res = await call({ method: 'GET', url: '/metrics', headers: auth() });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.body).toContain('emothumb_http_requests_total');
+      expect(res.body).toMatch(/emothumb_jobs\{kind="completed"\} 7/);
+    });
+  });
+
+  describe('date header', () => {
+    const withKey = (headers: Record<string, string>) =>
+      call({ method: 'GET', url: '/logs', headers: { 'x-api-key': ADMIN_KEY, ...headers } });
+
+    it('requires one: missing_date', async () => {
+      expectError(await withKey({}), 400, 'missing_date');
+      expectError(await withKey({ date: '  ' }), 400, 'missing_date');
+    });
+
+    it('refuses an unparsable one: bad_date', async () => {
+      expectError(await withKey({ date: 'yesterday' }), 400, 'bad_date');
+      expectError(await withKey({ date: '2025-02-31T00:00:00Z' }), 400, 'bad_date');
+      expectError(await withKey({ 'x-date': 'not a date' }), 400, 'bad_date');
+    });
+
+    it('refuses one too far from the server clock: clock_skew', async () => {
+      expectError(await withKey({ date: '2001-01-01T00:00:00Z' }), 400, 'clock_skew');
+      const later = new Date(Date.now() + 20 * 60_000).toISOString();
+      const body = expectError(await withKey({ date: later }), 400, 'clock_skew');
+      expect(body.error).toContain('900 s');
+    });
+
+    it('accepts ISO 8601 (with or without a zone), HTTP dates and x-date', async () => {
+      const now = new Date();
+      expect((await withKey({ date: now.toISOString() })).statusCode).toBe(200);
+      expect((await withKey({ date: now.toISOString().replace('Z', '') })).statusCode).toBe(200);
+      expect((await withKey({ date: now.toUTCString() })).statusCode).toBe(200);
+      expect((await withKey({ 'x-date': now.toISOString() })).statusCode).toBe(200);
+      // A few minutes off is within MAX_CLOCK_SKEW_SECONDS (900).
+      expect((await withKey({ date: new Date(Date.now() - 5 * 60_000).toISOString() })).statusCode).toBe(200);
+    });
+
+    it('is checked on the video endpoints too, before any job', async () => {
+      const res = await postJson('/predict', seed(), { 'x-api-key': ADMIN_KEY });
+      expectError(res, 400, 'missing_date');
+      expect(port.seen).toHaveLength(0);
+    });
+  });
+
+  describe('the seed JSON body', () => {
+    it('answers invalid JSON with bad_json, empty body included', async () => {
+      expectError(await postJson('/thumbnail', '{"content": '), 400, 'bad_json');
+      expectError(await postJson('/predict', ''), 400, 'bad_json');
+      expectError(await postJson('/analyze', '[1, 2'), 400, 'bad_json');
+    });
+
+    it('answers an encoding other than base64 with bad_encoding', async () => {
+      expectError(await postJson('/thumbnail', seed({ encoding: 'hex' })), 400, 'bad_encoding');
+    });
+
+    it('answers content that is not base64 with bad_base64', async () => {
+      expectError(await postJson('/thumbnail', seed({ content: 'not*base64!' })), 400, 'bad_base64');
+      expectError(await postJson('/predict', seed({ content: 'data:video/mp4,AAAA' })), 400, 'bad_base64');
+    });
+
+    it('answers empty content with missing_video, and no content field with invalid_request', async () => {
+      expectError(await postJson('/thumbnail', seed({ content: '' })), 400, 'missing_video');
+      expectError(await postJson('/predict', { encoding: 'base64', format: 'mp4' }), 400, 'invalid_request');
+      expect(port.seen).toHaveLength(0);
+    });
+
+    it('decodes the base64 content into a temporary file for the job, removed afterwards', async () => {
+      const res = await postJson('/predict', seed());
+      expect(res.statusCode).toBe(200);
+      const { job, bytes } = port.last();
+      expect(bytes.equals(VIDEO)).toBe(true);
+      expect(dirname(job.inputPath)).toBe(tmpDir);
+      expect(existsSync(job.inputPath)).toBe(false);
+      expect(job.requestId).toBe(res.headers['x-request-id']);
+    });
+
+    it('accepts a data: URL prefix and whitespace in the base64', async () => {
+      const b64 = VIDEO.toString('base64');
+      const wrapped = `data:video/mp4;base64,${b64.slice(0, 10)}\n${b64.slice(10)}`;
+      const res = await postJson('/predict', seed({ content: wrapped }));
+      expect(res.statusCode).toBe(200);
+      expect(port.last().bytes.equals(VIDEO)).toBe(true);
+    });
+
+    it('refuses content larger than MAX_UPLOAD_MB with payload_too_large', async () => {
+      const before = port.seen.length;
+      const big = Buffer.alloc(MAX_UPLOAD_BYTES + 1, 7).toString('base64');
+      expectError(await postJson('/predict', seed({ content: big })), 413, 'payload_too_large');
+      expect(port.seen).toHaveLength(before);
+    });
+  });
+
+  describe('raw and multipart uploads', () => {
+    it('streams an application/octet-stream body to a temporary file', async () => {
+      const res = await postRaw('/predict', VIDEO);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ emotion: 'Happy' });
+      const { job, bytes } = port.last();
+      expect(bytes.equals(VIDEO)).toBe(true);
+      expect(dirname(job.inputPath)).toBe(tmpDir);
+      expect(existsSync(job.inputPath)).toBe(false);
+    });
+
+    it('takes video/* bodies the same way, with options in the query string', async () => {
+      const res = await postRaw(
+        '/thumbnail?duration=1.5&output_format=gif&max_size=240&crop=square&anchor=whole',
+        VIDEO,
+        'video/webm',
+      );
+      expect(res.statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({
+        durationSec: 1.5,
+        format: 'gif',
+        maxSize: 240,
+        crop: 'square',
+        anchor: 'whole',
+      });
+      expect(port.last().bytes.equals(VIDEO)).toBe(true);
+    });
+
+    it('answers an empty raw body with missing_video', async () => {
+      expectError(await postRaw('/thumbnail', Buffer.alloc(0)), 400, 'missing_video');
+    });
+
+    it('refuses a raw body larger than MAX_UPLOAD_MB with payload_too_large', async () => {
+      const before = port.seen.length;
+      expectError(
+        await postRaw('/predict', Buffer.alloc(MAX_UPLOAD_BYTES + 100, 1)),
+        413,
+        'payload_too_large',
+      );
+      expect(port.seen).toHaveLength(before);
+    });
+
+    it('reads the clip from a multipart "video" field, with options from fields and the query', async () => {
+      const form = multipart([
+        { name: 'duration', data: '2' },
+        { name: 'output_format', data: 'webp' },
+        { name: 'crop', data: 'face' },
+        { name: 'video', filename: 'clip.mp4', data: VIDEO },
+      ]);
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail?crop=square',
+        headers: { ...auth(), ...form.headers },
+        payload: form.payload,
+      });
+      expect(res.statusCode).toBe(200);
+      const { job, bytes } = port.last();
+      expect(bytes.equals(VIDEO)).toBe(true);
+      // Query parameters win over form fields.
+      expect(job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 2, format: 'webp', crop: 'square' });
+      expect(existsSync(job.inputPath)).toBe(false);
+    });
+
+    it('also reads option fields sent after the "video" field when they arrive with it', async () => {
+      const form = multipart([
+        { name: 'video', filename: 'clip.mp4', data: VIDEO },
+        { name: 'duration', data: '2' },
+      ]);
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), ...form.headers },
+        payload: form.payload,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 2 });
+    });
+
+    // BUG (src/http/video-upload.ts, receiveVideo): options are read from `file.fields` right after
+    // the file part is spooled, so a form field that comes after the "video" part is used only if
+    // its bytes had already arrived. When the rest of the body comes in a later chunk (as over a
+    // real network), the option is silently dropped and the job runs with the default; the reply
+    // is even sent before the body is fully read. Failing assertion (duration 2 sent):
+    //   expected { durationSec: 3, ... } to deeply equal { durationSec: 2, ... }
+    it.skip('reads an option field sent after the "video" field that arrives in a later chunk', async () => {
+      const form = multipart([
+        { name: 'video', filename: 'clip.mp4', data: VIDEO },
+        { name: 'duration', data: '2' },
+      ]);
+      // The first chunk ends just before the field's value; the rest follows 100 ms later.
+      const cut = form.payload.indexOf('name="duration"') + 'name="duration"\r\n\r\n'.length;
+      const chunks = [form.payload.subarray(0, cut), form.payload.subarray(cut)];
+      let next = 0;
+      const body = new Readable({
+        read() {
+          const chunk = chunks[next++];
+          if (next === 1) this.push(chunk);
+          else if (chunk)
+            setTimeout(() => {
+              this.push(chunk);
+              this.push(null);
+            }, 100);
+        },
+      });
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), ...form.headers },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 2 });
+    });
+
+    it('answers a multipart body without a "video" field with missing_video', async () => {
+      const form = multipart([{ name: 'clip', filename: 'clip.mp4', data: VIDEO }]);
+      const res = await call({
+        method: 'POST',
+        url: '/predict',
+        headers: { ...auth(), ...form.headers },
+        payload: form.payload,
+      });
+      expectError(res, 400, 'missing_video');
+    });
+
+    it('answers an unsupported Content-Type with 415 unsupported_media_type', async () => {
+      expectError(
+        await postRaw('/thumbnail', Buffer.from('hello'), 'text/plain'),
+        415,
+        'unsupported_media_type',
+      );
+      expectError(
+        await postRaw('/predict', Buffer.from('<video/>'), 'application/xml'),
+        415,
+        'unsupported_media_type',
+      );
+    });
+
+    it('leaves no temporary files behind', async () => {
+      expect(await readdir(tmpDir)).toEqual([]);
+    });
+  });
+
+  describe('thumbnail options', () => {
+    it('answers a duration outside 0.1-10 s with invalid_duration, before any job', async () => {
+      const before = port.seen.length;
+      expectError(await postJson('/thumbnail', seed({ duration: 11 })), 400, 'invalid_duration');
+      expectError(await postJson('/analyze', seed({ duration: 0.05 })), 400, 'invalid_duration');
+      expectError(await postRaw('/thumbnail?duration=abc', VIDEO), 400, 'invalid_duration');
+      expect(port.seen).toHaveLength(before);
+    });
+
+    it('answers other bad options with invalid_request', async () => {
+      expectError(await postJson('/thumbnail', seed({ crop: 'circle' })), 400, 'invalid_request');
+      expectError(await postRaw('/thumbnail?max_size=7', VIDEO), 400, 'invalid_request');
+      expectError(await postRaw('/thumbnail?output_format=avi', VIDEO), 400, 'invalid_request');
+    });
+
+    it('defaults /thumbnail to 3 s of mp4 at 480, whole clip, no crop, without the model', async () => {
+      expect((await postJson('/thumbnail', seed())).statusCode).toBe(200);
+      const { job } = port.last();
+      expect(job.thumbnail).toEqual(DEFAULT_THUMBNAIL);
+      expect(job.predict).toBe(false);
+      expect(job.faceOptional).toBe(false);
+    });
+
+    it('passes duration, format, size, crop and anchor to the job', async () => {
+      const res = await postJson(
+        '/thumbnail',
+        seed({ duration: 1.2, output_format: 'webp', max_size: 0, crop: 'face', anchor: 'peak' }),
+      );
+      expect(res.statusCode).toBe(200);
+      const { job } = port.last();
+      expect(job.thumbnail).toEqual({
+        durationSec: 1.2,
+        format: 'webp',
+        maxSize: 0,
+        crop: 'face',
+        anchor: 'peak',
+      });
+      // A face crop and a peak anchor need the model; a clip without a face is then no error.
+      expect(job.predict).toBe(true);
+      expect(job.faceOptional).toBe(true);
+      expect(job.limits).toEqual({
+        maxPixels: config.maxPixels,
+        maxSeconds: config.maxVideoSeconds,
+        minFrames: config.minFrames,
+      });
+      expect(job.predictFrames).toBe(config.predictFrames);
+    });
+
+    it('defaults /analyze to the peak anchor and a face crop, which options override', async () => {
+      expect((await postJson('/analyze', seed())).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, anchor: 'peak', crop: 'face' });
+      expect(port.last().job.predict).toBe(true);
+      expect(port.last().job.faceOptional).toBe(false);
+
+      expect((await postRaw('/analyze?anchor=whole&crop=none&duration=4', VIDEO)).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 4 });
+      expect(port.last().job.predict).toBe(true);
+    });
+  });
+
+  describe('response bodies', () => {
+    it('/predict: the seed fields plus probabilities and timeline, rounded at the edge', async () => {
+      const res = await postJson('/predict', seed(), auth(ADMIN_KEY, { 'x-client-id': 'app-ios' }));
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = res.json<Record<string, unknown>>();
+      expect(body).toEqual({ ...PREDICTION_BODY, latency_ms: expect.any(Number) as number });
+      // The worker-internal peak fields stay inside.
+      expect(body).not.toHaveProperty('peak_t');
+      expect(body).not.toHaveProperty('peakIndex');
+      expect(port.last().job.predict).toBe(true);
+      expect(port.last().job.thumbnail).toBeUndefined();
+
+      const entry = await logEntryOf(res);
+      expect(entry).toMatchObject({
+        endpoint: '/predict',
+        request_method: 'POST',
+        status_code: 200,
+        success: true,
+        prediction: 'Happy',
+        confidence: 0.9123,
+        model: 'stub-model-v1',
+        client_id: 'app-ios',
+        key_id: 'env-admin',
+        error_code: null,
+        error_message: null,
+      });
+    });
+
+    it('/thumbnail: the thumbnail JSON, with no prediction even when the model ran for the crop', async () => {
+      const res = await postJson('/thumbnail', seed({ crop: 'face' }));
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ ...THUMBNAIL_BODY, latency_ms: expect.any(Number) as number });
+      const entry = await logEntryOf(res);
+      expect(entry.prediction).toBeNull();
+      expect(entry.confidence).toBeNull();
+    });
+
+    it('/thumbnail with Accept: video/mp4 answers the raw file', async () => {
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), 'content-type': 'application/json', accept: 'video/mp4' },
+        payload: JSON.stringify(seed()),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('video/mp4');
+      expect(res.rawPayload.equals(THUMBNAIL_BYTES)).toBe(true);
+      expect(res.headers['x-thumbnail-frames']).toBe('29');
+      expect(res.headers['x-latency-ms']).toMatch(/^\d+$/);
+    });
+
+    it('/thumbnail answers JSON when Accept names another type than the thumbnail format', async () => {
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), 'content-type': 'application/json', accept: 'image/webp, application/json' },
+        payload: JSON.stringify(seed()),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject(THUMBNAIL_BODY);
+    });
+
+    it('/analyze: the prediction plus the thumbnail object (JSON even with Accept: video/mp4)', async () => {
+      const res = await call({
+        method: 'POST',
+        url: '/analyze',
+        headers: { ...auth(), 'content-type': 'application/json', accept: 'video/mp4' },
+        payload: JSON.stringify(seed()),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.json()).toEqual({
+        ...PREDICTION_BODY,
+        thumbnail: { ...THUMBNAIL_BODY, latency_ms: expect.any(Number) as number },
+        latency_ms: expect.any(Number) as number,
+      });
+      expect((await logEntryOf(res)).prediction).toBe('Happy');
+    });
+  });
+
+  describe("the job port's errors", () => {
+    it.each([
+      ['no_face', 422, 'No face was found in any analysed frame.'],
+      [
+        'decode_failed',
+        422,
+        'The video crashed the worker in the video decoder (SIGSEGV); it was not processed.',
+      ],
+      ['processing_timeout', 422, 'The video took longer than 60 s to process.'],
+      ['not_a_video', 422, 'The upload is not a decodable video.'],
+      ['not_ready', 503, 'The service is starting (loading models); retry shortly.'],
+      ['not_implemented', 501, 'No emotion model in this build.'],
+    ] as const)('%s becomes %i with {error, code} and a request id', async (code, status, message) => {
+      port.failNext = new AppError(code, message);
+      const res = await postJson('/analyze', seed());
+      expect(res.json()).toEqual({ error: message, code });
+      expectError(res, status, code);
+      expect(port.last().job.predict).toBe(true);
+      expect(existsSync(port.last().job.inputPath)).toBe(false);
+      expect(await logEntryOf(res)).toMatchObject({
+        status_code: status,
+        success: false,
+        error_code: code,
+        error_message: message,
+        prediction: null,
+      });
+    });
+
+    it('overloaded from the port becomes 503 with its Retry-After', async () => {
+      port.failNext = new AppError('overloaded', undefined, { 'retry-after': '4' });
+      const res = await postRaw('/predict', VIDEO);
+      expectError(res, 503, 'overloaded');
+      expect(res.headers['retry-after']).toBe('4');
+    });
+
+    it('any other error becomes 500 internal with the request id, and no stack trace', async () => {
+      port.failNext = new Error('secret internals at /srv/app/x.js:12');
+      const res = await postRaw('/thumbnail', VIDEO);
+      const body = expectError(res, 500, 'internal');
+      const id = res.headers['x-request-id'] as string;
+      expect(body).toEqual({
+        error: `Internal server error (request id ${id}).`,
+        code: 'internal',
+        request_id: id,
+      });
+      expect(res.body).not.toContain('x.js');
+      expect(await logEntryOf(res)).toMatchObject({ status_code: 500, error_code: 'internal' });
+    });
+  });
+
+  describe('overload', () => {
+    it('answers 503 overloaded with Retry-After before reading the body', async () => {
+      port.saturated = true;
+      const before = port.seen.length;
+      // A body that is not even JSON: reading it would have been a 400 bad_json.
+      const notRead = await postJson('/predict', '{"content": ');
+      expectError(notRead, 503, 'overloaded');
+      expect(notRead.headers['retry-after']).toBe('2');
+
+      // A raw body stream that records whether anything pulled from it.
+      let pulled = false;
+      const stream = new Readable({
+        read() {
+          pulled = true;
+          this.push(VIDEO);
+          this.push(null);
+        },
+      });
+      const raw = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), 'content-type': 'application/octet-stream' },
+        payload: stream,
+      });
+      expectError(raw, 503, 'overloaded');
+      expect(pulled).toBe(false);
+      expectError(await postJson('/analyze', seed()), 503, 'overloaded');
+      expect(port.seen).toHaveLength(before);
+      // The key is still checked first.
+      expectError(
+        await postJson('/predict', seed(), { date: new Date().toISOString() }),
+        401,
+        'unauthorized',
+      );
+    });
+
+    it('serves the video endpoints again once the port has room (and then reads the body)', async () => {
+      port.saturated = false;
+      let pulled = false;
+      const stream = new Readable({
+        read() {
+          pulled = true;
+          this.push(VIDEO);
+          this.push(null);
+        },
+      });
+      const res = await call({
+        method: 'POST',
+        url: '/predict',
+        headers: { ...auth(), 'content-type': 'application/octet-stream' },
+        payload: stream,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(pulled).toBe(true);
+      expect(port.last().bytes.equals(VIDEO)).toBe(true);
+    });
+  });
+
+  describe('health, readiness and routing', () => {
+    it('/health answers without a key, with the pool numbers and version', async () => {
+      const res = await call({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        status: 'ok',
+        version: VERSION,
+        uptime_s: expect.any(Number) as number,
+        jobs: stats,
+      });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    });
+
+    it('/ready is 503 not_ready with Retry-After until isReady() is true', async () => {
+      ready = false;
+      const notReady = await call({ method: 'GET', url: '/ready' });
+      expectError(notReady, 503, 'not_ready');
+      expect(notReady.headers['retry-after']).toBe('2');
+      ready = true;
+      const res = await call({ method: 'GET', url: '/ready' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ready' });
+    });
+
+    it('answers unknown paths 404 not_found, with or without a key', async () => {
+      expectError(await call({ method: 'GET', url: '/nope', headers: auth() }), 404, 'not_found');
+      expectError(await call({ method: 'POST', url: '/predict/extra' }), 404, 'not_found');
+    });
+
+    it('answers a known path with the wrong method 405 method_not_allowed', async () => {
+      expectError(await call({ method: 'GET', url: '/predict', headers: auth() }), 405, 'method_not_allowed');
+      expectError(await call({ method: 'DELETE', url: '/logs', headers: auth() }), 405, 'method_not_allowed');
+      expectError(await call({ method: 'POST', url: '/health?x=1' }), 405, 'method_not_allowed');
+    });
+  });
+
+  describe('GET /logs', () => {
+    it('lists entries newest first with every documented field', async () => {
+      const { status, body } = await getLogs();
+      expect(status).toBe(200);
+      expect(body.count).toBe(body.logs.length);
+      expect(body.count).toBeGreaterThan(20);
+      const ids = body.logs.map((l) => l.id);
+      expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+      expect(Object.keys(body.logs[0]!).sort()).toEqual(
+        [
+          'id',
+          'request_id',
+          'timestamp',
+          'request_method',
+          'endpoint',
+          'status_code',
+          'latency_ms',
+          'client_id',
+          'success',
+          'prediction',
+          'confidence',
+          'error_message',
+          'error_code',
+          'key_id',
+          'model',
+        ].sort(),
+      );
+    });
+
+    it('filters by status_code', async () => {
+      const { body } = await getLogs('?status_code=401');
+      expect(body.count).toBeGreaterThanOrEqual(5);
+      expect(body.logs.every((l) => l.status_code === 401 && l.error_code === 'unauthorized')).toBe(true);
+      // Missing and wrong keys identify nobody (a known key refused /metrics is the exception).
+      const anonymous = body.logs.filter((l) => l.endpoint !== '/metrics');
+      expect(anonymous.length).toBeGreaterThanOrEqual(5);
+      expect(anonymous.every((l) => l.key_id === null)).toBe(true);
+    });
+
+    it('filters by success, from the query string or a JSON body on GET', async () => {
+      const failed = await getLogs('?success=False');
+      expect(failed.body.count).toBeGreaterThan(0);
+      expect(failed.body.logs.every((l) => !l.success && l.status_code >= 400)).toBe(true);
+      const ok = await getLogs('', ADMIN_KEY, { success: 'TRUE' });
+      expect(ok.body.count).toBeGreaterThan(0);
+      expect(ok.body.logs.every((l) => l.success && l.status_code < 400)).toBe(true);
+      const okBool = await getLogs('', ADMIN_KEY, { success: true, endpoint: '/predict' });
+      expect(okBool.body.logs.every((l) => l.success && l.endpoint === '/predict')).toBe(true);
+    });
+
+    it('filters by endpoint, with or without the leading slash', async () => {
+      const thumbs = await getLogs('?endpoint=/thumbnail');
+      expect(thumbs.body.count).toBeGreaterThan(5);
+      expect(thumbs.body.logs.every((l) => l.endpoint === '/thumbnail')).toBe(true);
+      const analyze = await getLogs('?endpoint=analyze&status_code=200');
+      expect(analyze.body.count).toBeGreaterThan(0);
+      expect(analyze.body.logs.every((l) => l.endpoint === '/analyze' && l.status_code === 200)).toBe(true);
+      const unknown = await getLogs('?endpoint=/nope');
+      expect(unknown.body.logs.map((l) => l.status_code)).toEqual([404]);
+    });
+
+    it('filters by client_id and dates', async () => {
+      const ios = await getLogs('?client_id=app-ios');
+      expect(ios.body.count).toBeGreaterThan(0);
+      expect(ios.body.logs.every((l) => l.client_id === 'app-ios')).toBe(true);
+      const future = new Date(Date.now() + 3600_000).toISOString();
+      expect((await getLogs(`?start_date=${future}`)).body.count).toBe(0);
+      expect((await getLogs('?end_date=2001-01-01T00:00:00')).body.count).toBe(0);
+    });
+
+    it('pages with limit and cursor, without overlap', async () => {
+      const first = await getLogs('?limit=3');
+      expect(first.body.count).toBe(3);
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+      const second = await getLogs(`?limit=3&cursor=${encodeURIComponent(first.body.next_cursor!)}`);
+      expect(second.body.count).toBe(3);
+      const firstIds = first.body.logs.map((l) => l.id);
+      const secondIds = second.body.logs.map((l) => l.id);
+      expect(Math.min(...firstIds)).toBeGreaterThan(Math.max(...secondIds));
+
+      // Walking every page of one filter finds every entry once.
+      const all = await getLogs('?endpoint=/predict&limit=1000');
+      const walked: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = `?endpoint=/predict&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page = await getLogs(q);
+        walked.push(...page.body.logs.map((l) => l.id));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      // Entries of the /logs calls themselves are not /predict entries, so the set is stable.
+      expect(walked).toEqual(all.body.logs.map((l) => l.id));
+    });
+
+    it('answers bad filters with 400 invalid_filter', async () => {
+      expectError((await getLogs('?status_code=abc')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?limit=0')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?limit=1001')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?success=maybe')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?colour=red')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?cursor=garbage')).res, 400, 'invalid_filter');
+      expectError((await getLogs('?start_date=2025-02-01&end_date=2025-01-01')).res, 400, 'invalid_filter');
+      expectError((await getLogs('', ADMIN_KEY, [1, 2])).res, 400, 'invalid_filter');
+    });
+  });
+
+  describe('client keys', () => {
+    let alice: { id: string; key: string };
+    let bob: { id: string; key: string };
+
+    beforeAll(async () => {
+      // What `keys create --client <id>` does.
+      const a = await store.keys.create({ role: 'client', client_id: 'alice', label: 'alice app' });
+      const b = await store.keys.create({ role: 'client', client_id: 'bob', label: null });
+      alice = { id: a.record.id, key: a.key };
+      bob = { id: b.record.id, key: b.key };
+      expect(a.record).toMatchObject({ role: 'client', client_id: 'alice', revoked_at: null });
+    });
+
+    it("logs a client key's requests under its own client id, whatever x-client-id says", async () => {
+      const res = await postJson('/predict', seed(), auth(alice.key, { 'x-client-id': 'mallory' }));
+      expect(res.statusCode).toBe(200);
+      expect(await logEntryOf(res)).toMatchObject({
+        client_id: 'alice',
+        key_id: alice.id,
+        prediction: 'Happy',
+      });
+      const denied = await postJson('/thumbnail', seed({ duration: 99 }), auth(bob.key));
+      expectError(denied, 400, 'invalid_duration');
+      expect(await logEntryOf(denied)).toMatchObject({ client_id: 'bob', key_id: bob.id });
+    });
+
+    it('shows a client key only its own entries', async () => {
+      const mine = await getLogs('', alice.key);
+      expect(mine.status).toBe(200);
+      expect(mine.body.count).toBeGreaterThanOrEqual(1);
+      expect(mine.body.logs.every((l) => l.client_id === 'alice')).toBe(true);
+      expect(mine.body.logs.some((l) => l.endpoint === '/predict' && l.prediction === 'Happy')).toBe(true);
+
+      const bobs = await getLogs('', bob.key);
+      expect(bobs.body.count).toBeGreaterThanOrEqual(1);
+      expect(bobs.body.logs.every((l) => l.client_id === 'bob')).toBe(true);
+
+      // Asking for another client's entries gives nothing, not theirs.
+      const other = await getLogs('?client_id=bob', alice.key);
+      expect(other.status).toBe(200);
+      expect(other.body).toMatchObject({ logs: [], count: 0, next_cursor: null });
+      const ownByName = await getLogs('?client_id=alice&endpoint=/predict', alice.key);
+      expect(ownByName.body.count).toBeGreaterThanOrEqual(1);
+
+      // The admin key sees both.
+      const admin = await getLogs('?limit=1000');
+      const clients = new Set(admin.body.logs.map((l) => l.client_id));
+      expect(clients.has('alice') && clients.has('bob') && clients.has(null)).toBe(true);
+    });
+
+    // POSSIBLE BUG (src/http/auth.hook.ts + src/http/routes/logs.routes.ts): the claimed x-client-id
+    // of a request without a valid key is logged as its client_id (test/e2e/auth-and-logs.test.ts
+    // relies on that for the admin view), and a client key's view is filtered on client_id only. So
+    // anyone, without a key, can put entries into another client's /logs view, with a path of their
+    // choosing (up to 200 characters) as its endpoint. Failing assertion:
+    //   expected [ '/logs', '/planted-by-anyone' ] to deeply equal []
+    it.skip('does not show a client key entries of requests that did not use a key of that client', async () => {
+      const carol = await store.keys.create({ role: 'client', client_id: 'carol' });
+      await call({ method: 'GET', url: '/planted-by-anyone', headers: { 'x-client-id': 'carol' } });
+      await call({ method: 'GET', url: '/logs', headers: { 'x-api-key': 'wrong', 'x-client-id': 'carol' } });
+      const view = await getLogs('?limit=1000', carol.key);
+      const foreign = view.body.logs.filter((l) => l.key_id !== carol.record.id).map((l) => l.endpoint);
+      expect(foreign).toEqual([]);
+    });
+  });
+
+  describe('the request log', () => {
+    it('holds an entry for every request answered above, under the id its response carried', async () => {
+      expect(answered.length).toBeGreaterThan(80);
+      const page = await store.logs.query({ limit: 1000 });
+      const byId = new Map(page.logs.map((l) => [l.request_id, l]));
+      const missing = answered.filter((a) => !byId.has(a.id));
+      expect(missing).toEqual([]);
+      for (const a of answered) {
+        const entry = byId.get(a.id)!;
+        expect({ url: a.url, status: entry.status_code }).toEqual({ url: a.url, status: a.status });
+        expect(entry.success).toBe(a.status < 400);
+        expect(entry.endpoint).toBe(a.url.split('?', 1)[0]);
+        if (a.status >= 400) expect(entry.error_code).toEqual(expect.any(String));
+      }
+      // Nothing was logged that no response carried (the store was new for this suite).
+      expect(page.logs.length).toBe(answered.length);
+      // No key ever reaches the log.
+      expect(JSON.stringify(page.logs)).not.toContain(ADMIN_KEY);
+    });
+  });
+});
+
+describe('HTTP API in process: rate limit', () => {
+  let dir: string;
+  let store: Store;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-inject-rate-'));
+    const config = parseConfig({ API_KEY: ADMIN_KEY, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '2' });
+    store = await openStore({ dataDir: config.dataDir });
+    app = await buildApp({
+      config,
+      store,
+      clips: new ClipService(new StubJobPort(), config),
+      tmpDir: dir,
+      stats: () => ({}),
+      isReady: () => true,
+      version: VERSION,
+      logger: false,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const logs = (key: string) =>
+    app.inject({
+      method: 'GET',
+      url: '/logs',
+      headers: { 'x-api-key': key, date: new Date().toISOString() },
+    });
+
+  it('answers 429 rate_limited with Retry-After past RATE_LIMIT_PER_MINUTE for one key, and logs it', async () => {
+    expect((await logs(ADMIN_KEY)).statusCode).toBe(200);
+    expect((await logs(ADMIN_KEY)).statusCode).toBe(200);
+    const limited = await logs(ADMIN_KEY);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'rate_limited' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+
+    // Counted per key: another key still gets through.
+    const { key } = await store.keys.create({ role: 'client', client_id: 'other' });
+    expect((await logs(key)).statusCode).toBe(200);
+    // Public endpoints are not limited.
+    for (let i = 0; i < 4; i++) expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+
+    const page = await store.logs.query({ limit: 100, status_code: 429 });
+    expect(page.logs.map((l) => l.request_id)).toEqual([limited.headers['x-request-id']]);
+    expect(page.logs[0]).toMatchObject({ error_code: 'rate_limited', key_id: 'env-admin', success: false });
+  });
+});
