@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
 import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
+import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import { ANALYSIS_MAX_SIDE, poolClip, type Emotion5, type FrameAnalysis } from '../vision/index.js';
 import type { RowFeatures } from './row-analysis.js';
 import { RowAnalyzer } from './row-analyzer.js';
@@ -15,6 +16,8 @@ export interface AnalyzeRowsOptions {
   limit?: number;
   /** Directory for per-row feature files, keyed by file, size, mtime and crop margin. */
   cacheDir?: string;
+  /** How the model's frames are decoded (default: as the service does). */
+  plan?: DecodePlan;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -29,13 +32,14 @@ export async function analyzeLabelledRows(
   if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
   if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true });
   const out: RowFeatures[] = [];
-  const analyzer = new RowAnalyzer(calibration);
+  const plan = opts.plan ?? DEFAULT_DECODE_PLAN;
+  const analyzer = new RowAnalyzer(calibration, plan);
   try {
     for (const row of rows) {
       let cacheFile: string | undefined;
       if (opts.cacheDir) {
         const st = await stat(resolve(root, row.path)).catch(() => undefined);
-        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}`;
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
         cacheFile = join(
           opts.cacheDir,
           `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,
@@ -109,6 +113,11 @@ export function registerEvalCommand(program: Command): void {
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--calibration <file>', 'calibration JSON to use instead of the committed one')
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
+    .option(
+      '--even-sampling',
+      "sample the model's frames exactly evenly (the service moves them next to keyframes)",
+    )
+    .option('--loop-filter', "decode the model's frames with the deblocking filter (the service skips it)")
     .action(
       async (opts: {
         labels: string;
@@ -117,6 +126,8 @@ export function registerEvalCommand(program: Command): void {
         limit?: number;
         calibration?: string;
         cache?: string;
+        evenSampling?: boolean;
+        loopFilter?: boolean;
       }) => {
         const { loadCalibration } = await import('../vision/calibration.js');
         const calibration = await loadCalibration(opts.calibration);
@@ -125,6 +136,7 @@ export function registerEvalCommand(program: Command): void {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('eval'),
+          plan: { nearKeyframes: !opts.evenSampling, skipLoopFilter: !opts.loopFilter },
         });
         const report = evaluate(scoreRows(rows, calibration));
         const seconds = Math.round((performance.now() - started) / 100) / 10;

@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 
 import { AppError } from '../errors.js';
 import type { ClipStage } from '../jobs/clip-job.types.js';
-import { decodeFrames, evenlySpacedIndices, probeVideo } from '../media/index.js';
+import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
+import { MediaClip } from '../media/index.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import { ANALYSIS_MAX_SIDE, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
 
@@ -29,16 +30,19 @@ export async function analyzeRow(
   root: string,
   row: LabelRow & { class5: Emotion5 },
   onStage: (stage: ClipStage) => void = () => undefined,
+  plan: DecodePlan = DEFAULT_DECODE_PLAN,
 ): Promise<RowFeatures> {
   const file = resolve(root, row.path);
   try {
     onStage('probe');
-    const info = await probeVideo(file, LIMITS);
-    const single = info.isImage === true || row.kind === 'image';
-    const indices = single ? [0] : evenlySpacedIndices(info.frameCount, PREDICT_FRAMES);
-    const [frames] = await decodeFrames(file, info, [{ indices, maxSide: ANALYSIS_MAX_SIDE }], {
+    const clip = await MediaClip.open(file, LIMITS);
+    const single = clip.info.isImage === true || row.kind === 'image';
+    // The service's plan for the model's frames (see processClip).
+    const indices = single ? [0] : clip.predictionIndices(PREDICT_FRAMES, plan.nearKeyframes);
+    const [frames] = await clip.decode([{ indices, maxSide: ANALYSIS_MAX_SIDE }], {
       minFrames: 1,
       onStage,
+      skipLoopFilter: plan.skipLoopFilter,
     });
     onStage('model');
     const analysed = await pipeline.analyzeFrames(frames);

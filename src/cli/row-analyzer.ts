@@ -7,7 +7,9 @@
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 
-import type { ClipStage } from '../jobs/clip-job.types.js';
+import { workerProcessEnv } from '../config/load-config.js';
+
+import { DEFAULT_DECODE_PLAN, type ClipStage, type DecodePlan } from '../jobs/clip-job.types.js';
 import { crashCause } from '../jobs/process-pool-runner.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
@@ -20,7 +22,10 @@ const ROW_TIMEOUT_MS = 180_000;
 export class RowAnalyzer {
   private readonly pool: workerpool.Pool;
 
-  constructor(private readonly calibration: Calibration) {
+  constructor(
+    private readonly calibration: Calibration,
+    private readonly plan: DecodePlan = DEFAULT_DECODE_PLAN,
+  ) {
     // Under tsx (tests, `npm run dev`) the worker is the TypeScript source, loaded through tsx.
     const fromSource = import.meta.url.endsWith('.ts');
     const script = fileURLToPath(
@@ -31,7 +36,7 @@ export class RowAnalyzer {
       maxWorkers: 1,
       workerTerminateTimeout: 2000,
       forkOpts: {
-        env: { MALLOC_ARENA_MAX: '2', ...process.env },
+        env: workerProcessEnv(),
         execArgv: fromSource ? ['--import', 'tsx'] : [],
         serialization: 'advanced',
       },
@@ -44,7 +49,7 @@ export class RowAnalyzer {
       if (payload.stage) stage = payload.stage;
     };
     try {
-      const pending = this.pool.exec('analyzeRow', [root, row, this.calibration], { on });
+      const pending = this.pool.exec('analyzeRow', [root, row, this.calibration, this.plan], { on });
       return (await pending.timeout(ROW_TIMEOUT_MS)) as RowFeatures;
     } catch (err) {
       if (err instanceof workerpool.Promise.TimeoutError) {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { hashApiKey } from '../store/api-key-hash.js';
+import { hashApiKey } from '../store/index.js';
 import type { ApiKeyRepository } from '../store/types.js';
 import type { Caller } from './request-context.js';
 import { checkRequestDate } from './date-header.js';

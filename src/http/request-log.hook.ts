@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { redactApiKeys } from '../store/api-key-hash.js';
+import { redactApiKeys } from '../store/index.js';
 import type { RequestLogRepository } from '../store/types.js';
 
 const MAX_ENDPOINT_LENGTH = 200;

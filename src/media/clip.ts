@@ -54,8 +54,9 @@ export class MediaClip {
   /**
    * `count` frame indices for the emotion model: spread over the whole clip as the
    * seed does, each moved to a cheap position just after a nearby keyframe when the
-   * clip's groups of pictures allow (within half a second; frames a tenth of a
-   * second apart), see {@link nearKeyframeIndices}.
+   * clip's groups of pictures allow (within a third of a second; frames a sixth of a
+   * second apart: the setting that kept video accuracy on the development clips,
+   * see BENCHMARKS.md), see {@link nearKeyframeIndices}.
    */
   predictionIndices(count: number, nearKeyframes = true): number[] {
     const even = evenlySpacedIndices(this.info.frameCount, count);
@@ -64,8 +65,8 @@ export class MediaClip {
     return nearKeyframeIndices(
       even,
       groupOffsets(this.index),
-      Math.round(fps / 2),
-      Math.max(1, Math.round(fps / 10)),
+      Math.round(fps / 3),
+      Math.max(1, Math.round(fps / 6)),
     );
   }
 

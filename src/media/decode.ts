@@ -1,4 +1,4 @@
-import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL, AVERROR_EOF } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVERROR_EOF } from 'node-av/constants';
 import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';

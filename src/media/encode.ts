@@ -82,7 +82,7 @@ export function thumbnailWriterOptions(
           trc: AVCOL_TRC_BT709,
           range: AVCOL_RANGE_MPEG,
         },
-        codecOptions: { preset: 'medium', profile: 'high', crf: 20 },
+        codecOptions: { preset: 'veryfast', profile: 'high', crf: 20 },
         muxerOptions: { movflags: '+faststart' },
       };
     case 'webp':

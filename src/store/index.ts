@@ -2,7 +2,7 @@ import type { Store } from './types.js';
 
 export type * from './types.js';
 export { InvalidCursorError } from './cursor.js';
-export { hashApiKey, generateApiKey, API_KEY_PREFIX } from './api-key-hash.js';
+export { hashApiKey, generateApiKey, redactApiKeys, API_KEY_PREFIX } from './api-key-hash.js';
 export { ensureBootstrapAdmin } from './bootstrap-admin.js';
 export { DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT } from './log-query.js';
 

@@ -3,7 +3,7 @@
 import '../polyfills.js';
 import workerpool from 'workerpool';
 
-import type { ClipStage } from '../jobs/clip-job.types.js';
+import type { ClipStage, DecodePlan } from '../jobs/clip-job.types.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import { createEmotionPipeline, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
@@ -18,13 +18,24 @@ function pipelineFor(calibration: Calibration): Promise<EmotionPipeline> {
 }
 
 workerpool.worker({
-  analyzeRow: async (root: string, row: LabelRow & { class5: Emotion5 }, calibration: Calibration) => {
+  analyzeRow: async (
+    root: string,
+    row: LabelRow & { class5: Emotion5 },
+    calibration: Calibration,
+    plan: DecodePlan,
+  ) => {
     const pipeline = await pipelineFor(calibration);
     let last: ClipStage | undefined;
-    return analyzeRow(pipeline, root, row, (stage) => {
-      if (stage === last) return;
-      last = stage;
-      workerpool.workerEmit({ stage });
-    });
+    return analyzeRow(
+      pipeline,
+      root,
+      row,
+      (stage) => {
+        if (stage === last) return;
+        last = stage;
+        workerpool.workerEmit({ stage });
+      },
+      plan,
+    );
   },
 });
