@@ -10,4 +10,4 @@ RUN npm run build && npm prune --omit=dev
 ENV PORT=5000 HOST=0.0.0.0 DATA_DIR=/data NODE_ENV=production
 VOLUME /data
 EXPOSE 5000
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

@@ -37,14 +37,8 @@ type SqliteLogRow = Omit<RequestLogEntry, 'timestamp' | 'success'> & {
   success: number;
 };
 
-interface SqliteKeyRow {
-  id: string;
-  role: KeyRole;
-  client_id: string | null;
-  label: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
+/** A key row as SQLite returns it: the record's own columns. */
+type SqliteKeyRow = ApiKeyRecord;
 
 const KEY_COLUMNS = 'id, role, client_id, label, created_at, revoked_at';
 
