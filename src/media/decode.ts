@@ -12,6 +12,12 @@ import type { RgbFrame, VideoInfo } from './types.js';
 export interface FrameRequest extends ConversionRequest {
   /** Frame indices (0-based, presentation order) in the order the frames should be returned; repeats allowed. */
   indices: number[];
+  /**
+   * Told of each wanted frame as soon as it is converted, during the pass (so work on
+   * early frames can start while later ones decode). The returned arrays are what
+   * counts: a frame that is later replaced (a short clip, damaged data) is not told again.
+   */
+  onFrame?: (index: number, frame: RgbFrame) => void;
 }
 
 /** Options for {@link decodeFrames}. */
@@ -342,8 +348,10 @@ async function runPass(
       for (const plan of plans) {
         if (plan.wanted.has(index) && !plan.got.has(index)) {
           opts.onStage?.('filter');
-          plan.got.set(index, await convert(plan, frame, index, t, info));
+          const rgb = await convert(plan, frame, index, t, info);
+          plan.got.set(index, rgb);
           opts.onStage?.('decode');
+          plan.request.onFrame?.(index, rgb);
         }
       }
       if (index >= tailFrom) {

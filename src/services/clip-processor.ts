@@ -9,7 +9,8 @@ import {
   type ThumbnailRequest,
   type ThumbnailResult,
 } from '../jobs/clip-job.types.js';
-import type { ClipEmotion, EngineCache, Prediction } from '../vision/index.js';
+import type { EngineCache } from '../vision/engines/factory.js';
+import type { ClipEmotion, Prediction } from '../vision/index.js';
 import {
   BOOMERANG_FPS,
   boomerangSourceFrameCount,
@@ -57,29 +58,44 @@ export async function processClip(
   const thumbInFirstPass = thumb !== undefined && thumb.anchor === 'whole' && thumb.crop !== 'face';
 
   const requests: FrameRequest[] = [];
-  if (engine)
+  // The model starts on the first frames while the later ones are still decoding.
+  const session = engine?.startClip(request.predictFrames);
+  if (engine && session) {
+    // The model's frames are ours to place (cheap positions near keyframes), unless they
+    // share the pass with the seed's exactly placed boomerang frames, where they cost nothing.
+    const indices = media.predictionIndices(request.predictFrames, plan.nearKeyframes && !thumbInFirstPass);
+    const positions = new Map<number, number[]>();
+    indices.forEach((index, position) => positions.set(index, [...(positions.get(index) ?? []), position]));
     requests.push({
-      // The model's frames are ours to place (cheap positions near keyframes), unless they
-      // share the pass with the seed's exactly placed boomerang frames, where they cost nothing.
-      indices: media.predictionIndices(request.predictFrames, plan.nearKeyframes && !thumbInFirstPass),
+      indices,
       maxSide: engine.frameMaxSide,
+      onFrame: (index, frame) => {
+        for (const position of positions.get(index) ?? []) session.add(position, frame);
+      },
     });
+  }
   if (thumb && thumbInFirstPass)
     requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
-  const decoded = await timed('decode', () =>
-    media.decode(requests, {
-      minFrames: request.limits.minFrames,
-      onStage,
-      // Frames only the model sees may skip the deblocking filter; thumbnails never do.
-      skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
-    }),
-  );
+  let decoded: RgbFrame[][];
+  try {
+    decoded = await timed('decode', () =>
+      media.decode(requests, {
+        minFrames: request.limits.minFrames,
+        onStage,
+        // Frames only the model sees may skip the deblocking filter; thumbnails never do.
+        skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
+      }),
+    );
+  } catch (err) {
+    session?.abandon();
+    throw err;
+  }
 
   let clip: ClipEmotion | undefined;
   let prediction: Prediction | undefined;
-  if (engine) {
+  if (session) {
     try {
-      clip = await timed('inference', () => engine.analyze(decoded[0]));
+      clip = await timed('inference', () => session.finish(decoded[0]));
       prediction = clip.prediction;
     } catch (err) {
       if (!(request.faceOptional && err instanceof AppError && err.code === 'no_face')) throw err;

@@ -51,6 +51,18 @@ export interface EmotionPipelineOptions {
 export interface EmotionPipeline {
   readonly calibration: Calibration;
   analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
+  /** The same analysis fed frame by frame as they decode (see the implementation's notes). */
+  startClip(frameCount: number): ClipAnalysis;
+}
+
+/** One clip's analysis in progress. */
+export interface ClipAnalysis {
+  /** Frame at position `i` (0-based, of `frameCount`) has arrived; work on it may start now. */
+  add(i: number, frame: RgbFrame): void;
+  /** All frames, final: finishes the analysis (positions whose frame changed are redone). */
+  finish(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
+  /** The clip will not be finished (its decode failed): drop the work, swallow its errors. */
+  abandon(): void;
 }
 
 /** Below this mesh presence score the frame counts as having no face. */
@@ -104,12 +116,39 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const faceApiFlip = calibration.faceApiFlip ?? flip;
   const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
 
-  async function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
-    const n = frames.length;
+  /**
+   * One clip's analysis, fed frame by frame. Once the middle frame is in and gives a
+   * face and a seed crop, every frame that has arrived is meshed and scored while the
+   * rest are still decoding; `finish` does what is left. Without a seed from the
+   * middle frame, everything waits for `finish` and runs as one batch (the detector
+   * then tries the ends and quarter points too). Per frame the work is the same
+   * either way; only the order in which a clip spends its detector budget on frames
+   * the mesh rejects follows their arrival.
+   */
+  function startClip(n: number): ClipAnalysis {
+    const frames: (RgbFrame | undefined)[] = new Array<RgbFrame | undefined>(n);
     const detections = new Map<number, Detection>();
     const attempts = new Map<number, number>();
     const meshes: (MeshResult | null)[] = new Array<MeshResult | null>(n).fill(null);
+    const scores = new Map<number, { p7: Float32Array; q7: Float32Array }>();
+    const ownDetection = new Set<number>();
+    const done = new Set<number>();
+    const middle = Math.floor((n - 1) / 2);
     let detectorRuns = 0;
+    let seed: CropSpec | undefined;
+    let seedTried = false;
+    /** 'pending' until the middle frame is tried; 'stream' when its seed lets frames go as they come. */
+    let mode: 'pending' | 'stream' | 'batch' = 'pending';
+    let chain: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const enqueue = (work: () => Promise<void>): void => {
+      chain = chain.then(async () => {
+        if (failure === undefined) await work();
+      });
+      chain = chain.catch((err: unknown) => {
+        failure ??= err;
+      });
+    };
 
     /** Next detection attempt for frame i (plain, then padded); false when none is left. */
     const detectAt = async (i: number): Promise<boolean> => {
@@ -117,7 +156,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         if (detectorRuns >= MAX_DETECTIONS) return false;
         detectorRuns++;
         attempts.set(i, k + 1);
-        const d = await detector.detectLargest(frames[i], DETECTION_PADS[k]);
+        const d = await detector.detectLargest(frames[i]!, DETECTION_PADS[k]);
         if (d) {
           detections.set(i, d);
           return true;
@@ -136,103 +175,179 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       }
       return best;
     };
-
-    // 1. Find a face somewhere: the middle frame first, then the ends.
-    for (const i of detectionOrder(n)) if (await detectAt(i)) break;
-    // 2. Seed crop: the mesh of the detected frame, levelled and centred on its own points,
-    //    frames a face better than the detector's box; selfie clips move little between the
-    //    15 sampled frames, so every frame starts from it (one mesh batch instead of two).
-    let seed: CropSpec | undefined;
-    const first = [...detections][0];
-    if (first && refine) {
-      const [r] = await mesh.run([{ frame: frames[first[0]], crop: cropFromDetection(first[1]) }]);
-      if (r.confidence >= MIN_MESH_CONFIDENCE) seed = meshCropFromPoints(r.points);
-    }
-    // 3. Mesh every frame from the seed (or the nearest detection). Where the mesh rejects the
-    //    crop, detect on that frame itself (padded after plain: a face filling the picture
-    //    fools BlazeFace into a small box on part of it), mesh again, then refine that frame.
-    const ownDetection = new Set<number>();
-    const toRefine: number[] = [];
-    let pending = detections.size > 0 ? frames.map((_, i) => i) : [];
-    while (pending.length > 0) {
-      const batch = pending.map((i) => {
-        const fromSeed = seed !== undefined && !ownDetection.has(i);
-        return {
-          i,
-          fromSeed,
-          frame: frames[i],
-          crop: fromSeed ? seed! : cropFromDetection(nearestDetection(i)!),
-        };
-      });
-      const results = await mesh.run(batch);
-      const retry: number[] = [];
-      for (let k = 0; k < results.length; k++) {
-        const i = batch[k].i;
-        if (results[k].confidence >= MIN_MESH_CONFIDENCE) {
-          meshes[i] = results[k];
-          if (!batch[k].fromSeed) toRefine.push(i);
-        } else if (await detectAt(i)) {
-          ownDetection.add(i);
-          retry.push(i);
+    /**
+     * Seed crop: the mesh of the detected frame, levelled and centred on its own points,
+     * frames a face better than the detector's box; selfie clips move little between the
+     * sampled frames, so every frame starts from it (one mesh batch instead of two).
+     */
+    const makeSeed = async (): Promise<void> => {
+      if (seedTried) return;
+      seedTried = true;
+      const first = [...detections][0];
+      if (first && refine) {
+        const [r] = await mesh.run([{ frame: frames[first[0]]!, crop: cropFromDetection(first[1]) }]);
+        if (r.confidence >= MIN_MESH_CONFIDENCE) seed = meshCropFromPoints(r.points);
+      }
+    };
+    /**
+     * Mesh and score frames `ids` from the seed (or the nearest detection). Where the mesh
+     * rejects the crop, detect on that frame itself (padded after plain: a face filling the
+     * picture fools BlazeFace into a small box on part of it), mesh again, then refine it.
+     */
+    const processFrames = async (ids: number[]): Promise<void> => {
+      for (const i of ids) done.add(i);
+      const toRefine: number[] = [];
+      let pending = detections.size > 0 ? ids : [];
+      while (pending.length > 0) {
+        const batch = pending.map((i) => {
+          const fromSeed = seed !== undefined && !ownDetection.has(i);
+          return {
+            i,
+            fromSeed,
+            frame: frames[i]!,
+            crop: fromSeed ? seed! : cropFromDetection(nearestDetection(i)!),
+          };
+        });
+        const results = await mesh.run(batch);
+        const retry: number[] = [];
+        for (let k = 0; k < results.length; k++) {
+          const i = batch[k].i;
+          if (results[k].confidence >= MIN_MESH_CONFIDENCE) {
+            meshes[i] = results[k];
+            if (!batch[k].fromSeed) toRefine.push(i);
+          } else if (await detectAt(i)) {
+            ownDetection.add(i);
+            retry.push(i);
+          }
         }
+        pending = retry;
       }
-      pending = retry;
-    }
-    if (refine && toRefine.length > 0) {
-      const batch = toRefine.map((i) => ({ frame: frames[i], crop: meshCropFromPoints(meshes[i]!.points) }));
-      const results = await mesh.run(batch);
-      results.forEach((r, k) => {
-        if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[toRefine[k]] = r;
-      });
-    }
-    const withFace = meshes.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
-    // 4. Both expression models on aligned crops (optionally with mirror images), batched.
-    const expr = await expression.run(
-      withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, margin) })),
-      flip,
-    );
-    const expr2 = await faceApi.run(
-      withFace.map((i) => ({ frame: frames[i], crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
-      faceApiFlip,
-    );
-    const byFrame = new Map(withFace.map((i, k) => [i, { p7: expr[k], q7: expr2[k] }]));
+      if (refine && toRefine.length > 0) {
+        const batch = toRefine.map((i) => ({
+          frame: frames[i]!,
+          crop: meshCropFromPoints(meshes[i]!.points),
+        }));
+        const results = await mesh.run(batch);
+        results.forEach((r, k) => {
+          if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[toRefine[k]] = r;
+        });
+      }
+      const withFace = ids.filter((i) => meshes[i] !== null);
+      // Both expression models on aligned crops (optionally with mirror images), batched.
+      const expr = await expression.run(
+        withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, margin) })),
+        flip,
+      );
+      const expr2 = await faceApi.run(
+        withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
+        faceApiFlip,
+      );
+      withFace.forEach((i, k) => scores.set(i, { p7: expr[k], q7: expr2[k] }));
+    };
+    const arrivedNotDone = (): number[] => {
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) if (frames[i] && !done.has(i)) ids.push(i);
+      return ids;
+    };
 
-    return frames.map((frame, i): FrameAnalysis => {
-      const m = meshes[i];
-      const e = byFrame.get(i);
-      if (!m || !e)
-        return {
-          t: frame.t,
-          face: null,
-          landmarks: null,
-          probabilities: null,
-          expressiveness: 0,
-          features: null,
-        };
-      const landmarks = new Float32Array(MESH_POINTS * 3);
-      for (let p = 0; p < MESH_POINTS; p++) {
-        landmarks[p * 3] = m.points[p * 3] / frame.width;
-        landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
-        landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
-      }
-      const features: FrameFeatures = {
-        p7: Array.from(e.p7),
-        q7: Array.from(e.q7),
-        geometry: meshFeatures(m.points),
-      };
-      const probabilities = framePosterior(features, calibration);
-      return {
-        t: frame.t,
-        face: { box: meshBounds(m.points), score: m.confidence },
-        landmarks,
-        probabilities,
-        expressiveness: 1 - probabilities[3],
-        features,
-      };
-    });
+    return {
+      add(i: number, frame: RgbFrame): void {
+        if (i < 0 || i >= n || frames[i]) return;
+        frames[i] = frame;
+        if (i === middle && mode === 'pending') {
+          enqueue(async () => {
+            // 1. The middle frame first (plain, then padded).
+            if ((await detectAt(middle)) && (await makeSeed(), seed !== undefined)) mode = 'stream';
+            else mode = 'batch';
+          });
+        }
+        if (mode !== 'batch') {
+          enqueue(async () => {
+            if (mode === 'stream') {
+              const ids = arrivedNotDone();
+              if (ids.length > 0) await processFrames(ids);
+            }
+          });
+        }
+      },
+      async finish(final: RgbFrame[]): Promise<FrameAnalysis[]> {
+        if (final.length !== n) throw new RangeError(`finish: expected ${n} frames, got ${final.length}`);
+        await chain;
+        if (failure !== undefined) throw failure;
+        if (mode === 'stream' && frames[middle] !== final[middle]) {
+          // The seed came from a frame that is not the final one: start over as one batch.
+          return analyzeFrames(final);
+        }
+        // A position whose final frame is not the one that arrived is analysed again.
+        for (let i = 0; i < n; i++) {
+          if (frames[i] !== final[i]) {
+            done.delete(i);
+            meshes[i] = null;
+            scores.delete(i);
+          }
+          frames[i] = final[i];
+        }
+        if (mode !== 'stream') {
+          // 1. Find a face somewhere: the middle frame first, then the ends. 2. The seed.
+          if (detections.size === 0) for (const i of detectionOrder(n)) if (await detectAt(i)) break;
+          await makeSeed();
+          // 3-4. Mesh and score every frame as one batch.
+          done.clear();
+        }
+        const rest = arrivedNotDone();
+        if (rest.length > 0) await processFrames(rest);
+        return final.map((frame, i) => frameAnalysis(frame, meshes[i], scores.get(i)));
+      },
+      abandon(): void {
+        failure ??= new Error('abandoned');
+        chain.catch(() => undefined);
+      },
+    };
   }
 
-  return { calibration, analyzeFrames };
+  function frameAnalysis(
+    frame: RgbFrame,
+    m: MeshResult | null,
+    e: { p7: Float32Array; q7: Float32Array } | undefined,
+  ): FrameAnalysis {
+    if (!m || !e)
+      return {
+        t: frame.t,
+        face: null,
+        landmarks: null,
+        probabilities: null,
+        expressiveness: 0,
+        features: null,
+      };
+    const landmarks = new Float32Array(MESH_POINTS * 3);
+    for (let p = 0; p < MESH_POINTS; p++) {
+      landmarks[p * 3] = m.points[p * 3] / frame.width;
+      landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
+      landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
+    }
+    const features: FrameFeatures = {
+      p7: Array.from(e.p7),
+      q7: Array.from(e.q7),
+      geometry: meshFeatures(m.points),
+    };
+    const probabilities = framePosterior(features, calibration);
+    return {
+      t: frame.t,
+      face: { box: meshBounds(m.points), score: m.confidence },
+      landmarks,
+      probabilities,
+      expressiveness: 1 - probabilities[3],
+      features,
+    };
+  }
+
+  function analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]> {
+    const clip = startClip(frames.length);
+    frames.forEach((f, i) => clip.add(i, f));
+    return clip.finish(frames);
+  }
+
+  return { calibration, analyzeFrames, startClip };
 }
 
 export { mapFer7To5 };

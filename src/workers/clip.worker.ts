@@ -5,9 +5,11 @@ import workerpool from 'workerpool';
 
 import type { ClipJobRequest, ClipStage } from '../jobs/clip-job.types.js';
 import { processClip } from '../services/clip-processor.js';
-import { EngineCache, type EngineSettings } from '../vision/index.js';
+import type { EngineSettings } from '../vision/engines/engine.js';
+import { EngineCache } from '../vision/engines/factory.js';
 
-const engines = new EngineCache();
+// The models run in a thread of their own: the decoder and the models share the cores.
+const engines = new EngineCache(true);
 
 workerpool.worker({
   processClip: (request: ClipJobRequest) => {

@@ -78,3 +78,32 @@ describe('emotion pipeline on real faces', () => {
     expect(clip.emotion).toBe('Happy');
   });
 });
+
+describe('analysis fed frame by frame (while the rest decode)', () => {
+  it('gives exactly the batch answer, also when frames arrive late, out of a yield, or are replaced at the end', async () => {
+    const { makePhoneCorpus } = await import('../helpers/phone-clips.js');
+    const { MediaClip } = await import('../../src/media/index.js');
+    const pipeline = await createEmotionPipeline();
+    const corpus = await makePhoneCorpus();
+    const clip = await MediaClip.open(corpus.get('android-h264-aac')!, {
+      maxPixels: 4096 * 2160,
+      maxSeconds: 60,
+      minFrames: 15,
+    });
+    const [frames] = await clip.decode([{ indices: clip.predictionIndices(15), maxSide: ANALYSIS_MAX_SIDE }]);
+    const batch = await pipeline.analyzeFrames(frames);
+    const session = pipeline.startClip(frames.length);
+    // Frames arrive one by one with the event loop turning in between; the last one never
+    // arrives and one arrives as a different object than the final one (as when a short
+    // clip's tail is remapped after the pass).
+    for (let i = 0; i < frames.length - 1; i++) {
+      session.add(i, i === 3 ? { ...frames[i] } : frames[i]);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const streamed = await session.finish(frames);
+    expect(streamed.map((f) => f.probabilities)).toEqual(batch.map((f) => f.probabilities));
+    expect(streamed.map((f) => Array.from(f.landmarks ?? []))).toEqual(
+      batch.map((f) => Array.from(f.landmarks ?? [])),
+    );
+  });
+});

@@ -3,7 +3,7 @@ import type { RgbFrame } from '../../media/types.js';
 import type { EmotionPipeline, FrameAnalysis } from '../pipeline.js';
 import { poolClip, steadyFaceSquare } from '../pooling.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
-import type { ClipEmotion, EmotionEngine } from './engine.js';
+import type { ClipEmotion, ClipEmotionSession, EmotionEngine } from './engine.js';
 
 export const DEFAULT_MODEL_NAME = 'facemesh-fer-v1';
 
@@ -15,6 +15,15 @@ export class DefaultEmotionEngine implements EmotionEngine {
 
   async analyze(frames: RgbFrame[]): Promise<ClipEmotion> {
     return this.fromAnalysis(frames, await this.pipeline.analyzeFrames(frames));
+  }
+
+  startClip(frameCount: number): ClipEmotionSession {
+    const clip = this.pipeline.startClip(frameCount);
+    return {
+      add: (position, frame) => clip.add(position, frame),
+      finish: async (frames) => this.fromAnalysis(frames, await clip.finish(frames)),
+      abandon: () => clip.abandon(),
+    };
   }
 
   /** Pools per-frame results into the clip answer (shared with the EmotiMesh engine). */

@@ -3,9 +3,10 @@ import { basename } from 'node:path';
 import type { RgbFrame } from '../../media/types.js';
 import { buildSeedInput, SEED_STEPS, type EmotiMeshModel } from '../emotimesh/index.js';
 import { argmax, EMOTIONS5, type Emotion5 } from '../emotions.js';
+import type { FrameAnalysis } from '../pipeline.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
 import { DEFAULT_MODEL_NAME, type DefaultEmotionEngine } from './default-engine.js';
-import type { ClipEmotion, EmotionEngine } from './engine.js';
+import type { ClipEmotion, ClipEmotionSession, EmotionEngine } from './engine.js';
 
 /**
  * The seed's EmotiMesh_Net on our landmarks: 15 evenly sampled frames of 468 x 3
@@ -27,7 +28,19 @@ export class EmotiMeshEngine implements EmotionEngine {
   }
 
   async analyze(frames: RgbFrame[]): Promise<ClipEmotion> {
-    const analysed = await this.base.pipeline.analyzeFrames(frames);
+    return this.fromAnalysis(frames, await this.base.pipeline.analyzeFrames(frames));
+  }
+
+  startClip(frameCount: number): ClipEmotionSession {
+    const clip = this.base.pipeline.startClip(frameCount);
+    return {
+      add: (position, frame) => clip.add(position, frame),
+      finish: async (frames) => this.fromAnalysis(frames, await clip.finish(frames)),
+      abandon: () => clip.abandon(),
+    };
+  }
+
+  private async fromAnalysis(frames: RgbFrame[], analysed: FrameAnalysis[]): Promise<ClipEmotion> {
     const clip = this.base.fromAnalysis(frames, analysed);
     const steps = this.model.info.steps ?? SEED_STEPS;
     const landmarks = resampleToSteps(

@@ -14,6 +14,16 @@ export interface EmotionEngine {
   readonly frameMaxSide: number;
   /** @throws AppError no_face when no analysed frame has a face. */
   analyze(frames: RgbFrame[]): Promise<ClipEmotion>;
+  /** The same, fed frame by frame as they decode: work starts on early frames. */
+  startClip(frameCount: number): ClipEmotionSession;
+}
+
+/** A clip's analysis in progress (see `EmotionPipeline.startClip`). */
+export interface ClipEmotionSession {
+  add(position: number, frame: RgbFrame): void;
+  /** @throws AppError no_face when no analysed frame has a face. */
+  finish(frames: RgbFrame[]): Promise<ClipEmotion>;
+  abandon(): void;
 }
 
 /** Which emotion model a process runs: resolved once by the server, passed to workers and commands. */

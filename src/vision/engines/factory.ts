@@ -1,5 +1,4 @@
 import { AppError } from '../../errors.js';
-import { createEmotionPipeline } from '../pipeline.js';
 import { DefaultEmotionEngine } from './default-engine.js';
 import type { EmotionEngine, EngineSettings } from './engine.js';
 
@@ -9,6 +8,8 @@ export async function createEmotionEngine(settings: EngineSettings): Promise<Emo
     // A media-only process (MODEL=none): say so instead of failing with a 500.
     throw new AppError('not_implemented', 'This server runs without an emotion model (MODEL=none).');
   }
+  // The ML runtimes load only here: a process (or thread) that never builds an engine never loads them.
+  const { createEmotionPipeline } = await import('../pipeline.js');
   const base = new DefaultEmotionEngine(await createEmotionPipeline({ calibration: settings.calibration }));
   if (settings.model === 'default') return base;
   if (!settings.checkpointPath) throw new Error(`MODEL=${settings.model} needs a checkpoint file`);
@@ -26,10 +27,18 @@ export async function createEmotionEngine(settings: EngineSettings): Promise<Emo
 export class EngineCache {
   private current: { key: string; engine: Promise<EmotionEngine> } | undefined;
 
+  /** With `threaded`, the engine's models run in a thread of their own (see ThreadedEngine). */
+  constructor(private readonly threaded = false) {}
+
   get(settings: EngineSettings): Promise<EmotionEngine> {
     const key = JSON.stringify(settings);
     if (this.current?.key !== key) {
-      const engine = createEmotionEngine(settings).catch((err: unknown) => {
+      const create = async (): Promise<EmotionEngine> => {
+        if (!this.threaded || settings.model === 'none') return createEmotionEngine(settings);
+        const { ThreadedEngine } = await import('./threaded-engine.js');
+        return ThreadedEngine.create(settings);
+      };
+      const engine = create().catch((err: unknown) => {
         if (this.current?.engine === engine) this.current = undefined;
         throw err;
       });
