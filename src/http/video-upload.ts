@@ -96,10 +96,28 @@ export async function receiveVideo(
     throw new AppError('payload_too_large');
 
   if (multipartBody) {
-    let file: Awaited<ReturnType<FastifyRequest['file']>>;
+    // Every part is read, so option fields count wherever they stand (before or after
+    // the file, in whatever chunks they arrive) and the body is consumed before the reply.
+    const fields: Record<string, unknown> = {};
+    let bytes = -1;
+    let truncated = false;
     try {
-      file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 } });
+      for await (const part of request.parts({
+        limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 4096 },
+      })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'video' || bytes >= 0) {
+            part.file.resume();
+            continue;
+          }
+          bytes = await spool(part.file, path, maxBytes);
+          truncated = part.file.truncated;
+        } else if (part.fieldname !== 'video') {
+          fields[part.fieldname] = part.value;
+        }
+      }
     } catch (err) {
+      await rm(path, { force: true });
       // The parser's own errors (no boundary match, cut-off parts) carry no code: they are the client's malformed body.
       if (
         err instanceof AppError ||
@@ -109,20 +127,11 @@ export async function receiveVideo(
         throw err;
       throw new AppError('invalid_request', 'The multipart body is malformed.');
     }
-    if (!file || file.fieldname !== 'video') {
-      file?.file.resume();
-      throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
-    }
-    const bytes = await spool(file.file, path, maxBytes);
-    if (file.file.truncated) {
+    if (truncated) {
       await rm(path, { force: true });
       throw new AppError('payload_too_large');
     }
-    const fields: Record<string, unknown> = {};
-    for (const [name, field] of Object.entries(file.fields)) {
-      const value = Array.isArray(field) ? field[0] : field;
-      if (value && value.type === 'field' && name !== 'video') fields[name] = value.value;
-    }
+    if (bytes < 0) throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
     if (bytes === 0) throw new AppError('missing_video', 'The "video" field is empty.');
     return make(bytes, { ...fields, ...query });
   }

@@ -83,6 +83,13 @@ export class ProcessPoolRunner implements ClipJobRunner {
       });
     }
     const request: ClipJobRequest = { ...job, engine: this.engine };
+    // workerpool reads a queue bound of 0 as "no bound": with QUEUE_SIZE=0 a job that
+    // would have to wait is refused here.
+    if (this.options.queueSize === 0 && this.pool.stats().busyWorkers >= this.options.workers) {
+      throw new AppError('overloaded', undefined, {
+        'retry-after': String(this.options.retryAfterSeconds ?? 2),
+      });
+    }
     let pending: workerpool.Promise<ClipJobResult>;
     let stage: WorkerCrash['stage'] = 'start';
     const on = (payload: { stage?: ClipStage }): void => {

@@ -187,13 +187,8 @@ describe('ProcessPoolRunner (stub worker)', () => {
     expect(runner.stats()).toMatchObject({ busy: 0, queued: 0, completed: 2, failed: 0 });
   });
 
-  // BUG (src/jobs/process-pool-runner.ts): QUEUE_SIZE=0 is accepted by the config (0-10000) but is
-  // handed to workerpool as `maxQueueSize: 0`, which workerpool reads as "no limit"
-  // (`options.maxQueueSize || Infinity`). run() then queues any number of jobs instead of refusing
-  // the second concurrent one; only the HTTP layer's isSaturated() pre-check refuses, and that one
-  // can be passed by requests that arrive together. Failing assertion:
-  //   the second run() resolves, so appError() fails with "Error: expected a rejection".
-  it.skip('with queueSize 0, refuses a job while the only worker is busy', async () => {
+  // Regression: workerpool reads maxQueueSize 0 as unbounded; the runner refuses itself.
+  it('with queueSize 0, refuses a job while the only worker is busy', async () => {
     const runner = await started({ workers: 1, queueSize: 0 });
     const running = runner.run(job('sleep:200', 'running'));
     const err = await appError(runner.run(job('ok', 'second')));
