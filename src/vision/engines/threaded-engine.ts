@@ -32,12 +32,17 @@ export class ThreadedEngine implements EmotionEngine {
   private readonly waiting = new Map<number, { resolve(r: EngineReply): void }>();
 
   private constructor(settings: EngineSettings) {
-    // Under tsx (tests, scripts) the thread runs the TypeScript source through tsx.
+    // Under tsx (tests, benchmarks) the thread runs the built script: Node 20 does not apply
+    // tsx's loader to worker threads. `npm test` and `npm run bench` build first.
     const fromSource = import.meta.url.endsWith('.ts');
-    const script = fileURLToPath(new URL(`./engine.thread.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+    const script = fileURLToPath(
+      new URL(
+        fromSource ? '../../../dist/vision/engines/engine.thread.js' : './engine.thread.js',
+        import.meta.url,
+      ),
+    );
     this.worker = new Worker(script, {
       workerData: settings,
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
       // A small young generation, as the worker processes have: the models' garbage is
       // short-lived tensors and frame copies.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
