@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     workers: config.workers,
     queueSize: config.queueSize,
     jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+    decoderThreads: config.decoderThreads,
     onCrash: ({ requestId, stage, cause }) =>
       app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
   });

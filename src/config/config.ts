@@ -23,6 +23,8 @@ export interface Config {
   maxClockSkewSeconds: number;
   /** Worker processes for decoding, inference and encoding. */
   workers: number;
+  /** Decoder threads per worker; 0 lets FFmpeg choose (one per core). */
+  decoderThreads: number;
   /** Jobs waiting for a worker beyond which requests get 503. */
   queueSize: number;
   jobTimeoutSeconds: number;
@@ -186,6 +188,13 @@ export const SETTINGS = [
     parse: integer('WORKERS', defaultWorkers, 1, 64),
   },
   {
+    env: 'DECODER_THREADS',
+    key: 'decoderThreads',
+    doc: "Decoder threads per worker (default: FFmpeg's choice, one per core, with one worker; the cores shared out between workers otherwise; 0 forces FFmpeg's choice)",
+    // -1 = not set: derived from WORKERS below.
+    parse: integer('DECODER_THREADS', -1, 0, 64),
+  },
+  {
     env: 'QUEUE_SIZE',
     key: 'queueSize',
     doc: 'Jobs that may wait for a worker; beyond it requests get 503 with Retry-After (default 8)',
@@ -288,6 +297,11 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
     );
   }
   const config = out as Config;
+  if (config.decoderThreads === -1) {
+    // Several workers on few cores: each decoder gets its share instead of one thread per core
+    // each (fewer threads also hold fewer frames: less memory per worker).
+    config.decoderThreads = config.workers <= 1 ? 0 : Math.max(1, Math.floor(cores / config.workers));
+  }
   if (
     (config.model === 'emotimesh' || config.model === 'ensemble') &&
     !config.modelPath &&

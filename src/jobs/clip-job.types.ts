@@ -43,6 +43,8 @@ export interface ClipJobRequest {
   engine: EngineSettings;
   /** How the model's frames are decoded (default {@link DEFAULT_DECODE_PLAN}). */
   decodePlan?: DecodePlan;
+  /** Decoder threads (0 or absent: FFmpeg's choice, one per core). */
+  decoderThreads?: number;
 }
 
 /** Speed levers for the frames only the emotion model sees (never the thumbnail's). */

@@ -2,7 +2,7 @@ import type { EngineSettings } from '../vision/index.js';
 import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
 
 /** One clip job as the services submit it; the runner adds the engine settings it was started with. */
-export type ClipJob = Omit<ClipJobRequest, 'engine'>;
+export type ClipJob = Omit<ClipJobRequest, 'engine' | 'decoderThreads'>;
 
 export interface ClipJobRunnerStats {
   workers: number;

@@ -18,6 +18,8 @@ export interface ProcessPoolRunnerOptions {
   workerScript?: string;
   /** Told of every worker crash: which job, in which stage, by which signal. */
   onCrash?: (crash: WorkerCrash) => void;
+  /** Decoder threads per worker (0 or absent: FFmpeg's choice). */
+  decoderThreads?: number;
 }
 
 const STAGE_WORDS: Record<WorkerCrash['stage'], string> = {
@@ -82,7 +84,11 @@ export class ProcessPoolRunner implements ClipJobRunner {
         'retry-after': '5',
       });
     }
-    const request: ClipJobRequest = { ...job, engine: this.engine };
+    const request: ClipJobRequest = {
+      ...job,
+      engine: this.engine,
+      decoderThreads: this.options.decoderThreads,
+    };
     // workerpool reads a queue bound of 0 as "no bound": with QUEUE_SIZE=0 a job that
     // would have to wait is refused here.
     if (this.options.queueSize === 0 && this.pool.stats().busyWorkers >= this.options.workers) {

@@ -82,6 +82,7 @@ export async function processClip(
       media.decode(requests, {
         minFrames: request.limits.minFrames,
         onStage,
+        threads: request.decoderThreads,
         // Frames only the model sees may skip the deblocking filter; thumbnails never do.
         skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
       }),
@@ -115,7 +116,11 @@ export async function processClip(
       const faceCrop =
         thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
       const [second] = await timed('decode_thumbnail', () =>
-        media.decode([thumbnailFrameRequest(info, thumb, indices, faceCrop)], { minFrames: 1, onStage }),
+        media.decode([thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
+          minFrames: 1,
+          onStage,
+          threads: request.decoderThreads,
+        }),
       );
       frames = second;
     }

@@ -44,3 +44,16 @@ describe('documentation', () => {
     for (const s of SETTINGS) expect(README, s.env).toContain(`| \`${s.env}\` |`);
   });
 });
+
+describe('DECODER_THREADS', () => {
+  it("defaults to FFmpeg's choice with one worker and shares the cores out between several", async () => {
+    const { parseConfig } = await import('../../src/config/config.js');
+    const { availableParallelism } = await import('node:os');
+    const cores = availableParallelism();
+    expect(parseConfig({ WORKERS: '1' }).decoderThreads).toBe(0);
+    expect(parseConfig({ WORKERS: '2' }).decoderThreads).toBe(Math.max(1, Math.floor(cores / 2)));
+    expect(parseConfig({ WORKERS: '2', DECODER_THREADS: '0' }).decoderThreads).toBe(0);
+    expect(parseConfig({ DECODER_THREADS: '3' }).decoderThreads).toBe(3);
+    expect(() => parseConfig({ DECODER_THREADS: '-2' })).toThrow(/DECODER_THREADS/);
+  });
+});
