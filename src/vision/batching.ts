@@ -1,10 +1,11 @@
 /**
  * Largest batch handed to a model at once. The WASM heap grows to the peak activation size and
  * never shrinks, so big batches buy little speed and cost resident memory for the life of the
- * worker; 3 keeps it about 30 MB smaller than 5 (measured: one worker after a /predict, /thumbnail
- * and /analyze on a 10 s 1080p clip, 259 MB resident against 289 MB) for the same clip time.
+ * worker. Measured (one worker after a /predict, /thumbnail and /analyze of a 10 s 1080p clip):
+ * batch 5 289 MB resident, 3 259 MB, 2 242 MB, 1 227 MB; clip times equal within noise from 5
+ * to 2, a few percent slower at 1.
  */
-export const MAX_BATCH = 3;
+export const MAX_BATCH = 2;
 
 /** Run `fn` over consecutive slices of at most `size` items and concatenate the results. */
 export async function inChunks<T, R>(
