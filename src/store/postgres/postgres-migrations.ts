@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { FILTER_INDEXES_SQL } from '../filter-indexes.js';
 
 /** Any fixed 64-bit number; serialises schema changes across nodes starting at once. */
 export const MIGRATION_LOCK_ID = 7_304_118_210_001;
@@ -50,16 +51,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     // The other filter columns after (ts, id) become index quals: rows that do
     // not match a combined filter are skipped without visiting the heap.
     version: 2,
-    sql: `
-      DROP INDEX request_log_client_ts;
-      DROP INDEX request_log_status_ts;
-      DROP INDEX request_log_success_ts;
-      DROP INDEX request_log_endpoint_ts;
-      CREATE INDEX request_log_by_client ON request_log (client_id, ts, id, status_code, success, endpoint);
-      CREATE INDEX request_log_by_status ON request_log (status_code, ts, id, client_id, success, endpoint);
-      CREATE INDEX request_log_by_success ON request_log (success, ts, id, client_id, status_code, endpoint);
-      CREATE INDEX request_log_by_endpoint ON request_log (endpoint, ts, id, client_id, status_code, success);
-    `,
+    sql: FILTER_INDEXES_SQL,
   },
 ];
 
