@@ -21,6 +21,7 @@ export const ERROR_TABLE = {
   invalid_duration: { status: 400, message: 'Duration must be between 0.1 and 10 seconds.' },
   invalid_filter: { status: 400, message: 'A log filter is invalid.' },
   unauthorized: { status: 401, message: 'Unauthorized' },
+  forbidden: { status: 403, message: 'An admin key is needed for this endpoint.' },
   not_found: { status: 404, message: 'No such endpoint.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The upload is larger than the configured limit.' },

@@ -49,15 +49,19 @@ export function checkRequestDate(
   now: Date,
   maxSkewSeconds: number,
 ): Date {
-  const raw = headers['x-date'] ?? headers['date'];
+  const name = headers['x-date'] !== undefined ? 'x-date' : 'date';
+  const raw = headers[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value.trim() === '') throw new AppError('missing_date');
   const date = parseRequestDate(value);
-  if (!date) throw new AppError('bad_date');
+  // The messages name the header the client actually sent.
+  if (!date) {
+    throw new AppError('bad_date', `The "${name}" header could not be parsed; use ISO 8601 or an HTTP date.`);
+  }
   if (maxSkewSeconds > 0 && Math.abs(date.getTime() - now.getTime()) > maxSkewSeconds * 1000) {
     throw new AppError(
       'clock_skew',
-      `The "date" header is more than ${maxSkewSeconds} s away from the server clock (${now.toISOString()}).`,
+      `The "${name}" header is more than ${maxSkewSeconds} s away from the server clock (${now.toISOString()}).`,
     );
   }
   return date;

@@ -62,7 +62,12 @@ export function parseLogFilter(body: unknown, query: Record<string, unknown>): L
   const present = (k: string): boolean => merged[k] !== undefined && merged[k] !== null && merged[k] !== '';
   const filter: LogFilter = { limit: DEFAULT_LOG_LIMIT };
   if (present('start_date')) filter.start_date = parseDate('start_date', merged.start_date);
-  if (present('end_date')) filter.end_date = parseDate('end_date', merged.end_date);
+  if (present('end_date')) {
+    filter.end_date = parseDate('end_date', merged.end_date);
+    // A date alone means the whole of that day (UTC), as a person means it.
+    if (/^\s*\d{4}-\d{2}-\d{2}\s*$/.test(asText('end_date', merged.end_date)))
+      filter.end_date = new Date(filter.end_date.getTime() + 86_400_000 - 1);
+  }
   if (filter.start_date && filter.end_date && filter.start_date > filter.end_date)
     throw bad('"start_date" is after "end_date".');
   if (present('status_code')) filter.status_code = parseInteger('status_code', merged.status_code, 100, 599);

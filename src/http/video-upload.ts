@@ -17,6 +17,12 @@ export interface VideoUpload {
   dispose(): Promise<void>;
 }
 
+/** 413 with the limit in the message (MAX_UPLOAD_MB, in MB of video bytes). */
+function tooLarge(maxBytes: number): AppError {
+  const mb = Math.round((maxBytes / 1024 / 1024) * 100) / 100;
+  return new AppError('payload_too_large', `The upload is larger than the limit of ${mb} MB of video.`);
+}
+
 /** Room for multipart boundaries and small option fields around the file. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 const DATA_URL_PREFIX = /^data:[^,]{0,200},/;
@@ -46,7 +52,7 @@ function limitBytes(maxBytes: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > maxBytes) done(new AppError('payload_too_large'));
+      if (seen > maxBytes) done(tooLarge(maxBytes));
       else done(null, chunk);
     },
   });
@@ -93,7 +99,7 @@ export async function receiveVideo(
   // A declared size over the limit is refused from the headers, before any of the body is read.
   const declared = Number(request.headers['content-length']);
   if (request.body == null && declared > maxBytes + (multipartBody ? MULTIPART_OVERHEAD : 0))
-    throw new AppError('payload_too_large');
+    throw tooLarge(maxBytes);
 
   if (multipartBody) {
     // Every part is read, so option fields count wherever they stand (before or after
@@ -129,7 +135,7 @@ export async function receiveVideo(
     }
     if (truncated) {
       await rm(path, { force: true });
-      throw new AppError('payload_too_large');
+      throw tooLarge(maxBytes);
     }
     if (bytes < 0) throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
     if (bytes === 0) throw new AppError('missing_video', 'The "video" field is empty.');
@@ -155,7 +161,7 @@ export async function receiveVideo(
   if (typeof payload.content !== 'string')
     throw new AppError('missing_video', 'The "content" field (base64 video) is required.');
   const data = decodeBase64Content(payload.content);
-  if (data.length > maxBytes) throw new AppError('payload_too_large');
+  if (data.length > maxBytes) throw tooLarge(maxBytes);
   await writeFile(path, data);
   const { content: _content, ...options } = payload;
   return make(data.length, { ...options, ...query });

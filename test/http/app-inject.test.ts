@@ -343,7 +343,10 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
 
     it('serves /metrics to an admin key only', async () => {
       const { key } = await store.keys.create({ role: 'client', client_id: 'metrics-client' });
-      expectError(await call({ method: 'GET', url: '/metrics', headers: auth(key) }), 401, 'unauthorized');
+      // A known client key is forbidden (403), not unknown (401).
+      const refused = await call({ method: 'GET', url: '/metrics', headers: auth(key) });
+      expectError(refused, 403, 'forbidden');
+      expect(refused.json<{ error: string }>().error).toMatch(/admin key/);
       const res = await call({ method: 'GET', url: '/metrics', headers: auth() });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -364,7 +367,11 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
     it('refuses an unparsable one: bad_date', async () => {
       expectError(await withKey({ date: 'yesterday' }), 400, 'bad_date');
       expectError(await withKey({ date: '2025-02-31T00:00:00Z' }), 400, 'bad_date');
-      expectError(await withKey({ 'x-date': 'not a date' }), 400, 'bad_date');
+      const viaX = await withKey({ 'x-date': 'not a date' });
+      expectError(viaX, 400, 'bad_date');
+      // The message names the header the client sent.
+      expect(viaX.json<{ error: string }>().error).toContain('"x-date"');
+      expect((await withKey({ date: 'yesterday' })).json<{ error: string }>().error).toContain('"date"');
     });
 
     it('refuses one too far from the server clock: clock_skew', async () => {
@@ -473,11 +480,10 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
 
     it('refuses a raw body larger than MAX_UPLOAD_MB with payload_too_large', async () => {
       const before = port.seen.length;
-      expectError(
-        await postRaw('/predict', Buffer.alloc(MAX_UPLOAD_BYTES + 100, 1)),
-        413,
-        'payload_too_large',
-      );
+      const res = await postRaw('/predict', Buffer.alloc(MAX_UPLOAD_BYTES + 100, 1));
+      expectError(res, 413, 'payload_too_large');
+      // The message says the limit.
+      expect(res.json<{ error: string }>().error).toMatch(/limit of 0\.05 MB/);
       expect(port.seen).toHaveLength(before);
     });
 
@@ -930,6 +936,10 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       const future = new Date(Date.now() + 3600_000).toISOString();
       expect((await getLogs(`?start_date=${future}`)).body.count).toBe(0);
       expect((await getLogs('?end_date=2001-01-01T00:00:00')).body.count).toBe(0);
+      // A date alone as end_date means the whole of that day: today's entries are in.
+      const today = new Date().toISOString().slice(0, 10);
+      const day = await getLogs(`?start_date=${today}&end_date=${today}`);
+      expect(day.body.count).toBeGreaterThan(0);
     });
 
     it('pages with limit and cursor, without overlap', async () => {

@@ -66,11 +66,12 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Pro
       schema: {
         summary: 'Prometheus metrics (admin key)',
         headers: securedHeaders,
-        response: errorResponses(401),
+        response: errorResponses(401, 403),
       },
     },
     async (request, reply) => {
-      if (request.caller?.role !== 'admin') throw new AppError('unauthorized', 'Unauthorized');
+      // A valid key that is not an admin's is known but not allowed here.
+      if (request.caller?.role !== 'admin') throw new AppError('forbidden');
       return reply.type(registry.contentType).send(await registry.metrics());
     },
   );
