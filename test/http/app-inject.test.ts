@@ -641,6 +641,45 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       expect(port.last().job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 4 });
       expect(port.last().job.predict).toBe(true);
     });
+
+    it('honours /analyze\'s nested "thumbnail" options (they win over top-level ones)', async () => {
+      const body = seed({ duration: 5, thumbnail: { duration: 2, output_format: 'webp', crop: 'square' } });
+      expect((await postJson('/analyze', body)).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toEqual({
+        ...DEFAULT_THUMBNAIL,
+        durationSec: 2,
+        format: 'webp',
+        crop: 'square',
+        anchor: 'peak',
+      });
+      const bad = await postJson('/analyze', seed({ thumbnail: { durration: 2 } }));
+      expectError(bad, 400, 'invalid_request');
+      expect(bad.json<{ error: string }>().error).toContain('"thumbnail.durration"');
+      expectError(await postJson('/analyze', seed({ thumbnail: 'short' })), 400, 'invalid_request');
+    });
+
+    it('refuses unknown options and absurd hints with invalid_request naming the field, before any job', async () => {
+      const before = port.seen.length;
+      const misspelt = await postRaw('/thumbnail?durration=2', VIDEO);
+      expectError(misspelt, 400, 'invalid_request');
+      expect(misspelt.json<{ error: string }>().error).toContain('"durration"');
+      const onPredict = await postJson('/predict', seed({ duration: 2 }));
+      expectError(onPredict, 400, 'invalid_request');
+      expect(onPredict.json<{ error: string }>().error).toContain('"duration"');
+      for (const fps of [-5, 0, 100_000, 'fast']) {
+        const res = await postJson('/predict', seed({ fps }));
+        expectError(res, 400, 'invalid_request');
+        expect(res.json<{ error: string }>().error).toContain('"fps"');
+      }
+      // /thumbnail takes no nested "thumbnail" object.
+      expectError(await postJson('/thumbnail', seed({ thumbnail: { duration: 2 } })), 400, 'invalid_request');
+      expect(port.seen).toHaveLength(before);
+      // The seed's four fields, as its clients send them, stay accepted.
+      expect(
+        (await postJson('/predict', seed({ encoding: 'base64', format: 'mp4', fps: 30 }))).statusCode,
+      ).toBe(200);
+      expect((await postJson('/thumbnail', seed({ fps: '29.97', format: 'mov' }))).statusCode).toBe(200);
+    });
   });
 
   describe('response bodies', () => {

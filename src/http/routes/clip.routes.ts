@@ -14,6 +14,7 @@ import {
   ThumbnailResponse,
   videoBodyContent,
 } from '../schemas.js';
+import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
 import { parseThumbnailOptions, wantsRawFile } from '../thumbnail-options.js';
 import { receiveVideo } from '../video-upload.js';
 
@@ -85,7 +86,10 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       },
     },
     async (request, reply) => {
-      const outcome = await withUpload(request, (path) => clips.predict(path, request.id));
+      const outcome = await withUpload(request, (path, opts) => {
+        checkPredictOptions(opts);
+        return clips.predict(path, request.id);
+      });
       recordPrediction(request, outcome);
       return { ...predictionBody(outcome.prediction!), latency_ms: elapsed(reply) };
     },
@@ -112,7 +116,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       },
       async (request, reply) => {
         const outcome = await withUpload(request, (path, opts) => {
-          const thumb = parseThumbnailOptions(opts, defaults);
+          const thumb = parseThumbnailOptions(thumbnailOptionsOf(opts, url === '/analyze'), defaults);
           return url === '/thumbnail'
             ? clips.thumbnail(path, thumb, request.id)
             : clips.analyze(path, thumb, request.id);

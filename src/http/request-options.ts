@@ -1,0 +1,64 @@
+/**
+ * Which options each video endpoint takes, checked strictly: an unknown or misspelt
+ * option, or a hint out of range, is a 400 naming the field, never silently ignored.
+ * The seed's four fields (`encoding`, `format`, `fps`, `content`) stay accepted exactly
+ * as the seed's clients send them.
+ */
+import { AppError } from '../errors.js';
+
+/** The seed's fields (hints: the bytes are probed). `content` never reaches here. */
+export const SEED_OPTIONS = ['encoding', 'format', 'fps'] as const;
+/** The /thumbnail options. */
+export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
+
+const invalid = (message: string): AppError => new AppError('invalid_request', message);
+
+function checkKnown(source: Record<string, unknown>, known: readonly string[], where = ''): void {
+  for (const key of Object.keys(source)) {
+    if (!known.includes(key)) {
+      throw invalid(`Unknown option "${where}${key}". Known options: ${known.join(', ')}.`);
+    }
+  }
+}
+
+/** The seed's hints, when given, must be sane (they are hints; the clip is probed). */
+function checkSeedHints(source: Record<string, unknown>): void {
+  const fps = source.fps;
+  if (fps !== undefined && fps !== null && fps !== '') {
+    const n = typeof fps === 'number' ? fps : typeof fps === 'string' ? Number(fps) : NaN;
+    if (!Number.isFinite(n) || n <= 0 || n > 1000) {
+      throw invalid('"fps" must be a number above 0 and at most 1000 (a hint: the clip is probed).');
+    }
+  }
+  const format = source.format;
+  if (format !== undefined && format !== null && (typeof format !== 'string' || format.length > 32)) {
+    throw invalid('"format" must be a short text such as "mp4" (a hint: the clip is probed).');
+  }
+}
+
+/** /predict: the seed's fields only. */
+export function checkPredictOptions(source: Record<string, unknown>): void {
+  checkKnown(source, SEED_OPTIONS);
+  checkSeedHints(source);
+}
+
+/**
+ * /thumbnail and /analyze: the seed's fields and the thumbnail options; /analyze also
+ * takes them nested as `"thumbnail": {...}` (the README's form), which win over the same
+ * options at the top level. Returns the thumbnail options to parse.
+ */
+export function thumbnailOptionsOf(
+  source: Record<string, unknown>,
+  nestedAllowed: boolean,
+): Record<string, unknown> {
+  const known = [...SEED_OPTIONS, ...THUMBNAIL_OPTIONS, ...(nestedAllowed ? ['thumbnail'] : [])];
+  checkKnown(source, known);
+  checkSeedHints(source);
+  const { thumbnail: nested, ...top } = source;
+  if (!nestedAllowed || nested === undefined || nested === null) return top;
+  if (typeof nested !== 'object' || Array.isArray(nested)) {
+    throw invalid('"thumbnail" must be an object of thumbnail options, e.g. {"duration": 2}.');
+  }
+  checkKnown(nested as Record<string, unknown>, THUMBNAIL_OPTIONS, 'thumbnail.');
+  return { ...top, ...(nested as Record<string, unknown>) };
+}
