@@ -34,6 +34,10 @@ export const ERROR_TABLE = {
   too_many_pixels: { status: 422, message: 'The video frame size exceeds the configured limit.' },
   decode_failed: { status: 422, message: 'The video could not be decoded.' },
   processing_timeout: { status: 422, message: 'The video took too long to process.' },
+  thumbnail_too_large: {
+    status: 422,
+    message: 'The thumbnail would be larger than the configured limit.',
+  },
   no_face: { status: 422, message: 'No face was found in any analysed frame.' },
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   internal: { status: 500, message: 'Internal server error.' },

@@ -13,6 +13,8 @@ export interface Config {
   apiKey: string | undefined;
   databaseUrl: string | undefined;
   maxUploadBytes: number;
+  /** Largest thumbnail a request may produce, in bytes. */
+  maxThumbnailBytes: number;
   maxVideoSeconds: number;
   maxPixels: number;
   /** Seed rule: clips with fewer frames are refused. */
@@ -142,6 +144,13 @@ export const SETTINGS = [
     doc: 'Largest accepted video, in MB of video bytes (default 50)',
     parse: (raw, problems) =>
       Math.round(number('MAX_UPLOAD_MB', 50, 0.01, 4096)(raw, problems) * 1024 * 1024),
+  },
+  {
+    env: 'MAX_THUMBNAIL_MB',
+    key: 'maxThumbnailBytes',
+    doc: 'Largest thumbnail file a request may produce, in MB (default 8); larger gets 422 thumbnail_too_large',
+    parse: (raw, problems) =>
+      Math.round(number('MAX_THUMBNAIL_MB', 8, 0.001, 1024)(raw, problems) * 1024 * 1024),
   },
   {
     env: 'MAX_VIDEO_SECONDS',

@@ -39,6 +39,8 @@ export interface ClipJobRequest {
   /** Frames sampled for prediction (seed: 15). */
   predictFrames: number;
   thumbnail?: ThumbnailRequest;
+  /** Largest thumbnail file allowed, in bytes (absent: no limit). */
+  maxThumbnailBytes?: number;
   /** The emotion model to run (resolved once by the server). */
   engine: EngineSettings;
   /** How the model's frames are decoded (default {@link DEFAULT_DECODE_PLAN}). */

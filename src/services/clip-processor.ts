@@ -127,6 +127,13 @@ export async function processClip(
     const encoded = await timed('encode', () =>
       encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }),
     );
+    if (request.maxThumbnailBytes !== undefined && encoded.data.length > request.maxThumbnailBytes) {
+      const mb = (n: number): string => (n / 1024 / 1024).toFixed(2);
+      throw new AppError(
+        'thumbnail_too_large',
+        `The ${thumb.format} thumbnail would be ${mb(encoded.data.length)} MB; the limit is ${mb(request.maxThumbnailBytes)} MB (MAX_THUMBNAIL_MB). Ask for mp4, a smaller max_size or a shorter duration.`,
+      );
+    }
     thumbnail = {
       data: encoded.data,
       format: thumb.format,

@@ -19,7 +19,10 @@ export interface ClipOutcome {
 export class ClipService {
   constructor(
     private readonly jobs: ClipJobPort,
-    private readonly config: Pick<Config, 'maxPixels' | 'maxVideoSeconds' | 'minFrames' | 'predictFrames'>,
+    private readonly config: Pick<
+      Config,
+      'maxPixels' | 'maxVideoSeconds' | 'minFrames' | 'predictFrames' | 'maxThumbnailBytes'
+    >,
   ) {}
 
   /** Lets the HTTP layer refuse an upload before reading it when no job could start. */
@@ -61,6 +64,7 @@ export class ClipService {
       predictFrames: this.config.predictFrames,
       faceOptional,
       thumbnail,
+      maxThumbnailBytes: thumbnail ? this.config.maxThumbnailBytes : undefined,
     });
     return { prediction: result.prediction, thumbnail: result.thumbnail, timings: result.timings };
   }
