@@ -6,7 +6,13 @@ import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
 import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
-import { ANALYSIS_MAX_SIDE, poolClip, type Emotion5, type FrameAnalysis } from '../vision/index.js';
+import {
+  ANALYSIS_MAX_SIDE,
+  poolClip,
+  type ClipPrediction,
+  type Emotion5,
+  type FrameAnalysis,
+} from '../vision/index.js';
 import type { RowFeatures } from './row-analysis.js';
 import { RowAnalyzer } from './row-analyzer.js';
 
@@ -64,6 +70,11 @@ export async function analyzeLabelledRows(
 
 /** Re-pool cached features under a calibration: the same maths as the live pipeline. */
 export function predictRow(features: RowFeatures, calibration: Calibration): Emotion5 | null {
+  return poolRow(features, calibration)?.emotion ?? null;
+}
+
+/** The pooled answer for a row's cached features (null: no face). */
+export function poolRow(features: RowFeatures, calibration: Calibration): ClipPrediction | null {
   const frames: FrameAnalysis[] = features.frames.map((f) => {
     if (!f)
       return { t: 0, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
@@ -77,16 +88,21 @@ export function predictRow(features: RowFeatures, calibration: Calibration): Emo
       features: f,
     };
   });
-  return poolClip(frames, calibration)?.emotion ?? null;
+  return poolClip(frames, calibration);
 }
 
 export function scoreRows(rows: RowFeatures[], calibration: Calibration): Scored[] {
-  return rows.map((r) => ({
-    source: r.row.source,
-    truth: r.row.class5,
-    predicted: r.error ? null : predictRow(r, calibration),
-    error: r.error !== undefined,
-  }));
+  return rows.map((r) => {
+    const pooled = r.error ? null : poolRow(r, calibration);
+    return {
+      source: r.row.source,
+      truth: r.row.class5,
+      predicted: pooled?.emotion ?? null,
+      error: r.error !== undefined,
+      kind: r.row.kind === 'image' ? 'image' : 'video',
+      confidence: pooled?.confidence,
+    };
+  });
 }
 
 export function progressReporter(label: string): ((done: number, total: number) => void) | undefined {
@@ -142,12 +158,17 @@ export function registerEvalCommand(program: Command): void {
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
         if (opts.json) {
-          const items = rows.map((r) => ({
-            path: r.row.path,
-            label: r.row.class5,
-            prediction: r.error ? null : predictRow(r, calibration),
-            ...(r.error ? { error: r.error } : {}),
-          }));
+          const items = rows.map((r) => {
+            const pooled = r.error ? null : poolRow(r, calibration);
+            return {
+              path: r.row.path,
+              label: r.row.class5,
+              kind: r.row.kind === 'image' ? 'image' : 'video',
+              prediction: pooled?.emotion ?? null,
+              probabilities: pooled?.probabilities ?? null,
+              ...(r.error ? { error: r.error } : {}),
+            };
+          });
           process.stdout.write(`${JSON.stringify({ ...report, errors, seconds, items })}\n`);
         } else {
           process.stdout.write(`${formatReport(report)}\n\n${rows.length} rows in ${seconds} s\n`);

@@ -64,8 +64,18 @@ export interface ClassScores {
 }
 
 export interface EvalReport {
-  overall: { accuracy: number; macro_f1: number; n: number; no_face: number; errors: number };
+  overall: {
+    accuracy: number;
+    macro_f1: number;
+    n: number;
+    no_face: number;
+    errors: number;
+    /** Expected calibration error of the answer's confidence (10 equal-width bins). */
+    ece: number;
+  };
   by_source: Record<string, { accuracy: number; macro_f1: number; n: number; no_face: number }>;
+  /** Videos and still images apart (rows' `kind`). */
+  by_kind: Record<string, { accuracy: number; macro_f1: number; n: number; no_face: number }>;
   by_class: Record<Emotion5, ClassScores>;
   /** confusion[true][predicted]; "no_face" column counts rows without a face. */
   confusion: Record<Emotion5, Record<Emotion5 | 'no_face', number>>;
@@ -77,6 +87,32 @@ export interface Scored {
   truth: Emotion5;
   predicted: Emotion5 | null;
   error?: boolean;
+  /** `video` or `image` (labels.csv's kind); default `video`. */
+  kind?: string;
+  /** The answer's confidence (its probability), when there is an answer. */
+  confidence?: number;
+}
+
+/**
+ * Expected calibration error: rows with an answer binned by confidence into `bins` equal
+ * intervals of [0, 1]; the mean over bins of |accuracy - mean confidence|, weighted by the
+ * share of rows in the bin. Rows without an answer or confidence are left out.
+ */
+export function expectedCalibrationError(items: Scored[], bins = 10): number {
+  const answered = items.filter((s) => s.predicted !== null && s.confidence !== undefined);
+  if (answered.length === 0) return 0;
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    const inBin = answered.filter((s) => {
+      const c = s.confidence!;
+      return b === bins - 1 ? c >= b / bins && c <= 1 : c >= b / bins && c < (b + 1) / bins;
+    });
+    if (inBin.length === 0) continue;
+    const acc = inBin.filter((s) => s.predicted === s.truth).length / inBin.length;
+    const conf = inBin.reduce((sum, s) => sum + s.confidence!, 0) / inBin.length;
+    ece += (inBin.length / answered.length) * Math.abs(acc - conf);
+  }
+  return ece;
 }
 
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
@@ -114,17 +150,22 @@ function scoreSet(items: Scored[]): {
  */
 export function evaluate(items: Scored[]): EvalReport {
   const all = scoreSet(items);
-  const by_source: EvalReport['by_source'] = {};
-  for (const source of [...new Set(items.map((s) => s.source))].sort()) {
-    const subset = items.filter((s) => s.source === source);
-    const sc = scoreSet(subset);
-    by_source[source] = {
-      accuracy: sc.accuracy,
-      macro_f1: sc.macro_f1,
-      n: subset.length,
-      no_face: subset.filter((s) => s.predicted === null && !s.error).length,
-    };
-  }
+  const groupBy = (key: (s: Scored) => string): EvalReport['by_source'] => {
+    const out: EvalReport['by_source'] = {};
+    for (const value of [...new Set(items.map(key))].sort()) {
+      const subset = items.filter((s) => key(s) === value);
+      const sc = scoreSet(subset);
+      out[value] = {
+        accuracy: sc.accuracy,
+        macro_f1: sc.macro_f1,
+        n: subset.length,
+        no_face: subset.filter((s) => s.predicted === null && !s.error).length,
+      };
+    }
+    return out;
+  };
+  const by_source = groupBy((s) => s.source);
+  const by_kind = groupBy((s) => s.kind ?? 'video');
   const confusion = {} as EvalReport['confusion'];
   for (const t of EMOTIONS5) {
     confusion[t] = Object.fromEntries([...EMOTIONS5, 'no_face'].map((p) => [p, 0])) as Record<
@@ -140,8 +181,10 @@ export function evaluate(items: Scored[]): EvalReport {
       n: items.length,
       no_face: items.filter((s) => s.predicted === null && !s.error).length,
       errors: items.filter((s) => s.error).length,
+      ece: r4(expectedCalibrationError(items)),
     },
     by_source,
+    by_kind,
     by_class: all.byClass,
     confusion,
   };
@@ -153,8 +196,14 @@ export function formatReport(report: EvalReport): string {
   const lines: string[] = [];
   const o = report.overall;
   lines.push(
-    `overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}`,
+    `overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}  ECE=${o.ece.toFixed(3)}`,
   );
+  lines.push('', 'kind                   n  accuracy  macro-F1  no_face');
+  for (const [k, v] of Object.entries(report.by_kind)) {
+    lines.push(
+      `${k.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}`,
+    );
+  }
   lines.push('', 'source                 n  accuracy  macro-F1  no_face');
   for (const [s, v] of Object.entries(report.by_source)) {
     lines.push(

@@ -40,6 +40,7 @@ describe('evaluate', () => {
       n: 4,
       no_face: 1,
       errors: 0,
+      ece: 0, // no row carries a confidence
     });
     // Happy: P 1, R 0.5, F1 0.6667; Sad: P 0.5, R 1, F1 0.6667; Anger: F1 0
     expect(report.overall.macro_f1).toBeCloseTo((2 / 3 + 2 / 3 + 0) / 3, 3);
@@ -49,5 +50,33 @@ describe('evaluate', () => {
     expect(report.confusion.Happy.Sad).toBe(1);
     expect(report.confusion.Anger.no_face).toBe(1);
     expect(formatReport(report)).toContain('macro-F1');
+  });
+});
+
+describe('calibration error and kinds', () => {
+  it('ECE is the bin-weighted gap between accuracy and confidence; videos and images are reported apart', async () => {
+    const { evaluate, expectedCalibrationError } = await import('../../src/vision/evaluation.js');
+    const row = (truth: 'Happy' | 'Sad', predicted: 'Happy' | 'Sad', confidence: number, kind = 'video') => ({
+      source: 's',
+      truth,
+      predicted,
+      confidence,
+      kind,
+    });
+    // Bin 0.9-1.0: 2 rows, both right, mean confidence 0.95 -> gap 0.05; bin 0.5-0.6: 2 rows, one
+    // right, mean confidence 0.55 -> gap 0.05. ECE = 0.5 * 0.05 + 0.5 * 0.05 = 0.05.
+    const items = [
+      row('Happy', 'Happy', 0.9),
+      row('Happy', 'Happy', 1.0),
+      row('Sad', 'Sad', 0.52, 'image'),
+      row('Sad', 'Happy', 0.58, 'image'),
+    ];
+    expect(expectedCalibrationError(items)).toBeCloseTo(0.05, 10);
+    // A perfectly calibrated set has none.
+    expect(expectedCalibrationError([row('Happy', 'Happy', 1), row('Sad', 'Sad', 1)])).toBe(0);
+    const report = evaluate(items);
+    expect(report.overall.ece).toBeCloseTo(0.05, 4);
+    expect(report.by_kind.video).toMatchObject({ n: 2, accuracy: 1 });
+    expect(report.by_kind.image).toMatchObject({ n: 2, accuracy: 0.5 });
   });
 });
