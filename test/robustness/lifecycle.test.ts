@@ -15,7 +15,7 @@ import { makeTestClip } from '../helpers/clips.js';
 import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 import { loggedRequestIds, sendOnce, sleep } from './support.js';
 
-const ENV = { MODEL: 'none', WORKERS: '1' };
+const ENV = { MODEL: 'none', WORKERS: '1', MAX_THUMBNAIL_MB: '1024' };
 
 describe('shutdown and kill -9 (real server)', () => {
   let dir: string;

@@ -69,7 +69,8 @@ describe('one worker, queue of one (real server)', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer({ MODEL: 'none', WORKERS: '1', QUEUE_SIZE: '1' });
+    // Slow jobs come from large GIFs: no cap on their size here.
+    server = await startServer({ MODEL: 'none', WORKERS: '1', QUEUE_SIZE: '1', MAX_THUMBNAIL_MB: '1024' });
   });
   afterAll(async () => {
     await server?.dispose();
@@ -197,7 +198,12 @@ describe('per-job time limit (real server, JOB_TIMEOUT_SECONDS=1)', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ MODEL: 'none', WORKERS: '1', JOB_TIMEOUT_SECONDS: '1' });
+    server = await startServer({
+      MODEL: 'none',
+      WORKERS: '1',
+      JOB_TIMEOUT_SECONDS: '1',
+      MAX_THUMBNAIL_MB: '1024',
+    });
   });
   afterAll(async () => {
     await server?.dispose();
