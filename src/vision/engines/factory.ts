@@ -25,24 +25,36 @@ export async function createEmotionEngine(settings: EngineSettings): Promise<Emo
  * (a failed load is retried on the next call).
  */
 export class EngineCache {
-  private current: { key: string; engine: Promise<EmotionEngine> } | undefined;
+  private current: { key: string; engine: Promise<EmotionEngine>; dead?: boolean } | undefined;
 
   /** With `threaded`, the engine's models run in a thread of their own (see ThreadedEngine). */
   constructor(private readonly threaded = false) {}
 
   get(settings: EngineSettings): Promise<EmotionEngine> {
     const key = JSON.stringify(settings);
-    if (this.current?.key !== key) {
+    if (this.current?.key !== key || this.current.dead) {
       const create = async (): Promise<EmotionEngine> => {
         if (!this.threaded || settings.model === 'none') return createEmotionEngine(settings);
         const { ThreadedEngine } = await import('./threaded-engine.js');
         return ThreadedEngine.create(settings);
       };
-      const engine = create().catch((err: unknown) => {
-        if (this.current?.engine === engine) this.current = undefined;
-        throw err;
-      });
-      this.current = { key, engine };
+      const entry: { key: string; engine: Promise<EmotionEngine>; dead?: boolean } = {
+        key,
+        engine: Promise.resolve(undefined as unknown as EmotionEngine),
+      };
+      entry.engine = create().then(
+        (engine) => {
+          // An engine whose thread has gone is replaced on the next call.
+          if ('onDeath' in engine)
+            (engine as { onDeath(cb: () => void): void }).onDeath(() => (entry.dead = true));
+          return engine;
+        },
+        (err: unknown) => {
+          if (this.current === entry) this.current = undefined;
+          throw err;
+        },
+      );
+      this.current = entry;
     }
     return this.current.engine;
   }

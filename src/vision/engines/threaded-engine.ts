@@ -30,6 +30,8 @@ export class ThreadedEngine implements EmotionEngine {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(r: EngineReply): void }>();
+  private readonly deathListeners: (() => void)[] = [];
+  private dead = false;
 
   private constructor(settings: EngineSettings) {
     // Under tsx (tests, benchmarks) the thread runs the built script: Node 20 does not apply
@@ -56,6 +58,10 @@ export class ThreadedEngine implements EmotionEngine {
     });
     // A thread that dies takes every pending call with it.
     const fail = (err: unknown): void => {
+      if (!this.dead) {
+        this.dead = true;
+        for (const cb of this.deathListeners) cb();
+      }
       for (const [id, w] of this.waiting) {
         w.resolve({ id, ok: false, error: { message: `engine thread: ${String(err)}` } });
       }
@@ -64,6 +70,12 @@ export class ThreadedEngine implements EmotionEngine {
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(`exited with ${code}`));
     this.worker.unref();
+  }
+
+  /** `cb` runs once if the thread stops (an error in it, or `close`): the engine is then unusable. */
+  onDeath(cb: () => void): void {
+    if (this.dead) cb();
+    else this.deathListeners.push(cb);
   }
 
   /** Starts the thread and waits for its models. */
