@@ -112,6 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description:
           'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Seed-compatible.',
       },
+      // Relative: the document describes whichever host serves it.
+      servers: [{ url: '/', description: 'This server' }],
       components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'x-api-key', in: 'header' } } },
       security: [{ apiKey: [] }],
     },

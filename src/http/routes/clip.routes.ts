@@ -77,6 +77,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       bodyLimit,
       onRequest: refuseWhenSaturated,
       schema: {
+        operationId: 'predict',
         summary: 'Predict the emotion shown in a clip',
         description:
           'Body: the seed JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.',
@@ -102,6 +103,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
         bodyLimit,
         onRequest: refuseWhenSaturated,
         schema: {
+          operationId: url === '/thumbnail' ? 'thumbnail' : 'analyze',
           summary:
             url === '/thumbnail'
               ? 'Make a looping boomerang thumbnail of a clip'

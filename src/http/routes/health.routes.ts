@@ -12,15 +12,19 @@ export interface HealthOptions {
 /** Liveness and readiness: public, cheap, and answered while videos are being processed. */
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
   const started = Date.now();
-  app.get('/health', { config: { public: true }, schema: { summary: 'Liveness' } }, async () => ({
-    status: 'ok',
-    version: options.version,
-    uptime_s: Math.round((Date.now() - started) / 1000),
-    jobs: options.stats(),
-  }));
+  app.get(
+    '/health',
+    { config: { public: true }, schema: { operationId: 'health', summary: 'Liveness' } },
+    async () => ({
+      status: 'ok',
+      version: options.version,
+      uptime_s: Math.round((Date.now() - started) / 1000),
+      jobs: options.stats(),
+    }),
+  );
   app.get(
     '/ready',
-    { config: { public: true }, schema: { summary: 'Readiness (models loaded)' } },
+    { config: { public: true }, schema: { operationId: 'ready', summary: 'Readiness (models loaded)' } },
     async () => {
       if (!options.isReady())
         throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {

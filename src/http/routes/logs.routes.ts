@@ -13,6 +13,7 @@ export async function logsRoutes(
     '/logs',
     {
       schema: {
+        operationId: 'logs',
         summary: 'Read the request log, newest first',
         description:
           'Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only its own entries.',

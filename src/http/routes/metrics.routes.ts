@@ -64,9 +64,16 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Pro
     '/metrics',
     {
       schema: {
+        operationId: 'metrics',
         summary: 'Prometheus metrics (admin key)',
         headers: securedHeaders,
-        response: errorResponses(401, 403),
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {
