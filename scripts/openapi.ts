@@ -1,44 +1,11 @@
 /**
- * Writes the service's OpenAPI document (what GET /openapi.json serves) to a file,
- * from buildApp with a throwaway SQLite store and no workers, for linting:
+ * Writes the service's OpenAPI document (what GET /openapi.json serves) to a file, for linting:
  *
  *   npx tsx scripts/openapi.ts dist/openapi.json && npx redocly lint dist/openapi.json
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
-import { buildApp } from '../src/app.js';
-import { parseConfig } from '../src/config/config.js';
-import { AppError } from '../src/errors.js';
-import { ClipService } from '../src/services/clip.service.js';
-import { openStore } from '../src/store/index.js';
+import { openApiDocument } from './openapi-document.js';
 
 const out = process.argv[2] ?? 'dist/openapi.json';
-const dir = mkdtempSync(join(tmpdir(), 'emothumb-openapi-'));
-const config = parseConfig({ DATA_DIR: dir, API_KEY: 'openapi-dump-key-0123456789' });
-const store = await openStore({ dataDir: dir });
-const noJobs = {
-  run: () => Promise.reject(new AppError('not_ready')),
-  isSaturated: () => false,
-};
-const app = await buildApp({
-  config,
-  store,
-  clips: new ClipService(noJobs, config),
-  tmpDir: dir,
-  stats: () => ({}),
-  isReady: () => false,
-  version: '0',
-  logger: false,
-});
-try {
-  await app.ready();
-  const res = await app.inject({ method: 'GET', url: '/openapi.json' });
-  if (res.statusCode !== 200) throw new Error(`GET /openapi.json answered ${res.statusCode}`);
-  writeFileSync(out, `${JSON.stringify(JSON.parse(res.body), null, 2)}\n`);
-} finally {
-  await app.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-}
+writeFileSync(out, `${JSON.stringify(await openApiDocument(), null, 2)}\n`);
