@@ -233,10 +233,28 @@ export interface operations {
             frames_analyzed: number;
             frames_with_face: number;
             timeline: {
+              /** @description Seconds from the clip start */
               t: number;
               emotion: ('Anger' | 'Happy' | 'Shock' | 'Neutral' | 'Sad') | (never | null);
               confidence: number | null;
+              /** @description The frame's five probabilities; null when the frame has no face */
+              probabilities: {
+                Anger: number;
+                Happy: number;
+                Shock: number;
+                Neutral: number;
+                Sad: number;
+              } | null;
             }[];
+            /** @description Time (s) of the frame that shows the emotion most strongly */
+            peak_t: number;
+            /** @description A square around the face, steady over the clip, as fractions of the upright frame */
+            face: {
+              x: number;
+              y: number;
+              width: number;
+              height: number;
+            } | null;
             model: string;
             latency_ms: number;
           };
@@ -628,10 +646,28 @@ export interface operations {
             frames_analyzed: number;
             frames_with_face: number;
             timeline: {
+              /** @description Seconds from the clip start */
               t: number;
               emotion: ('Anger' | 'Happy' | 'Shock' | 'Neutral' | 'Sad') | (never | null);
               confidence: number | null;
+              /** @description The frame's five probabilities; null when the frame has no face */
+              probabilities: {
+                Anger: number;
+                Happy: number;
+                Shock: number;
+                Neutral: number;
+                Sad: number;
+              } | null;
             }[];
+            /** @description Time (s) of the frame that shows the emotion most strongly */
+            peak_t: number;
+            /** @description A square around the face, steady over the clip, as fractions of the upright frame */
+            face: {
+              x: number;
+              y: number;
+              width: number;
+              height: number;
+            } | null;
             model: string;
             latency_ms: number;
             thumbnail: {

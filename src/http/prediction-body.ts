@@ -20,7 +20,19 @@ export function predictionBody(p: Prediction) {
       t: round3(point.t),
       emotion: point.emotion,
       confidence: point.confidence === null ? null : round4(point.confidence),
+      probabilities: point.probabilities
+        ? Object.fromEntries(EMOTIONS5.map((e) => [e, round4(point.probabilities![e])]))
+        : null,
     })),
+    peak_t: round3(p.peak_t),
+    face: p.face
+      ? {
+          x: round4(p.face.x),
+          y: round4(p.face.y),
+          width: round4(p.face.width),
+          height: round4(p.face.height),
+        }
+      : null,
     model: p.model,
   };
 }

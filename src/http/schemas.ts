@@ -49,19 +49,37 @@ export const ThumbnailQuery = Type.Object(
 
 const Emotion = Type.Union(EMOTIONS5.map((e) => Type.Literal(e)));
 
+const Probabilities = Type.Object(Object.fromEntries(EMOTIONS5.map((e) => [e, Type.Number()])));
+
 export const PredictResponse = Type.Object({
   emotion: Emotion,
   confidence: Type.Number(),
   prediction: Emotion,
-  probabilities: Type.Object(Object.fromEntries(EMOTIONS5.map((e) => [e, Type.Number()]))),
+  probabilities: Probabilities,
   frames_analyzed: Type.Integer(),
   frames_with_face: Type.Integer(),
   timeline: Type.Array(
     Type.Object({
-      t: Type.Number(),
+      t: Type.Number({ description: 'Seconds from the clip start' }),
       emotion: Type.Union([Emotion, Type.Null()]),
       confidence: Type.Union([Type.Number(), Type.Null()]),
+      probabilities: Type.Union([Probabilities, Type.Null()], {
+        description: "The frame's five probabilities; null when the frame has no face",
+      }),
     }),
+  ),
+  peak_t: Type.Number({ description: 'Time (s) of the frame that shows the emotion most strongly' }),
+  face: Type.Union(
+    [
+      Type.Object({
+        x: Type.Number(),
+        y: Type.Number(),
+        width: Type.Number(),
+        height: Type.Number(),
+      }),
+      Type.Null(),
+    ],
+    { description: 'A square around the face, steady over the clip, as fractions of the upright frame' },
   ),
   model: Type.String(),
   latency_ms: Type.Number(),

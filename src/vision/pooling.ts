@@ -37,9 +37,15 @@ export function poolClip(
     frames_with_face: faced.length,
     // Every analysed frame appears; frames without a face say so with nulls.
     timeline: frames.map((f) => {
-      if (!f.probabilities) return { t: f.t, emotion: null, confidence: null };
+      if (!f.probabilities) return { t: f.t, emotion: null, confidence: null, probabilities: null };
       const k = argmax(f.probabilities);
-      return { t: f.t, emotion: EMOTIONS5[k], confidence: f.probabilities[k] };
+      const p = f.probabilities;
+      return {
+        t: f.t,
+        emotion: EMOTIONS5[k],
+        confidence: p[k],
+        probabilities: Object.fromEntries(EMOTIONS5.map((e, j) => [e, p[j]])) as Record<Emotion5, number>,
+      };
     }),
     peak_t: peak.f.t,
     peakIndex: peak.i,

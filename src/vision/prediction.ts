@@ -11,6 +11,8 @@ export interface TimelinePoint {
   t: number;
   emotion: Emotion5 | null;
   confidence: number | null;
+  /** The frame's five probabilities (null without a face). */
+  probabilities: Record<Emotion5, number> | null;
 }
 
 /** The pooled answer for one clip. */
@@ -32,6 +34,8 @@ export interface ClipPrediction {
 /** A clip's answer and the model that gave it. */
 export interface Prediction extends ClipPrediction {
   model: string;
+  /** A square around the face, steady over the clip, as fractions of the frame (null: none). */
+  face: FractionRect | null;
 }
 
 /** A rectangle as fractions (0-1) of a frame's width and height. */

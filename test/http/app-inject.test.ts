@@ -43,13 +43,24 @@ const PREDICTION: Prediction = {
   frames_analyzed: 15,
   frames_with_face: 14,
   timeline: [
-    { t: 0, emotion: 'Neutral', confidence: 0.700049 },
-    { t: 0.2066666, emotion: null, confidence: null },
-    { t: 1.0333333, emotion: 'Happy', confidence: 0.95555555 },
+    {
+      t: 0,
+      emotion: 'Neutral',
+      confidence: 0.700049,
+      probabilities: { Anger: 0.1, Happy: 0.1, Shock: 0.05, Neutral: 0.700049, Sad: 0.049951 },
+    },
+    { t: 0.2066666, emotion: null, confidence: null, probabilities: null },
+    {
+      t: 1.0333333,
+      emotion: 'Happy',
+      confidence: 0.95555555,
+      probabilities: { Anger: 0.01, Happy: 0.95555555, Shock: 0.01, Neutral: 0.01444445, Sad: 0.01 },
+    },
   ],
   peak_t: 1.0333333,
   peakIndex: 2,
   model: 'stub-model-v1',
+  face: { x: 0.312345, y: 0.1, width: 0.4, height: 0.6 },
 };
 
 /** PREDICTION as /predict must show it. */
@@ -61,10 +72,22 @@ const PREDICTION_BODY = {
   frames_analyzed: 15,
   frames_with_face: 14,
   timeline: [
-    { t: 0, emotion: 'Neutral', confidence: 0.7 },
-    { t: 0.207, emotion: null, confidence: null },
-    { t: 1.033, emotion: 'Happy', confidence: 0.9556 },
+    {
+      t: 0,
+      emotion: 'Neutral',
+      confidence: 0.7,
+      probabilities: { Anger: 0.1, Happy: 0.1, Shock: 0.05, Neutral: 0.7, Sad: 0.05 },
+    },
+    { t: 0.207, emotion: null, confidence: null, probabilities: null },
+    {
+      t: 1.033,
+      emotion: 'Happy',
+      confidence: 0.9556,
+      probabilities: { Anger: 0.01, Happy: 0.9556, Shock: 0.01, Neutral: 0.0144, Sad: 0.01 },
+    },
   ],
+  peak_t: 1.033,
+  face: { x: 0.3123, y: 0.1, width: 0.4, height: 0.6 },
   model: 'stub-model-v1',
 };
 
@@ -690,7 +713,8 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       const body = res.json<Record<string, unknown>>();
       expect(body).toEqual({ ...PREDICTION_BODY, latency_ms: expect.any(Number) as number });
       // The worker-internal peak fields stay inside.
-      expect(body).not.toHaveProperty('peak_t');
+      // The peak's time and the face box are the API's; the frame index is internal.
+      expect(body).toHaveProperty('peak_t', 1.033);
       expect(body).not.toHaveProperty('peakIndex');
       expect(port.last().job.predict).toBe(true);
       expect(port.last().job.thumbnail).toBeUndefined();

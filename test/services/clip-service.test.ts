@@ -20,10 +20,18 @@ const prediction: Prediction = {
   probabilities: { Anger: 0.1, Happy: 0.1, Shock: 0.1, Neutral: 0.1, Sad: 0.6 },
   frames_analyzed: 7,
   frames_with_face: 7,
-  timeline: [{ t: 0, emotion: 'Sad', confidence: 0.6 }],
+  timeline: [
+    {
+      t: 0,
+      emotion: 'Sad',
+      confidence: 0.6,
+      probabilities: { Anger: 0.1, Happy: 0.1, Shock: 0.1, Neutral: 0.1, Sad: 0.6 },
+    },
+  ],
   peak_t: 0,
   peakIndex: 0,
   model: 'stub-model',
+  face: null,
 };
 
 const result: ClipJobResult = {

@@ -33,10 +33,11 @@ describe('poolClip', () => {
     expect(clip.frames_analyzed).toBe(3);
     expect(clip.frames_with_face).toBe(2);
     // One point per analysed frame; the frame without a face says so with nulls.
+    const smile = { Anger: 0.02, Happy: 0.9, Shock: 0.02, Neutral: 0.04, Sad: 0.02 };
     expect(clip.timeline).toEqual([
-      { t: 0, emotion: 'Happy', confidence: 0.9 },
-      { t: 0.5, emotion: null, confidence: null },
-      { t: 1, emotion: 'Happy', confidence: 0.9 },
+      { t: 0, emotion: 'Happy', confidence: 0.9, probabilities: smile },
+      { t: 0.5, emotion: null, confidence: null, probabilities: null },
+      { t: 1, emotion: 'Happy', confidence: 0.9, probabilities: smile },
     ]);
   });
 

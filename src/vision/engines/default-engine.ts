@@ -41,6 +41,6 @@ export class DefaultEmotionEngine implements EmotionEngine {
             height: square.size / first.height,
           }
         : undefined;
-    return { prediction: { ...pooled, model: DEFAULT_MODEL_NAME }, faceSquare };
+    return { prediction: { ...pooled, model: DEFAULT_MODEL_NAME, face: faceSquare ?? null }, faceSquare };
   }
 }
