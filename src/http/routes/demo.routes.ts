@@ -9,48 +9,131 @@ const DEMO_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Emotion thumbnails demo</title>
 <style>
-body{font:16px/1.4 system-ui,sans-serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.6rem 0 .2rem}input,select,button{font:inherit;padding:.3rem}
-pre{background:#f4f4f4;padding:.8rem;overflow:auto;max-height:24rem}#out video,#out img{max-width:100%;margin-top:1rem}
+:root{--fg:#1d2330;--muted:#5b6475;--line:#d8dce4;--accent:#3355dd}
+body{font:16px/1.45 system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:var(--fg)}
+h1{font-size:1.6rem;margin:.2rem 0 .4rem}p.lead{color:var(--muted);margin-top:0}
+form{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.6rem 1rem;align-items:end}
+label{display:block;font-size:.9rem;color:var(--muted);margin-bottom:.15rem}
+input,select,button{font:inherit;padding:.35rem .5rem;width:100%;box-sizing:border-box}
+#drop{grid-column:1/-1;border:2px dashed var(--line);border-radius:10px;padding:1.2rem;text-align:center;color:var(--muted)}
+#drop.over{border-color:var(--accent);color:var(--accent)}
+#send{background:var(--accent);color:#fff;border:0;border-radius:6px;cursor:pointer}#send:disabled{opacity:.5}
+#status{grid-column:1/-1;min-height:1.4em}#status.error{color:#b42318}
+#result{display:grid;grid-template-columns:1fr 1fr;gap:1rem;margin-top:1rem}
+#result[hidden]{display:none}#label{font-size:1.4rem;font-weight:600;grid-column:1/-1}
+figure{margin:0}figcaption{font-size:.85rem;color:var(--muted)}
+#thumb video,#thumb img,#still canvas{max-width:100%;border-radius:8px;display:block}
+#chart{grid-column:1/-1}svg text{font-size:11px;fill:var(--muted)}
+.legend span{display:inline-block;margin-right:.8rem;font-size:.85rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
+pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8rem}
 </style></head><body>
 <h1>Emotion-aware thumbnails</h1>
-<p>Pick a short selfie clip; the API says which emotion it shows and makes a looping cover.</p>
+<p class="lead">Drop a short selfie clip: the API says which emotion it shows, draws the emotion over time and makes a looping cover.</p>
 <form id="f">
-<label for="key">API key</label><input id="key" type="password" size="50" autocomplete="off" required>
-<label for="video">Video</label><input id="video" type="file" accept="video/*" required>
-<label for="ep">Endpoint</label>
-<select id="ep"><option value="/analyze">/analyze (emotion + thumbnail)</option><option value="/predict">/predict</option><option value="/thumbnail">/thumbnail</option></select>
-<label for="fmt">Thumbnail format</label><select id="fmt"><option>mp4</option><option>webp</option><option>gif</option></select>
-<p><button id="go">Send</button> <span id="status"></span></p>
+<div id="drop">Drop a video here, or choose one: <label for="video" style="display:inline">Video</label> <input id="video" type="file" accept="video/*" style="width:auto"></div>
+<div><label for="key">API key</label><input id="key" type="password" autocomplete="off" required></div>
+<div><label for="ep">Endpoint</label><select id="ep"><option value="/analyze">/analyze (emotion + cover)</option><option value="/predict">/predict (emotion)</option><option value="/thumbnail">/thumbnail (cover)</option></select></div>
+<div><label for="fmt">Cover format</label><select id="fmt"><option>mp4</option><option>webp</option><option>gif</option></select></div>
+<div><label for="duration">Cover duration (s)</label><input id="duration" type="number" min="0.1" max="10" step="0.1" value="3"></div>
+<div><label for="crop">Crop</label><select id="crop"><option value="">default</option><option>none</option><option>square</option><option>face</option></select></div>
+<div><label for="anchor">Anchor</label><select id="anchor"><option value="">default</option><option>whole</option><option>peak</option></select></div>
+<div><button id="send" type="submit">Send</button></div>
+<div id="status" role="status" aria-live="polite"></div>
 </form>
-<div id="out"></div><pre id="json" hidden></pre>
+<section id="result" hidden>
+<div id="label"></div>
+<figure id="thumb"><figcaption>Cover</figcaption></figure>
+<figure id="still"><figcaption>Most expressive moment, face box</figcaption><canvas></canvas></figure>
+<figure id="chart"><figcaption>Emotion over the clip (probability per analysed frame; the dashed line is the peak)</figcaption><div class="legend" id="legend"></div><div id="svg"></div></figure>
+<details><summary>JSON</summary><pre id="json"></pre></details>
+</section>
 <script>
-const $ = (id) => document.getElementById(id);
-$('f').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const file = $('video').files[0];
-  if (!file) return;
-  $('status').textContent = 'working…'; $('go').disabled = true; $('out').textContent = '';
-  try {
-    const res = await fetch($('ep').value + '?output_format=' + $('fmt').value, {
-      method: 'POST',
-      headers: { 'x-api-key': $('key').value, 'x-date': new Date().toISOString(), 'content-type': file.type || 'application/octet-stream' },
-      body: file,
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+  var EMOTIONS = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
+  var COLORS = { Anger: '#d64545', Happy: '#e0a100', Shock: '#7a4bd1', Neutral: '#7a8596', Sad: '#2f7fd6' };
+  var file = null;
+  var drop = $('drop');
+  ['dragenter', 'dragover'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
+  ['dragleave', 'drop'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.remove('over'); }); });
+  drop.addEventListener('drop', function (e) { if (e.dataTransfer.files[0]) { file = e.dataTransfer.files[0]; drop.firstChild.textContent = 'Video: ' + file.name + ' — '; } });
+  $('video').addEventListener('change', function () { file = $('video').files[0] || null; });
+  function status(text, isError) { $('status').textContent = text; $('status').className = isError ? 'error' : ''; }
+  function svgEl(name, attrs) { var el = document.createElementNS('http://www.w3.org/2000/svg', name); for (var k in attrs) el.setAttribute(k, attrs[k]); return el; }
+  function chart(body) {
+    var points = body.timeline || [];
+    var W = 640, H = 200, L = 34, B = 22, T = 8, R = 8;
+    var tMax = Math.max(0.001, points.length ? points[points.length - 1].t : 1);
+    var x = function (t) { return L + (W - L - R) * (t / tMax); };
+    var y = function (p) { return T + (H - T - B) * (1 - p); };
+    var best = points.filter(function (p) { return p.probabilities; }).map(function (p) { return body.emotion + ' ' + Math.round(p.probabilities[body.emotion] * 100) + '%'; });
+    var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img',
+      'aria-label': 'Emotion timeline: ' + points.length + ' frames over ' + tMax.toFixed(1) + ' s; ' + body.emotion + ' peaks at ' + (body.peak_t || 0).toFixed(2) + ' s' + (best.length ? ' (' + best.join(', ') + ')' : '') });
+    svg.appendChild(svgEl('line', { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: '#d8dce4' }));
+    [0, 0.5, 1].forEach(function (p) { var t = svgEl('text', { x: 2, y: y(p) + 4 }); t.textContent = Math.round(p * 100) + '%'; svg.appendChild(t); });
+    var tl = svgEl('text', { x: W - R - 30, y: H - 4 }); tl.textContent = tMax.toFixed(1) + ' s'; svg.appendChild(tl);
+    EMOTIONS.forEach(function (e) {
+      var pts = points.filter(function (p) { return p.probabilities; }).map(function (p) { return x(p.t).toFixed(1) + ',' + y(p.probabilities[e]).toFixed(1); });
+      svg.appendChild(svgEl('polyline', { points: pts.join(' '), fill: 'none', stroke: COLORS[e], 'stroke-width': e === body.emotion ? 3 : 1.5, 'data-emotion': e, 'data-points': String(pts.length) }));
     });
-    const body = await res.json();
-    $('status').textContent = res.status + (body.emotion ? ' — ' + body.emotion + ' (' + Math.round(body.confidence * 100) + '%)' : '');
-    const thumb = body.thumbnail && typeof body.thumbnail === 'object' ? body.thumbnail : body;
-    if (typeof thumb.thumbnail === 'string') {
-      const src = 'data:' + thumb.mime_type + ';base64,' + thumb.thumbnail;
-      const el = document.createElement(thumb.format === 'mp4' ? 'video' : 'img');
-      el.src = src; if (el.tagName === 'VIDEO') { el.autoplay = el.loop = el.muted = true; el.playsInline = true; }
-      $('out').appendChild(el);
-      thumb.thumbnail = '(' + thumb.thumbnail.length + ' base64 characters)';
+    if (body.peak_t !== undefined) svg.appendChild(svgEl('line', { x1: x(body.peak_t), y1: T, x2: x(body.peak_t), y2: y(0), stroke: '#1d2330', 'stroke-dasharray': '4 3', 'data-peak': String(body.peak_t) }));
+    $('svg').textContent = ''; $('svg').appendChild(svg);
+    $('legend').textContent = '';
+    EMOTIONS.forEach(function (e) { var s = document.createElement('span'); var i = document.createElement('i'); i.style.background = COLORS[e]; s.appendChild(i); s.appendChild(document.createTextNode(e)); $('legend').appendChild(s); });
+  }
+  function still(body) {
+    var canvas = $('still').querySelector('canvas');
+    if (!file || !body.face) { $('still').hidden = true; return; }
+    $('still').hidden = false;
+    var v = document.createElement('video'); v.muted = true; v.preload = 'auto';
+    v.src = URL.createObjectURL(file);
+    v.addEventListener('loadeddata', function () { v.currentTime = Math.min(body.peak_t || 0, Math.max(0, v.duration - 0.05)); });
+    v.addEventListener('seeked', function () {
+      canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+      var g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+      var f = body.face; g.strokeStyle = '#33dd77'; g.lineWidth = Math.max(2, canvas.width / 160);
+      g.strokeRect(f.x * canvas.width, f.y * canvas.height, f.width * canvas.width, f.height * canvas.height);
+      canvas.setAttribute('data-face', 'drawn'); URL.revokeObjectURL(v.src);
+    }, { once: true });
+  }
+  function cover(thumb) {
+    var fig = $('thumb'); var old = fig.querySelector('video,img'); if (old) old.remove();
+    if (!thumb || typeof thumb.thumbnail !== 'string') { fig.hidden = true; return; }
+    fig.hidden = false;
+    var el = document.createElement(thumb.format === 'mp4' ? 'video' : 'img');
+    el.src = 'data:' + thumb.mime_type + ';base64,' + thumb.thumbnail;
+    if (el.tagName === 'VIDEO') { el.autoplay = el.loop = el.muted = true; el.playsInline = true; } else { el.alt = 'Cover (' + thumb.format + ')'; }
+    fig.insertBefore(el, fig.firstChild);
+  }
+  $('f').addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (!file) { status('Choose or drop a video first.', true); return; }
+    var ep = $('ep').value; var q = new URLSearchParams();
+    if (ep !== '/predict') {
+      q.set('output_format', $('fmt').value); q.set('duration', $('duration').value);
+      if ($('crop').value) q.set('crop', $('crop').value); if ($('anchor').value) q.set('anchor', $('anchor').value);
     }
-    $('json').hidden = false; $('json').textContent = JSON.stringify(body, null, 2);
-  } catch (err) { $('status').textContent = String(err); }
-  finally { $('go').disabled = false; }
-});
+    status('Working…'); $('send').disabled = true;
+    fetch(ep + (q.toString() ? '?' + q : ''), { method: 'POST', body: file,
+      headers: { 'x-api-key': $('key').value, 'x-date': new Date().toISOString(), 'content-type': file.type || 'application/octet-stream' } })
+      .then(function (res) { return res.json().then(function (body) { return { res: res, body: body }; }); })
+      .then(function (r) {
+        var body = r.body;
+        if (!r.res.ok) { status('Error ' + r.res.status + ': ' + body.error + ' (' + body.code + ')', true); return; }
+        status('Done in ' + body.latency_ms + ' ms.');
+        $('result').hidden = false;
+        $('label').textContent = body.emotion ? body.emotion + ' — ' + Math.round(body.confidence * 100) + '% confident' : 'Cover ready';
+        cover(body.thumbnail && typeof body.thumbnail === 'object' ? body.thumbnail : body);
+        if (body.timeline) { $('chart').hidden = false; chart(body); still(body); } else { $('chart').hidden = true; $('still').hidden = true; }
+        var shown = JSON.parse(JSON.stringify(body));
+        if (typeof shown.thumbnail === 'string') shown.thumbnail = '(' + shown.thumbnail.length + ' base64 characters)';
+        if (shown.thumbnail && typeof shown.thumbnail.thumbnail === 'string') shown.thumbnail.thumbnail = '(' + shown.thumbnail.thumbnail.length + ' base64 characters)';
+        $('json').textContent = JSON.stringify(shown, null, 2);
+      })
+      .catch(function (err) { status(String(err), true); })
+      .then(function () { $('send').disabled = false; });
+  });
+})();
 </script></body></html>`;
 
 export async function demoRoutes(app: FastifyInstance): Promise<void> {
@@ -60,10 +143,11 @@ export async function demoRoutes(app: FastifyInstance): Promise<void> {
     async (_request, reply) =>
       reply
         .type('text/html; charset=utf-8')
-        // The page's own inline script and data: thumbnails; nothing from elsewhere.
+        // The page's own inline script, data: covers and a blob: of the chosen file (for the still);
+        // nothing from elsewhere.
         .header(
           'content-security-policy',
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; media-src data:",
+          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; media-src data: blob:",
         )
         .send(DEMO_PAGE),
   );
