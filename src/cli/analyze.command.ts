@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -12,6 +13,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .description('Print the /predict JSON for a local video file')
     .argument('<file>', 'video file (mp4, mov, webm, ...)')
     .action(async (file: string) => {
+      if (!existsSync(file)) {
+        process.stdout.write(`${JSON.stringify({ error: `No such file: ${file}`, code: 'no_such_file' })}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const config = loadConfig();
       // Loaded here, not at the top: other commands must not pay for FFmpeg and the models.
       const { processClip } = await import('../services/clip-processor.js');

@@ -118,3 +118,36 @@ describe.skipIf(!CHROMIUM)('the demo page in Chromium (real server, a phone clip
     await page.fill('#key', ADMIN_KEY);
   });
 });
+
+describe.skipIf(!CHROMIUM)('/docs in Chromium (real server)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer({ MODEL: 'none' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('loads, and "Try it out" on GET /logs works with the key and x-date', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/docs`);
+    // Authorize with the API key.
+    await page.click('button.authorize', { timeout: 30_000 });
+    await page.fill('.auth-container input', ADMIN_KEY);
+    await page.click('.auth-btn-wrapper button.authorize');
+    await page.click('.auth-btn-wrapper button.btn-done');
+    // Open GET /logs, try it out with an x-date header, execute.
+    await page.click('.opblock-get .opblock-summary-path[data-path="/logs"]');
+    await page.click('.opblock.is-open button.try-out__btn');
+    await page.fill('.opblock.is-open tr[data-param-name="x-date"] input', new Date().toISOString());
+    await page.click('.opblock.is-open button.execute');
+    const status = page.locator('.opblock.is-open .live-responses-table .response .response-col_status');
+    await status.first().waitFor({ timeout: 20_000 });
+    expect((await status.first().textContent())?.trim()).toBe('200');
+    await page.close();
+  });
+});

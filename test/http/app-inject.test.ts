@@ -665,6 +665,15 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       expect(port.last().job.predict).toBe(true);
     });
 
+    it('makes GIF covers at 320 px unless max_size says otherwise', async () => {
+      expect((await postRaw('/thumbnail?output_format=gif', VIDEO)).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toMatchObject({ format: 'gif', maxSize: 320 });
+      expect((await postRaw('/thumbnail?output_format=gif&max_size=480', VIDEO)).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toMatchObject({ format: 'gif', maxSize: 480 });
+      expect((await postRaw('/thumbnail?output_format=webp', VIDEO)).statusCode).toBe(200);
+      expect(port.last().job.thumbnail).toMatchObject({ format: 'webp', maxSize: 480 });
+    });
+
     it('honours /analyze\'s nested "thumbnail" options (they win over top-level ones)', async () => {
       const body = seed({ duration: 5, thumbnail: { duration: 2, output_format: 'webp', crop: 'square' } });
       expect((await postJson('/analyze', body)).statusCode).toBe(200);
