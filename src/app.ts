@@ -20,6 +20,7 @@ import { demoRoutes } from './http/routes/demo.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
+import { documentVideoRoute } from './http/schemas.js';
 import type { ClipService } from './services/clip.service.js';
 import type { Store } from './store/types.js';
 
@@ -116,6 +117,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       servers: [{ url: '/', description: 'This server' }],
       components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'x-api-key', in: 'header' } } },
       security: [{ apiKey: [] }],
+    },
+    // The video endpoints' other media types and typed options, for the document only.
+    transform: ({ schema, url }) => {
+      if (schema && ['/predict', '/thumbnail', '/analyze'].includes(url)) {
+        return {
+          schema: documentVideoRoute(
+            schema as Record<string, unknown>,
+            url !== '/predict',
+            url === '/analyze',
+          ) as never,
+          url,
+        };
+      }
+      return { schema, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

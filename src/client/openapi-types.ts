@@ -185,9 +185,11 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Current time, ISO 8601 or HTTP date (or x-date) */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
         'x-client-id'?: string;
       };
       path?: never;
@@ -207,8 +209,15 @@ export interface operations {
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
-        } & {
-          [key: string]: unknown;
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
         };
       };
     };
@@ -260,7 +269,7 @@ export interface operations {
           };
         };
       };
-      /** @description Default Response */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -269,13 +278,26 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unauthorized: Unauthorized */
       401: {
         headers: {
           [name: string]: unknown;
@@ -284,13 +306,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description payload_too_large: The upload is larger than the configured limit. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -299,13 +324,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unsupported_media_type: Unsupported Content-Type. */
       415: {
         headers: {
           [name: string]: unknown;
@@ -314,13 +342,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -329,13 +360,25 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description rate_limited: Too many requests; slow down. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -344,13 +387,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description internal: Internal server error. */
       500: {
         headers: {
           [name: string]: unknown;
@@ -359,13 +405,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -374,8 +423,11 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready';
             request_id?: string;
           };
         };
@@ -385,16 +437,23 @@ export interface operations {
   thumbnail: {
     parameters: {
       query?: {
-        duration?: string;
-        output_format?: string;
-        max_size?: string;
-        crop?: string;
-        anchor?: string;
+        /** @description Seconds of output, 0.1-10 (default 3) */
+        duration?: number;
+        /** @description Default mp4 */
+        output_format?: 'mp4' | 'webp' | 'gif';
+        /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+        max_size?: number;
+        /** @description Default none (face on /analyze) */
+        crop?: 'none' | 'square' | 'face';
+        /** @description Default whole (peak on /analyze) */
+        anchor?: 'whole' | 'peak';
       };
       header?: {
-        /** @description Current time, ISO 8601 or HTTP date (or x-date) */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
         'x-client-id'?: string;
       };
       path?: never;
@@ -421,14 +480,46 @@ export interface operations {
            * @enum {string}
            */
           output_format?: 'mp4' | 'webp' | 'gif';
-          /** @description Long side in pixels (default 480; 0 keeps the source size) */
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
           max_size?: number;
-          /** @enum {string} */
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
           crop?: 'none' | 'square' | 'face';
-          /** @enum {string} */
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
           anchor?: 'whole' | 'peak';
-        } & {
-          [key: string]: unknown;
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
         };
       };
     };
@@ -453,7 +544,7 @@ export interface operations {
           };
         };
       };
-      /** @description Default Response */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -462,13 +553,26 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unauthorized: Unauthorized */
       401: {
         headers: {
           [name: string]: unknown;
@@ -477,13 +581,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description payload_too_large: The upload is larger than the configured limit. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -492,13 +599,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unsupported_media_type: Unsupported Content-Type. */
       415: {
         headers: {
           [name: string]: unknown;
@@ -507,13 +617,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -522,13 +635,25 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description rate_limited: Too many requests; slow down. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -537,13 +662,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description internal: Internal server error. */
       500: {
         headers: {
           [name: string]: unknown;
@@ -552,13 +680,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -567,8 +698,11 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready';
             request_id?: string;
           };
         };
@@ -578,16 +712,23 @@ export interface operations {
   analyze: {
     parameters: {
       query?: {
-        duration?: string;
-        output_format?: string;
-        max_size?: string;
-        crop?: string;
-        anchor?: string;
+        /** @description Seconds of output, 0.1-10 (default 3) */
+        duration?: number;
+        /** @description Default mp4 */
+        output_format?: 'mp4' | 'webp' | 'gif';
+        /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+        max_size?: number;
+        /** @description Default none (face on /analyze) */
+        crop?: 'none' | 'square' | 'face';
+        /** @description Default whole (peak on /analyze) */
+        anchor?: 'whole' | 'peak';
       };
       header?: {
-        /** @description Current time, ISO 8601 or HTTP date (or x-date) */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
         'x-client-id'?: string;
       };
       path?: never;
@@ -614,14 +755,67 @@ export interface operations {
            * @enum {string}
            */
           output_format?: 'mp4' | 'webp' | 'gif';
-          /** @description Long side in pixels (default 480; 0 keeps the source size) */
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
           max_size?: number;
-          /** @enum {string} */
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
           crop?: 'none' | 'square' | 'face';
-          /** @enum {string} */
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
           anchor?: 'whole' | 'peak';
-        } & {
-          [key: string]: unknown;
+          thumbnail?: {
+            /** @description Seconds of output, 0.1-10 (default 3) */
+            duration?: number;
+            /**
+             * @description Default mp4
+             * @enum {string}
+             */
+            output_format?: 'mp4' | 'webp' | 'gif';
+            /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+            max_size?: number;
+            /**
+             * @description Default none (face on /analyze)
+             * @enum {string}
+             */
+            crop?: 'none' | 'square' | 'face';
+            /**
+             * @description Default whole (peak on /analyze)
+             * @enum {string}
+             */
+            anchor?: 'whole' | 'peak';
+          };
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
         };
       };
     };
@@ -685,7 +879,7 @@ export interface operations {
           };
         };
       };
-      /** @description Default Response */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -694,13 +888,26 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unauthorized: Unauthorized */
       401: {
         headers: {
           [name: string]: unknown;
@@ -709,13 +916,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description payload_too_large: The upload is larger than the configured limit. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -724,13 +934,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unsupported_media_type: Unsupported Content-Type. */
       415: {
         headers: {
           [name: string]: unknown;
@@ -739,13 +952,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -754,13 +970,25 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description rate_limited: Too many requests; slow down. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -769,13 +997,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description internal: Internal server error. */
       500: {
         headers: {
           [name: string]: unknown;
@@ -784,13 +1015,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -799,8 +1033,11 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready';
             request_id?: string;
           };
         };
@@ -826,9 +1063,11 @@ export interface operations {
         cursor?: string;
       };
       header?: {
-        /** @description Current time, ISO 8601 or HTTP date (or x-date) */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
         'x-client-id'?: string;
       };
       path?: never;
@@ -866,7 +1105,7 @@ export interface operations {
           };
         };
       };
-      /** @description Default Response */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -875,13 +1114,26 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description unauthorized: Unauthorized */
       401: {
         headers: {
           [name: string]: unknown;
@@ -890,13 +1142,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description rate_limited: Too many requests; slow down. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -905,8 +1160,11 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
             request_id?: string;
           };
         };
@@ -917,9 +1175,11 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Current time, ISO 8601 or HTTP date (or x-date) */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
         'x-client-id'?: string;
       };
       path?: never;
@@ -936,7 +1196,7 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description Default Response */
+      /** @description unauthorized: Unauthorized */
       401: {
         headers: {
           [name: string]: unknown;
@@ -945,13 +1205,16 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
             request_id?: string;
           };
         };
       };
-      /** @description Default Response */
+      /** @description forbidden: An admin key is needed for this endpoint. */
       403: {
         headers: {
           [name: string]: unknown;
@@ -960,8 +1223,11 @@ export interface operations {
           'application/json': {
             /** @description What went wrong, for a person */
             error: string;
-            /** @description Stable machine-readable code (see the README error table) */
-            code: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'forbidden';
             request_id?: string;
           };
         };

@@ -1,5 +1,6 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
+import { ERROR_TABLE, type ErrorCode } from '../errors.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 
 export const ErrorBody = Type.Object(
@@ -20,15 +21,72 @@ const videoFields = {
   content: Type.String({ description: 'The video, base64, optionally with a data: URL prefix' }),
 };
 
+/** Validation of the JSON options: types and enums (ranges are checked with their own error codes). */
 const thumbnailFields = {
   duration: Type.Optional(Type.Number({ description: 'Seconds of output, 0.1-10 (default 3)' })),
   output_format: Type.Optional(Type.String({ enum: ['mp4', 'webp', 'gif'], description: 'Default mp4' })),
   max_size: Type.Optional(
-    Type.Integer({ description: 'Long side in pixels (default 480; 0 keeps the source size)' }),
+    Type.Integer({ description: 'Long side in pixels (default 480, 320 for GIF; 0 keeps the source size)' }),
   ),
   crop: Type.Optional(Type.String({ enum: ['none', 'square', 'face'] })),
   anchor: Type.Optional(Type.String({ enum: ['whole', 'peak'] })),
 };
+
+/** The options as the OpenAPI document shows them: typed, with their ranges. */
+const thumbnailDocFields = {
+  duration: Type.Optional(
+    Type.Number({ minimum: 0.1, maximum: 10, description: 'Seconds of output, 0.1-10 (default 3)' }),
+  ),
+  output_format: Type.Optional(Type.String({ enum: ['mp4', 'webp', 'gif'], description: 'Default mp4' })),
+  max_size: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 4096,
+      description: 'Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size)',
+    }),
+  ),
+  crop: Type.Optional(
+    Type.String({ enum: ['none', 'square', 'face'], description: 'Default none (face on /analyze)' }),
+  ),
+  anchor: Type.Optional(
+    Type.String({ enum: ['whole', 'peak'], description: 'Default whole (peak on /analyze)' }),
+  ),
+};
+
+/**
+ * How the three video endpoints' bodies and options look in the OpenAPI document: the
+ * seed's JSON, the raw file (`video/*`, `application/octet-stream`) and multipart with a
+ * `video` field, the options typed (as query parameters for raw and multipart uploads).
+ * Documentation only: the checks themselves are in video-upload.ts, request-options.ts and
+ * thumbnail-options.ts, which refuse what this document does not allow.
+ */
+export function documentVideoRoute(
+  schema: Record<string, unknown>,
+  withThumbnail: boolean,
+  nestedThumbnail = false,
+): Record<string, unknown> {
+  const binary = { type: 'string', format: 'binary', description: 'The video file' };
+  const options: TProperties = withThumbnail ? thumbnailDocFields : {};
+  const nested: TProperties = nestedThumbnail
+    ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
+    : {};
+  // Unknown options are refused (400 invalid_request), so the document says so.
+  const json = Type.Object({ ...videoFields, ...options, ...nested }, { additionalProperties: false });
+  return {
+    ...schema,
+    body: {
+      content: {
+        'application/json': { schema: json },
+        'video/*': { schema: binary },
+        'application/octet-stream': { schema: binary },
+        'multipart/form-data': {
+          schema: Type.Object({ video: Type.Unsafe<string>(binary), ...options }),
+        },
+      },
+    },
+    ...(withThumbnail ? { querystring: Type.Object(options) } : {}),
+  };
+}
 
 export const PredictJsonBody = Type.Object(videoFields, { additionalProperties: true });
 export const ThumbnailJsonBody = Type.Object(
@@ -143,17 +201,54 @@ export const LogsResponse = Type.Object({
 
 export const securedHeaders = Type.Object(
   {
-    'x-api-key': Type.Optional(Type.String({ description: 'Your API key' })),
-    date: Type.Optional(Type.String({ description: 'Current time, ISO 8601 or HTTP date (or x-date)' })),
-    'x-date': Type.Optional(Type.String()),
-    'x-client-id': Type.Optional(Type.String()),
+    'x-api-key': Type.Optional(
+      Type.String({
+        description: 'Your API key (also the Authorize button of /docs). Missing or wrong: 401.',
+      }),
+    ),
+    date: Type.Optional(
+      Type.String({
+        description:
+          'The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one.',
+      }),
+    ),
+    'x-date': Type.Optional(
+      Type.String({
+        description:
+          'The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent.',
+      }),
+    ),
+    'x-client-id': Type.Optional(
+      Type.String({
+        description:
+          "A client id recorded in the request log. With a per-client key the key's own client id is used instead.",
+      }),
+    ),
   },
   { additionalProperties: true },
 );
 
-/** Error responses every secured endpoint can give, for the OpenAPI document. */
+/**
+ * Error responses for the OpenAPI document: the error body with, per status, the codes of
+ * the README's error table that status carries.
+ */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const codes = (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((c) => ERROR_TABLE[c].status === status);
+      return [
+        status,
+        Type.Object(
+          {
+            error: Type.String({ description: 'What went wrong, for a person' }),
+            code: Type.String({ enum: codes, description: 'Stable machine-readable code' }),
+            request_id: Type.Optional(Type.String()),
+          },
+          { description: codes.map((c) => `${c}: ${ERROR_TABLE[c].message}`).join(' | ') },
+        ),
+      ];
+    }),
+  );
 }
 
 export const videoBodyContent = (schema: TSchema) => ({
