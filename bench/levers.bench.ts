@@ -10,34 +10,17 @@
  *   npm run bench -- levers
  */
 import '../src/polyfills.js';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import type { ClipJobRequest, DecodePlan } from '../src/jobs/clip-job.types.js';
 import { processClip } from '../src/services/clip-processor.js';
 import { loadCalibration } from '../src/vision/calibration.js';
 import { EngineCache } from '../src/vision/engines/factory.js';
-import { makeClipFromImage } from '../test/helpers/clips.js';
-import { SMILING_FACE_CROP, SMILING_PHOTO } from '../test/helpers/face-clips.js';
-import { ensureFfmpeg, ffmpegVideoDecodeMs, median, phoneLikeClip } from './lib/measure.js';
+import { faceClip, phoneLikeClip } from './lib/clips.js';
+import { ensureFfmpeg, ffmpegVideoDecodeMs, median } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const dir = join(tmpdir(), 'emothumb-bench');
-mkdirSync(dir, { recursive: true });
-const source = join(dir, 'face-grain-1080p30-5s.mp4');
-if (!existsSync(source)) {
-  await makeClipFromImage(SMILING_PHOTO, source, {
-    crop: { x: 820, y: SMILING_FACE_CROP.y - 80, width: 1100, height: 619 },
-    size: { width: 1920, height: 1080 },
-    seconds: 5,
-    fps: 30,
-    zoom: 0.15,
-    grain: 6,
-  });
-}
 const ffmpeg = ensureFfmpeg();
-const clip = phoneLikeClip(ffmpeg, source);
+const clip = phoneLikeClip(ffmpeg, await faceClip(5));
 const engine = { model: 'default' as const, calibration: await loadCalibration() };
 const limits = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };
 const thumbnail = { durationSec: 3, format: 'mp4' as const, maxSize: 480 };

@@ -23,7 +23,8 @@ import {
   type DecodeStats,
 } from '../src/media/index.js';
 import { makeTestClip } from '../test/helpers/clips.js';
-import { ensureFfmpeg, median, withSoundTrack } from './lib/measure.js';
+import { withSoundTrack } from './lib/clips.js';
+import { ensureFfmpeg, median } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };

@@ -10,48 +10,23 @@
  *   npm run bench -- service
  */
 import '../src/polyfills.js';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { makeClipFromImage } from '../test/helpers/clips.js';
-import { SMILING_FACE_CROP, SMILING_PHOTO } from '../test/helpers/face-clips.js';
+import { readFileSync } from 'node:fs';
 import { send } from '../test/helpers/http.js';
 import { authHeaders, startServer } from '../test/helpers/server.js';
+import { faceClip, phoneLikeClip, withSoundTrack } from './lib/clips.js';
 import {
   ensureFfmpeg,
   ffmpegVideoDecodeMs,
-  phoneLikeClip,
   fmt,
   median,
   percentile,
   ratio,
   treeRssBytes,
-  withSoundTrack,
 } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const cacheDir = join(tmpdir(), 'emothumb-bench');
-mkdirSync(cacheDir, { recursive: true });
-
-async function faceClip(seconds: number): Promise<string> {
-  const path = join(cacheDir, `face-grain-1080p30-${seconds}s.mp4`);
-  if (!existsSync(path)) {
-    // A photo of a face, zooming gently: real texture for the encoder, a face for the models.
-    await makeClipFromImage(SMILING_PHOTO, path, {
-      crop: { x: 820, y: SMILING_FACE_CROP.y - 80, width: 1100, height: 619 },
-      size: { width: 1920, height: 1080 },
-      seconds,
-      fps: 30,
-      zoom: 0.15,
-      // Sensor-like noise brings the bit rate to a phone's (about 10-20 Mbit/s at 1080p30).
-      grain: 6,
-    });
-  }
-  return path;
-}
-
 const ffmpeg = ensureFfmpeg();
 // Every real upload has a sound track: the clips carry one (AAC, as phones write it).
 const clip5 = withSoundTrack(ffmpeg, await faceClip(5));
@@ -86,12 +61,6 @@ try {
   for (const p of ['/predict', '/thumbnail', '/analyze']) await post(p, body5);
 
   const ENDPOINTS = ['/predict', '/thumbnail', '/analyze'];
-  const latencyTable = (
-    title: string,
-    clip: string,
-    body: Buffer,
-    bars: Record<string, number>,
-  ): Promise<void> => measureLatency(title, clip, body, bars);
   async function measureLatency(
     title: string,
     clip: string,
@@ -116,13 +85,13 @@ try {
       );
     }
   }
-  await latencyTable(
+  await measureLatency(
     'Phone-like clip: 5 s 1920x1080 30 fps H.264 High, 1 s GOP, no B-frames, ~12 Mbit/s, AAC',
     phone5,
     phoneBody5,
     { '/predict': 0.8, '/thumbnail': 1.1, '/analyze': 1.2 },
   );
-  await latencyTable(
+  await measureLatency(
     'Previous benchmark clip: 5 s 1920x1080 30 fps H.264 High, x264 default GOP, AAC',
     clip5,
     body5,

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { decodeFrames, evenlySpacedIndices, probeVideo } from '../src/media/index.js';
 import { ANALYSIS_MAX_SIDE, createEmotionPipeline, poolClip } from '../src/vision/index.js';
 import { makeClipFromImage, SAMPLE_FACES } from '../test/helpers/clips.js';
-import { ensureFfmpeg, median, withSoundTrack } from './lib/measure.js';
+import { withSoundTrack } from './lib/clips.js';
+import { ensureFfmpeg, median } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 };

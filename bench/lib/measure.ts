@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** The system ffmpeg, only as a yardstick (installed with apt when missing); src/ never uses it. */
 export function ensureFfmpeg(): string {
@@ -16,125 +16,10 @@ export function ensureFfmpeg(): string {
   return 'ffmpeg';
 }
 
-/**
- * `clip` with a phone's sound track added (AAC-LC 48 kHz stereo 128 kbit/s; the video
- * stream copied untouched, index at the end as a phone's camera writes it), made
- * once beside it. Every real upload has sound; the benchmarks measure such files.
- */
-export function withSoundTrack(ffmpeg: string, clip: string): string {
-  const out = clip.replace(/\.[^.]+$/, '-aac.mp4');
-  if (existsSync(out)) return out;
-  const part = `${out}.part.mp4`;
-  execFileSync(
-    ffmpeg,
-    [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      clip,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=220:sample_rate=48000',
-      '-map',
-      '0:v',
-      '-map',
-      '1:a',
-      '-shortest',
-      '-c:v',
-      'copy',
-      '-c:a',
-      'aac',
-      '-ac',
-      '2',
-      '-b:a',
-      '128k',
-      part,
-    ],
-    { stdio: 'ignore' },
-  );
-  renameSync(part, out);
-  return out;
-}
-
-/**
- * A phone-like clip made from `source` (any clip): H.264 High, 1 s GOP (keyframe every
- * 30 frames, none inserted on scene cuts), no B-frames, ~12 Mbit/s, yuv420p, AAC-LC
- * 48 kHz stereo 128 kbit/s sound, index at the end: what an Android camera writes.
- * Made once beside the source.
- */
-export function phoneLikeClip(ffmpeg: string, source: string): string {
-  const out = source.replace(/\.[^.]+$/, '-phone-gop30-nob-aac.mp4');
-  if (existsSync(out)) return out;
-  const part = `${out}.part.mp4`;
-  execFileSync(
-    ffmpeg,
-    [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      source,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=220:sample_rate=48000',
-      '-map',
-      '0:v',
-      '-map',
-      '1:a',
-      '-shortest',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'fast',
-      '-profile:v',
-      'high',
-      '-pix_fmt',
-      'yuv420p',
-      '-bf',
-      '0',
-      '-g',
-      '30',
-      '-keyint_min',
-      '30',
-      '-sc_threshold',
-      '0',
-      '-b:v',
-      '12M',
-      '-maxrate',
-      '14M',
-      '-bufsize',
-      '24M',
-      '-c:a',
-      'aac',
-      '-ac',
-      '2',
-      '-b:a',
-      '128k',
-      part,
-    ],
-    { stdio: 'ignore' },
-  );
-  renameSync(part, out);
-  return out;
-}
-
 /** Wall time of `ffmpeg -i clip -an -f null -`: decoding the clip's video stream and nothing else. */
 export function ffmpegVideoDecodeMs(ffmpeg: string, clip: string): number {
   const start = performance.now();
   const run = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-an', '-f', 'null', '-'], {
-    stdio: 'ignore',
-  });
-  if (run.status !== 0) throw new Error(`ffmpeg failed on ${clip}`);
-  return performance.now() - start;
-}
-
-/** Wall time of `ffmpeg -i clip -f null -`: decoding the clip and nothing else. */
-export function ffmpegDecodeMs(ffmpeg: string, clip: string): number {
-  const start = performance.now();
-  const run = spawnSync(ffmpeg, ['-v', 'error', '-nostdin', '-i', clip, '-f', 'null', '-'], {
     stdio: 'ignore',
   });
   if (run.status !== 0) throw new Error(`ffmpeg failed on ${clip}`);
