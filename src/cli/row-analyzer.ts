@@ -9,8 +9,8 @@ import workerpool from 'workerpool';
 
 import { workerProcessEnv } from '../config/load-config.js';
 
-import { DEFAULT_DECODE_PLAN, type ClipStage, type DecodePlan } from '../jobs/clip-job.types.js';
-import { crashCause } from '../jobs/process-pool-runner.js';
+import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
+import { StageTracker, workerLost } from '../jobs/worker-stages.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import type { Emotion5 } from '../vision/index.js';
@@ -44,22 +44,24 @@ export class RowAnalyzer {
   }
 
   async analyze(root: string, row: LabelRow & { class5: Emotion5 }): Promise<RowFeatures> {
-    let stage: ClipStage | 'start' = 'start';
-    const on = (payload: { stage?: ClipStage }): void => {
-      if (payload.stage) stage = payload.stage;
-    };
+    const tracker = new StageTracker();
     try {
-      const pending = this.pool.exec('analyzeRow', [root, row, this.calibration, this.plan], { on });
+      const pending = this.pool.exec('analyzeRow', [root, row, this.calibration, this.plan], {
+        on: tracker.on,
+      });
       return (await pending.timeout(ROW_TIMEOUT_MS)) as RowFeatures;
     } catch (err) {
       if (err instanceof workerpool.Promise.TimeoutError) {
-        return { row, frames: [], error: `timed out after ${ROW_TIMEOUT_MS / 1000} s in stage ${stage}` };
+        return {
+          row,
+          frames: [],
+          error: `timed out after ${ROW_TIMEOUT_MS / 1000} s in stage ${tracker.stage}`,
+        };
       }
-      const message = err instanceof Error ? err.message : String(err);
-      if (/Workerpool Worker/.test(message)) {
-        return { row, frames: [], error: `crashed (${crashCause(message)}) in stage ${stage}` };
-      }
-      return { row, frames: [], error: message };
+      const cause = workerLost(err);
+      if (cause !== undefined)
+        return { row, frames: [], error: `crashed (${cause}) in stage ${tracker.stage}` };
+      return { row, frames: [], error: err instanceof Error ? err.message : String(err) };
     }
   }
 

@@ -4,8 +4,9 @@ import workerpool from 'workerpool';
 import { workerProcessEnv } from '../config/load-config.js';
 import { AppError, isErrorCode } from '../errors.js';
 import type { EngineSettings } from '../vision/index.js';
-import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
+import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
 import type { ClipJob, ClipJobRunner, ClipJobRunnerStats, WorkerCrash } from './job-runner.js';
+import { StageTracker, workerLost } from './worker-stages.js';
 
 export interface ProcessPoolRunnerOptions {
   workers: number;
@@ -92,22 +93,16 @@ export class ProcessPoolRunner implements ClipJobRunner {
     // workerpool reads a queue bound of 0 as "no bound": with QUEUE_SIZE=0 a job that
     // would have to wait is refused here.
     if (this.options.queueSize === 0 && this.pool.stats().busyWorkers >= this.options.workers) {
-      throw new AppError('overloaded', undefined, {
-        'retry-after': String(this.options.retryAfterSeconds ?? 2),
-      });
+      throw this.overloaded();
     }
     let pending: workerpool.Promise<ClipJobResult>;
-    let stage: WorkerCrash['stage'] = 'start';
-    const on = (payload: { stage?: ClipStage }): void => {
-      if (payload.stage) stage = payload.stage;
-    };
+    const tracker = new StageTracker();
     try {
-      pending = this.pool.exec('processClip', [request], { on }) as workerpool.Promise<ClipJobResult>;
+      pending = this.pool.exec('processClip', [request], {
+        on: tracker.on,
+      }) as workerpool.Promise<ClipJobResult>;
     } catch (err) {
-      if (err instanceof Error && /queue size/i.test(err.message)) {
-        const retryAfter = String(this.options.retryAfterSeconds ?? 2);
-        throw new AppError('overloaded', undefined, { 'retry-after': retryAfter });
-      }
+      if (err instanceof Error && /queue size/i.test(err.message)) throw this.overloaded();
       throw err;
     }
     try {
@@ -121,8 +116,14 @@ export class ProcessPoolRunner implements ClipJobRunner {
       return result;
     } catch (err) {
       this.failed++;
-      throw this.translate(err, request, stage);
+      throw this.translate(err, request, tracker.stage);
     }
+  }
+
+  private overloaded(): AppError {
+    return new AppError('overloaded', undefined, {
+      'retry-after': String(this.options.retryAfterSeconds ?? 2),
+    });
   }
 
   private translate(err: unknown, request: ClipJobRequest, stage: WorkerCrash['stage']): Error {
@@ -133,13 +134,10 @@ export class ProcessPoolRunner implements ClipJobRunner {
         `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`,
       );
     }
-    if (
-      err instanceof workerpool.TerminateError ||
-      (err instanceof Error && /Workerpool Worker/.test(err.message))
-    ) {
+    const cause = workerLost(err);
+    if (cause !== undefined) {
       this.crashed++;
       this.warmReplacement();
-      const cause = crashCause(err.message);
       this.options.onCrash?.({ requestId: request.requestId, stage, cause });
       return new AppError(
         'decode_failed',
@@ -186,12 +184,4 @@ export class ProcessPoolRunner implements ClipJobRunner {
     this.ready = false;
     await this.pool?.terminate(false, 5000);
   }
-}
-
-/** The signal (or exit code) in workerpool's "terminated unexpectedly" message. */
-export function crashCause(message: string): string {
-  const signal = /signalCode: `(\w+)`/.exec(message)?.[1];
-  if (signal && signal !== 'null') return signal;
-  const code = /exitCode: `(-?\d+)`/.exec(message)?.[1];
-  return code ? `exit code ${code}` : 'worker lost';
 }

@@ -3,7 +3,8 @@
 import '../polyfills.js';
 import workerpool from 'workerpool';
 
-import type { ClipJobRequest, ClipStage } from '../jobs/clip-job.types.js';
+import type { ClipJobRequest } from '../jobs/clip-job.types.js';
+import { stageReporter } from '../jobs/worker-stages.js';
 import { processClip } from '../services/clip-processor.js';
 import type { EngineSettings } from '../vision/engines/engine.js';
 import { EngineCache } from '../vision/engines/factory.js';
@@ -12,17 +13,9 @@ import { EngineCache } from '../vision/engines/factory.js';
 const engines = new EngineCache(true);
 
 workerpool.worker({
-  processClip: (request: ClipJobRequest) => {
-    // Each change of stage goes to the server at once, so that if this process
-    // dies in native code the server knows where (the pipe write is synchronous
-    // when the channel is idle, as it is between stages).
-    let last: ClipStage | undefined;
-    return processClip(request, engines, (stage) => {
-      if (stage === last) return;
-      last = stage;
-      workerpool.workerEmit({ stage });
-    });
-  },
+  // Each change of stage goes to the server at once: if this process dies in native
+  // code, the server knows where.
+  processClip: (request: ClipJobRequest) => processClip(request, engines, stageReporter()),
   /** Loads the media bindings and the models now rather than on the first request. */
   warmUp: async (engine: EngineSettings) => {
     if (engine.model === 'none') return;

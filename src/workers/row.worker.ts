@@ -3,7 +3,8 @@
 import '../polyfills.js';
 import workerpool from 'workerpool';
 
-import type { ClipStage, DecodePlan } from '../jobs/clip-job.types.js';
+import type { DecodePlan } from '../jobs/clip-job.types.js';
+import { stageReporter } from '../jobs/worker-stages.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import { createEmotionPipeline, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
@@ -25,17 +26,6 @@ workerpool.worker({
     plan: DecodePlan,
   ) => {
     const pipeline = await pipelineFor(calibration);
-    let last: ClipStage | undefined;
-    return analyzeRow(
-      pipeline,
-      root,
-      row,
-      (stage) => {
-        if (stage === last) return;
-        last = stage;
-        workerpool.workerEmit({ stage });
-      },
-      plan,
-    );
+    return analyzeRow(pipeline, root, row, stageReporter(), plan);
   },
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { crashCause } from '../../src/jobs/process-pool-runner.js';
+import { crashCause } from '../../src/jobs/worker-stages.js';
 
 describe('crashCause', () => {
   it("reads the signal or exit code from workerpool's message", () => {
