@@ -1,8 +1,7 @@
-import { AppError } from '../errors.js';
 import { closeInput } from './input.js';
 import { decodeFrames, type DecodeOptions, type FrameRequest } from './decode.js';
 import { groupOffsets, INDEXED_CODECS, readPacketIndex, type PacketIndex } from './packet-index.js';
-import { probeOpen, type ProbeLimits } from './probe.js';
+import { probeOpen, tooFewFrames, type ProbeLimits } from './probe.js';
 import { evenlySpacedIndices, nearKeyframeIndices } from './sampling.js';
 import type { RgbFrame, VideoInfo } from './types.js';
 
@@ -36,13 +35,10 @@ export class MediaClip {
       let index: PacketIndex | null | undefined;
       if (!info.isImage && !probed.consumed && INDEXED_CODECS.has(info.codec)) {
         index = await readPacketIndex(probed.fmt, probed.stream, info.codec, signal);
-        // The index counts the frames exactly; a header's estimate can be off.
-        if (index && index.count >= limits.minFrames) info = { ...info, frameCount: index.count };
-        if (index && index.count < limits.minFrames) {
-          throw new AppError(
-            'too_few_frames',
-            `The video has ${index.count} frame(s); at least ${limits.minFrames} are needed.`,
-          );
+        if (index) {
+          // The index counts the frames exactly; a header's estimate can be off.
+          if (index.count < limits.minFrames) throw tooFewFrames(index.count, limits.minFrames);
+          info = { ...info, frameCount: index.count };
         }
       }
       return new MediaClip(path, info, index);

@@ -267,11 +267,10 @@ async function decodePass(
   const skip = (opts.skipNonReference ?? true) && INDEXED_CODECS.has(info.codec);
   if (skip) {
     try {
-      const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
       let index = opts.index;
       if (index === undefined) {
         opts.onStage?.('scan');
-        index = await scanPacketIndex(path, maxPixels, info.codec, opts.signal);
+        index = await scanPacketIndex(path, decoderPixelGuard(info, opts), info.codec, opts.signal);
       }
       if (index) return await runPass(path, info, plans, opts, minFrames, keepTail, index);
     } catch (err) {
@@ -280,6 +279,15 @@ async function decodePass(
     }
   }
   return runPass(path, info, plans, opts, minFrames, keepTail, undefined);
+}
+
+/**
+ * The decoder's `max_pixels` for a clip. Decoders count their padded buffer (e.g.
+ * 512x270 for a 480x270 H.264), so the default guard leaves room above the probed
+ * area; it only has to stop a stream that switches to a huge size mid-way.
+ */
+function decoderPixelGuard(info: VideoInfo, opts: DecodeOptions): number {
+  return opts.maxPixels ?? info.width * info.height * 2 + 65536;
 }
 
 async function runPass(
@@ -291,10 +299,7 @@ async function runPass(
   keepTail: boolean,
   scan: PacketIndex | undefined,
 ): Promise<PassResult> {
-  // Decoders count their padded buffer (e.g. 512x270 for a 480x270 H.264), so
-  // the default guard leaves room above the probed area; it only has to stop a
-  // stream that switches to a huge size mid-way.
-  const maxPixels = opts.maxPixels ?? info.width * info.height * 2 + 65536;
+  const maxPixels = decoderPixelGuard(info, opts);
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const tail: TailEntry[] = [];
   try {

@@ -46,6 +46,11 @@ export async function probeVideo(path: string, limits: ProbeLimits): Promise<Vid
   return probed.info;
 }
 
+/** The refusal of a clip with `count` frames where `minFrames` are needed. */
+export function tooFewFrames(count: number, minFrames: number): AppError {
+  return new AppError('too_few_frames', `The video has ${count} frame(s); at least ${minFrames} are needed.`);
+}
+
 /** An open, probed clip: the caller closes `fmt`. */
 export interface OpenProbe {
   fmt: FormatContext;
@@ -80,10 +85,7 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
       );
     }
     if (info.frameCount < limits.minFrames) {
-      throw new AppError(
-        'too_few_frames',
-        `The video has ${info.frameCount} frame(s); at least ${limits.minFrames} are needed.`,
-      );
+      throw tooFewFrames(info.frameCount, limits.minFrames);
     }
     return { fmt, stream, info, consumed };
   } catch (err) {

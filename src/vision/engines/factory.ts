@@ -25,7 +25,7 @@ export async function createEmotionEngine(settings: EngineSettings): Promise<Emo
  * (a failed load is retried on the next call).
  */
 export class EngineCache {
-  private current: { key: string; engine: Promise<EmotionEngine>; dead?: boolean } | undefined;
+  private current: { key: string; engine: Promise<EmotionEngine>; dead: boolean } | undefined;
 
   /** With `threaded`, the engine's models run in a thread of their own (see ThreadedEngine). */
   constructor(private readonly threaded = false) {}
@@ -33,29 +33,21 @@ export class EngineCache {
   get(settings: EngineSettings): Promise<EmotionEngine> {
     const key = JSON.stringify(settings);
     if (this.current?.key !== key || this.current.dead) {
-      const create = async (): Promise<EmotionEngine> => {
-        if (!this.threaded || settings.model === 'none') return createEmotionEngine(settings);
-        const { ThreadedEngine } = await import('./threaded-engine.js');
-        return ThreadedEngine.create(settings);
-      };
-      const entry: { key: string; engine: Promise<EmotionEngine>; dead?: boolean } = {
-        key,
-        engine: Promise.resolve(undefined as unknown as EmotionEngine),
-      };
-      entry.engine = create().then(
-        (engine) => {
-          // An engine whose thread has gone is replaced on the next call.
-          if ('onDeath' in engine)
-            (engine as { onDeath(cb: () => void): void }).onDeath(() => (entry.dead = true));
-          return engine;
-        },
-        (err: unknown) => {
-          if (this.current === entry) this.current = undefined;
-          throw err;
-        },
-      );
+      const entry = { key, engine: this.create(settings, () => (entry.dead = true)), dead: false };
+      entry.engine.catch(() => {
+        if (this.current === entry) this.current = undefined;
+      });
       this.current = entry;
     }
     return this.current.engine;
+  }
+
+  /** The engine for `settings`; `onDeath` runs if a threaded engine's thread stops (it is then replaced). */
+  private async create(settings: EngineSettings, onDeath: () => void): Promise<EmotionEngine> {
+    if (!this.threaded || settings.model === 'none') return createEmotionEngine(settings);
+    const { ThreadedEngine } = await import('./threaded-engine.js');
+    const engine = await ThreadedEngine.create(settings);
+    engine.onDeath(onDeath);
+    return engine;
   }
 }
