@@ -1,6 +1,14 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
 import { ERROR_TABLE, type ErrorCode } from '../errors.js';
+import {
+  ANCHOR_MODES,
+  CROP_MODES,
+  DEFAULT_GIF_SIDE,
+  DEFAULT_SIDE,
+  MAX_THUMBNAIL_SIDE,
+  THUMBNAIL_FORMATS,
+} from './thumbnail-options.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 
 export const ErrorBody = Type.Object(
@@ -21,37 +29,34 @@ const videoFields = {
   content: Type.String({ description: 'The video, base64, optionally with a data: URL prefix' }),
 };
 
-/** Validation of the JSON options: types and enums (ranges are checked with their own error codes). */
-const thumbnailFields = {
-  duration: Type.Optional(Type.Number({ description: 'Seconds of output, 0.1-10 (default 3)' })),
-  output_format: Type.Optional(Type.String({ enum: ['mp4', 'webp', 'gif'], description: 'Default mp4' })),
-  max_size: Type.Optional(
-    Type.Integer({ description: 'Long side in pixels (default 480, 320 for GIF; 0 keeps the source size)' }),
-  ),
-  crop: Type.Optional(Type.String({ enum: ['none', 'square', 'face'] })),
-  anchor: Type.Optional(Type.String({ enum: ['whole', 'peak'] })),
-};
-
-/** The options as the OpenAPI document shows them: typed, with their ranges. */
-const thumbnailDocFields = {
-  duration: Type.Optional(
-    Type.Number({ minimum: 0.1, maximum: 10, description: 'Seconds of output, 0.1-10 (default 3)' }),
-  ),
-  output_format: Type.Optional(Type.String({ enum: ['mp4', 'webp', 'gif'], description: 'Default mp4' })),
-  max_size: Type.Optional(
-    Type.Integer({
-      minimum: 0,
-      maximum: 4096,
-      description: 'Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size)',
-    }),
-  ),
-  crop: Type.Optional(
-    Type.String({ enum: ['none', 'square', 'face'], description: 'Default none (face on /analyze)' }),
-  ),
-  anchor: Type.Optional(
-    Type.String({ enum: ['whole', 'peak'], description: 'Default whole (peak on /analyze)' }),
-  ),
-};
+/**
+ * The thumbnail options' schemas. Without ranges they validate the JSON body (types and
+ * enums; the ranges are checked by thumbnail-options.ts with their own error codes, such
+ * as `invalid_duration`); with ranges they are what the OpenAPI document shows.
+ */
+function thumbnailOptionFields(withRanges: boolean) {
+  const range = (minimum: number, maximum: number) => (withRanges ? { minimum, maximum } : {});
+  return {
+    duration: Type.Optional(
+      Type.Number({ ...range(0.1, 10), description: 'Seconds of output, 0.1-10 (default 3)' }),
+    ),
+    output_format: Type.Optional(Type.String({ enum: [...THUMBNAIL_FORMATS], description: 'Default mp4' })),
+    max_size: Type.Optional(
+      Type.Integer({
+        ...range(0, MAX_THUMBNAIL_SIDE),
+        description: `Long side in pixels, 16-${MAX_THUMBNAIL_SIDE} (default ${DEFAULT_SIDE}, ${DEFAULT_GIF_SIDE} for GIF; 0 keeps the source size)`,
+      }),
+    ),
+    crop: Type.Optional(
+      Type.String({ enum: [...CROP_MODES], description: 'Default none (face on /analyze)' }),
+    ),
+    anchor: Type.Optional(
+      Type.String({ enum: [...ANCHOR_MODES], description: 'Default whole (peak on /analyze)' }),
+    ),
+  };
+}
+const thumbnailFields = thumbnailOptionFields(false);
+const thumbnailDocFields = thumbnailOptionFields(true);
 
 /**
  * How the three video endpoints' bodies and options look in the OpenAPI document: the
