@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   // The runner refuses jobs with 503 not_ready until the model is resolved and its workers are warm.
   const runner = new ProcessPoolRunner({
     workers: config.workers,
+    clipsPerProcess: config.clipsPerProcess,
     queueSize: config.queueSize,
     jobTimeoutMs: config.jobTimeoutSeconds * 1000,
     decoderThreads: config.decoderThreads,

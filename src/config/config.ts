@@ -23,8 +23,10 @@ export interface Config {
   predictFrames: number;
   /** Maximum allowed |date header - server clock| in seconds; 0 disables the check. */
   maxClockSkewSeconds: number;
-  /** Worker processes for decoding, inference and encoding. */
+  /** Clips decoded, analysed and encoded at once (in worker processes). */
   workers: number;
+  /** How many of those clips share one worker process (one FFmpeg, one set of models). */
+  clipsPerProcess: number;
   /** Decoder threads per worker; 0 lets FFmpeg choose (one per core). */
   decoderThreads: number;
   /** Jobs waiting for a worker beyond which requests get 503. */
@@ -193,8 +195,14 @@ export const SETTINGS = [
   {
     env: 'WORKERS',
     key: 'workers',
-    doc: `Worker processes for video and model work (default: one per two cores, here ${defaultWorkers})`,
+    doc: `Clips processed at once, in worker processes (default: one per two cores, here ${defaultWorkers})`,
     parse: integer('WORKERS', defaultWorkers, 1, 64),
+  },
+  {
+    env: 'CLIPS_PER_PROCESS',
+    key: 'clipsPerProcess',
+    doc: 'How many of the WORKERS clips share one worker process and its models (default 2: about 150 MB less per pair; a native crash then fails the clips beside it too; 1 isolates every clip)',
+    parse: integer('CLIPS_PER_PROCESS', 2, 1, 64),
   },
   {
     env: 'DECODER_THREADS',

@@ -1,15 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import workerpool from 'workerpool';
 
 import { workerProcessEnv } from '../config/load-config.js';
 import { AppError, isErrorCode } from '../errors.js';
 import type { EngineSettings } from '../vision/index.js';
 import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
 import type { ClipJob, ClipJobRunner, ClipJobRunnerStats, WorkerCrash } from './job-runner.js';
-import { StageTracker, workerLost } from './worker-stages.js';
+import { WorkerProcess, type LostJob } from './worker-process.js';
+import type { WireError } from './worker-protocol.js';
 
 export interface ProcessPoolRunnerOptions {
+  /** Clips processed at once. */
   workers: number;
+  /**
+   * How many of them share one worker process (default 1): one FFmpeg and one set of models
+   * serve them all, which saves memory, but a native crash costs every clip running there.
+   */
+  clipsPerProcess?: number;
   /** Jobs allowed to wait for a free worker; more are refused with 503 at once. */
   queueSize: number;
   jobTimeoutMs: number;
@@ -17,9 +23,9 @@ export interface ProcessPoolRunnerOptions {
   retryAfterSeconds?: number;
   /** Overrides the worker script (tests). */
   workerScript?: string;
-  /** Told of every worker crash: which job, in which stage, by which signal. */
+  /** Told of every job a worker crash took: which job, in which stage, by which signal. */
   onCrash?: (crash: WorkerCrash) => void;
-  /** Decoder threads per worker (0 or absent: FFmpeg's choice). */
+  /** Decoder threads per clip (0 or absent: FFmpeg's choice). */
   decoderThreads?: number;
 }
 
@@ -33,147 +39,100 @@ const STAGE_WORDS: Record<WorkerCrash['stage'], string> = {
   encode: 'while encoding the thumbnail',
 };
 
+interface Waiting {
+  id: number;
+  request: ClipJobRequest;
+  resolve(result: ClipJobResult): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  process: WorkerProcess;
+  /** Jobs it may run at once. */
+  capacity: number;
+}
+
 /**
- * Runs clip jobs in child processes. A native crash in FFmpeg or a model runtime
- * kills one child, fails that one job and is replaced; it never takes the server down.
- * The queue is bounded so that overload is answered with 503 immediately instead of
- * piling up memory.
+ * Runs clip jobs in child processes. A native crash in FFmpeg or a model runtime kills
+ * one child and fails the jobs it was running (one, unless `clipsPerProcess` > 1); the
+ * child is replaced and warmed, and the server never goes down. The queue is bounded so
+ * that overload is answered with 503 immediately instead of piling up memory.
  */
 export class ProcessPoolRunner implements ClipJobRunner {
-  private pool: workerpool.Pool | undefined;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Waiting[] = [];
+  private readonly pending = new Map<number, { slot: Slot; job: Waiting; timer: NodeJS.Timeout }>();
   private engine: EngineSettings | undefined;
   private ready = false;
+  private closed = false;
+  private nextId = 1;
   private completed = 0;
   private failed = 0;
   private crashed = 0;
 
   constructor(private readonly options: ProcessPoolRunnerOptions) {}
 
-  /** Starts every worker and loads its models, so the first request pays no start-up cost. */
+  /** Starts every worker process and loads its models, so the first request pays no start-up cost. */
   async start(engine: EngineSettings): Promise<void> {
     this.engine = engine;
-    const script =
-      this.options.workerScript ?? fileURLToPath(new URL('../workers/clip.worker.js', import.meta.url));
-    const options = this.options;
-    this.pool = workerpool.pool(script, {
-      workerType: 'process',
-      minWorkers: options.workers,
-      maxWorkers: options.workers,
-      maxQueueSize: options.queueSize,
-      workerTerminateTimeout: 2000,
-      forkOpts: {
-        env: workerProcessEnv(),
-        // A small young generation: the workers' garbage is mostly transient frame wrappers (measured:
-        // ~40 MB less resident, no slower). Forcing frame buffers onto mmap saved as much again but
-        // made every clip 40-60 % slower, so it is not done.
-        execArgv: ['--max-semi-space-size=2'],
-        serialization: 'advanced',
-      },
-    });
-    const pool = this.pool;
-    await Promise.all(Array.from({ length: options.workers }, () => pool.exec('warmUp', [engine])));
+    const per = Math.max(1, this.options.clipsPerProcess ?? 1);
+    for (let left = this.options.workers; left > 0; left -= per) {
+      this.slots.push({ process: this.spawn(), capacity: Math.min(per, left) });
+    }
+    await Promise.all(this.slots.map((s) => s.process.warmUp(engine)));
     this.ready = true;
+    this.dispatch();
   }
 
   isReady(): boolean {
     return this.ready;
   }
 
-  async run(job: ClipJob): Promise<ClipJobResult> {
-    if (!this.ready || !this.pool || !this.engine) {
-      throw new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
-        'retry-after': '5',
-      });
+  run(job: ClipJob): Promise<ClipJobResult> {
+    if (!this.ready || !this.engine) {
+      return Promise.reject(
+        new AppError('not_ready', 'The service is starting (loading models); retry shortly.', {
+          'retry-after': '5',
+        }),
+      );
+    }
+    if (this.freeCapacity() === 0 && this.queue.length >= this.options.queueSize) {
+      return Promise.reject(this.overloaded());
     }
     const request: ClipJobRequest = {
       ...job,
       engine: this.engine,
       decoderThreads: this.options.decoderThreads,
     };
-    // workerpool reads a queue bound of 0 as "no bound": with QUEUE_SIZE=0 a job that
-    // would have to wait is refused here.
-    if (this.options.queueSize === 0 && this.pool.stats().busyWorkers >= this.options.workers) {
-      throw this.overloaded();
-    }
-    let pending: workerpool.Promise<ClipJobResult>;
-    const tracker = new StageTracker();
-    try {
-      pending = this.pool.exec('processClip', [request], {
-        on: tracker.on,
-      }) as workerpool.Promise<ClipJobResult>;
-    } catch (err) {
-      if (err instanceof Error && /queue size/i.test(err.message)) throw this.overloaded();
-      throw err;
-    }
-    try {
-      const result = await pending.timeout(this.options.jobTimeoutMs);
-      this.completed++;
-      // Structured clone delivers the thumbnail's bytes as a plain Uint8Array.
-      if (result.thumbnail) {
-        const d = result.thumbnail.data as Uint8Array;
-        result.thumbnail.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-      }
-      return result;
-    } catch (err) {
-      this.failed++;
-      throw this.translate(err, request, tracker.stage);
-    }
-  }
-
-  private overloaded(): AppError {
-    return new AppError('overloaded', undefined, {
-      'retry-after': String(this.options.retryAfterSeconds ?? 2),
-    });
-  }
-
-  private translate(err: unknown, request: ClipJobRequest, stage: WorkerCrash['stage']): Error {
-    if (err instanceof workerpool.Promise.TimeoutError) {
-      this.warmReplacement();
-      return new AppError(
-        'processing_timeout',
-        `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`,
-      );
-    }
-    const cause = workerLost(err);
-    if (cause !== undefined) {
-      this.crashed++;
-      this.warmReplacement();
-      this.options.onCrash?.({ requestId: request.requestId, stage, cause });
-      return new AppError(
-        'decode_failed',
-        `The video crashed the worker ${STAGE_WORDS[stage]} (${cause}); it was not processed.`,
-      );
-    }
-    const code = (err as { code?: unknown } | undefined)?.code;
-    if (isErrorCode(code)) return new AppError(code, (err as Error).message);
-    return err instanceof Error ? err : new Error(String(err));
-  }
-
-  /**
-   * The pool replaces a crashed or timed-out worker at once; a warm-up task queued now
-   * takes the new process's start-up (and model loading), which would otherwise count
-   * against the time limit of the next client's job.
-   */
-  private warmReplacement(): void {
-    try {
-      this.pool?.exec('warmUp', [this.engine]).catch(() => undefined);
-    } catch {
-      // Queue full: the next job pays the start-up instead.
-    }
+    return new Promise<ClipJobResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.dispatch();
+    }).then(
+      (result) => {
+        this.completed++;
+        // Structured clone delivers the thumbnail's bytes as a plain Uint8Array.
+        if (result.thumbnail) {
+          const d = result.thumbnail.data as Uint8Array;
+          result.thumbnail.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+        }
+        return result;
+      },
+      (err: unknown) => {
+        this.failed++;
+        throw err;
+      },
+    );
   }
 
   isSaturated(): boolean {
-    if (!this.pool) return false;
-    const s = this.pool.stats();
-    return s.busyWorkers >= this.options.workers && s.pendingTasks >= this.options.queueSize;
+    return this.ready && this.freeCapacity() === 0 && this.queue.length >= this.options.queueSize;
   }
 
   stats(): ClipJobRunnerStats {
-    const s = this.pool?.stats() ?? { totalWorkers: 0, busyWorkers: 0, pendingTasks: 0 };
     return {
-      workers: s.totalWorkers,
-      busy: s.busyWorkers,
-      queued: s.pendingTasks,
+      workers: this.slots.reduce((n, s) => n + s.capacity, 0),
+      busy: this.pending.size,
+      queued: this.queue.length,
       completed: this.completed,
       failed: this.failed,
       crashed: this.crashed,
@@ -182,6 +141,128 @@ export class ProcessPoolRunner implements ClipJobRunner {
 
   async close(): Promise<void> {
     this.ready = false;
-    await this.pool?.terminate(false, 5000);
+    this.closed = true;
+    for (const job of this.queue.splice(0)) {
+      job.reject(new AppError('not_ready', 'The service is shutting down.'));
+    }
+    await Promise.all(this.slots.map((s) => s.process.stop(5000)));
   }
+
+  private spawn(): WorkerProcess {
+    const script =
+      this.options.workerScript ?? fileURLToPath(new URL('../workers/clip.worker.js', import.meta.url));
+    const process: WorkerProcess = new WorkerProcess({
+      script,
+      env: workerProcessEnv(),
+      // A small young generation: the workers' garbage is mostly transient frame wrappers (measured:
+      // ~40 MB less resident, no slower). Forcing frame buffers onto mmap saved as much again but
+      // made every clip 40-60 % slower, so it is not done.
+      execArgv: ['--max-semi-space-size=2'],
+      onExit: (cause, lost) => this.onExit(process, cause, lost),
+    });
+    return process;
+  }
+
+  /** Slots free on warm processes that take jobs. */
+  private freeCapacity(): number {
+    let free = 0;
+    for (const s of this.slots) {
+      if (s.process.warm && !s.process.draining) free += Math.max(0, s.capacity - s.process.load);
+    }
+    return free;
+  }
+
+  /** Starts queued jobs on the least loaded process with room, oldest first. */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let best: Slot | undefined;
+      for (const s of this.slots) {
+        const p = s.process;
+        if (!p.warm || p.draining || p.load >= s.capacity) continue;
+        if (!best || p.load < best.process.load) best = s;
+      }
+      if (!best) return;
+      const slot = best;
+      const job = this.queue.shift()!;
+      const timer = setTimeout(() => this.timeOut(job.id), this.options.jobTimeoutMs);
+      this.pending.set(job.id, { slot, job, timer });
+      slot.process.run(job.id, job.request).then(
+        (result) => this.settle(job.id, () => job.resolve(result)),
+        (error: WireError) => this.settle(job.id, () => job.reject(fromWire(error))),
+      );
+    }
+  }
+
+  private settle(id: number, finish: () => void): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(id);
+    finish();
+    this.retireIfDrained(entry.slot);
+    this.dispatch();
+  }
+
+  /**
+   * A job past its time limit fails at once; its process is replaced (the only way to stop
+   * native code), after the other jobs running there have ended.
+   */
+  private timeOut(id: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.slot.process.forget(id);
+    entry.slot.process.draining = true;
+    entry.job.reject(
+      new AppError(
+        'processing_timeout',
+        `The video took longer than ${this.options.jobTimeoutMs / 1000} s to process.`,
+      ),
+    );
+    this.retireIfDrained(entry.slot);
+  }
+
+  private retireIfDrained(slot: Slot): void {
+    if (slot.process.draining && slot.process.load === 0 && !slot.process.exited && !this.closed) {
+      void slot.process.kill();
+    }
+  }
+
+  /** A process ended: its unfinished jobs fail (a crash, unless it was retired), and it is replaced. */
+  private onExit(process: WorkerProcess, cause: string, lost: LostJob[]): void {
+    for (const { id, request, stage } of lost) {
+      const entry = this.pending.get(id);
+      if (!entry) continue;
+      clearTimeout(entry.timer);
+      this.pending.delete(id);
+      this.crashed++;
+      this.options.onCrash?.({ requestId: request.requestId, stage, cause });
+      entry.job.reject(
+        new AppError(
+          'decode_failed',
+          `The video crashed the worker ${STAGE_WORDS[stage]} (${cause}); it was not processed.`,
+        ),
+      );
+    }
+    const slot = this.slots.find((s) => s.process === process);
+    if (!slot || this.closed || !this.engine) return;
+    slot.process = this.spawn();
+    // Jobs wait in the queue while the replacement loads its models.
+    slot.process.warmUp(this.engine).then(
+      () => this.dispatch(),
+      () => undefined, // it died while loading: its own exit replaces it again
+    );
+  }
+
+  private overloaded(): AppError {
+    return new AppError('overloaded', undefined, {
+      'retry-after': String(this.options.retryAfterSeconds ?? 2),
+    });
+  }
+}
+
+/** A worker's error as the service's own: its stable code kept when it has one. */
+function fromWire(error: WireError): Error {
+  if (isErrorCode(error.code)) return new AppError(error.code, error.message);
+  return new Error(error.message);
 }

@@ -187,7 +187,7 @@ describe('ProcessPoolRunner (stub worker)', () => {
     expect(runner.stats()).toMatchObject({ busy: 0, queued: 0, completed: 2, failed: 0 });
   });
 
-  // Regression: workerpool reads maxQueueSize 0 as unbounded; the runner refuses itself.
+  // Regression: a queue bound of 0 once meant unbounded.
   it('with queueSize 0, refuses a job while the only worker is busy', async () => {
     const runner = await started({ workers: 1, queueSize: 0 });
     const running = runner.run(job('sleep:200', 'running'));
@@ -214,5 +214,57 @@ describe('ProcessPoolRunner (stub worker)', () => {
     expect((await appError(runner.run(job('ok')))).code).toBe('not_ready');
     // The worker process is gone.
     await vi.waitFor(() => expect(() => process.kill(result.echo.pid, 0)).toThrow(), { timeout: 3000 });
+  });
+
+  describe('several clips per process (clipsPerProcess)', () => {
+    it('runs that many jobs at once in one process, and spreads more over further processes', async () => {
+      const runner = await started({ workers: 3, clipsPerProcess: 2, queueSize: 0 });
+      const startedAt = Date.now();
+      const results = (await Promise.all(
+        ['a', 'b', 'c'].map((id) => runner.run(job('sleep:400', id))),
+      )) as EchoResult[];
+      // All three ran at once (queueSize 0 would have refused a waiting one).
+      expect(Date.now() - startedAt).toBeLessThan(1200);
+      const pids = results.map((r) => r.echo.pid);
+      expect(new Set(pids).size).toBe(2);
+      expect(runner.stats()).toMatchObject({ workers: 3, busy: 0, completed: 3 });
+      // A fourth at once is refused: three slots, no queue.
+      const running = ['a', 'b', 'c'].map((id) => runner.run(job('sleep:200', id)));
+      expect(runner.isSaturated()).toBe(true);
+      expect((await appError(runner.run(job('ok', 'd')))).code).toBe('overloaded');
+      await Promise.all(running);
+    });
+
+    it('a crash fails every job running in that process, each with its own stage, and the process is replaced', async () => {
+      const crashes: WorkerCrash[] = [];
+      const runner = await started({ workers: 2, clipsPerProcess: 2, onCrash: (c) => crashes.push(c) });
+      const beside = runner.run(job('sleep:2000', 'beside'));
+      const err = await appError(runner.run(job('crash', 'crasher')));
+      expect(err.code).toBe('decode_failed');
+      const besideErr = await appError(beside);
+      expect(besideErr.code).toBe('decode_failed');
+      expect(besideErr.message).toContain('while starting the job');
+      expect(crashes).toEqual(
+        expect.arrayContaining([
+          { requestId: 'crasher', stage: 'decode', cause: 'SIGKILL' },
+          { requestId: 'beside', stage: 'start', cause: 'SIGKILL' },
+        ]),
+      );
+      expect(runner.stats()).toMatchObject({ failed: 2, crashed: 2 });
+      await expect(runner.run(job('ok'))).resolves.toBeDefined();
+    });
+
+    it('a job past its time limit fails alone: the job beside it finishes, then the process is replaced', async () => {
+      const runner = await started({ workers: 2, clipsPerProcess: 2, jobTimeoutMs: 300 });
+      const first = (await runner.run(job('ok'))) as EchoResult;
+      const stuck = runner.run(job('sleep:5000', 'stuck'));
+      const beside = runner.run(job('sleep:250', 'beside'));
+      expect((await appError(stuck)).code).toBe('processing_timeout');
+      const besideResult = (await beside) as EchoResult;
+      expect(besideResult.echo.pid).toBe(first.echo.pid);
+      const next = (await runner.run(job('ok'))) as EchoResult;
+      expect(next.echo.pid).not.toBe(first.echo.pid);
+      expect(runner.stats()).toMatchObject({ completed: 3, failed: 1, crashed: 0 });
+    });
   });
 });
