@@ -66,6 +66,16 @@ export class MediaClip {
     );
   }
 
+  /** Display-order indices of the keyframes (empty when the clip has no packet index). */
+  keyframeIndices(): number[] {
+    if (!this.index) return [];
+    const out: number[] = [];
+    groupOffsets(this.index).forEach((offset, i) => {
+      if (offset === 0) out.push(i);
+    });
+    return out;
+  }
+
   /** {@link decodeFrames} on this clip, planned from its packet index. */
   decode(requests: FrameRequest[], opts: DecodeOptions = {}): Promise<RgbFrame[][]> {
     return decodeFrames(this.path, this.info, requests, { ...opts, index: this.index });

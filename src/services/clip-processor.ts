@@ -111,7 +111,7 @@ export async function processClip(
     } else {
       const indices =
         thumb.anchor === 'peak' && prediction
-          ? peakWindowIndices(info, prediction.peak_t, thumbCount)
+          ? peakWindowIndices(info, prediction.peak_t, thumbCount, media.keyframeIndices())
           : evenlySpacedIndices(info.frameCount, thumbCount);
       const faceCrop =
         thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
