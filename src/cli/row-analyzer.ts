@@ -5,12 +5,10 @@
  * evaluation goes on in a fresh worker.
  */
 import { fileURLToPath } from 'node:url';
-import workerpool from 'workerpool';
 
 import { workerProcessEnv } from '../config/load-config.js';
-
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
-import { StageTracker, workerLost } from '../jobs/worker-stages.js';
+import { WorkerLost, WorkerProcess } from '../jobs/worker-process.js';
 import type { Calibration } from '../vision/calibration.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import type { Emotion5 } from '../vision/index.js';
@@ -19,53 +17,63 @@ import type { RowFeatures } from './row-analysis.js';
 /** Longest one row may take before its worker is stopped (a hung decoder). */
 const ROW_TIMEOUT_MS = 180_000;
 
+/** One row's job, as the worker (`src/workers/row.worker.ts`) receives it. */
+export interface RowRequest {
+  root: string;
+  row: LabelRow & { class5: Emotion5 };
+  calibration: Calibration;
+  plan: DecodePlan;
+}
+
 export class RowAnalyzer {
-  private readonly pool: workerpool.Pool;
+  private worker: WorkerProcess<RowRequest, RowFeatures> | undefined;
+  private nextId = 1;
 
   constructor(
     private readonly calibration: Calibration,
     private readonly plan: DecodePlan = DEFAULT_DECODE_PLAN,
-  ) {
-    // Under tsx (tests, `npm run dev`) the worker is the TypeScript source, loaded through tsx.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const script = fileURLToPath(
-      new URL(`../workers/row.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url),
-    );
-    this.pool = workerpool.pool(script, {
-      workerType: 'process',
-      maxWorkers: 1,
-      workerTerminateTimeout: 2000,
-      forkOpts: {
-        env: workerProcessEnv(),
-        execArgv: fromSource ? ['--import', 'tsx'] : [],
-        serialization: 'advanced',
-      },
-    });
-  }
+  ) {}
 
   async analyze(root: string, row: LabelRow & { class5: Emotion5 }): Promise<RowFeatures> {
-    const tracker = new StageTracker();
+    const worker = this.live();
+    const id = this.nextId++;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), ROW_TIMEOUT_MS)),
+    );
     try {
-      const pending = this.pool.exec('analyzeRow', [root, row, this.calibration, this.plan], {
-        on: tracker.on,
-      });
-      return (await pending.timeout(ROW_TIMEOUT_MS)) as RowFeatures;
+      const outcome = await Promise.race([
+        worker.run(id, { root, row, calibration: this.calibration, plan: this.plan }),
+        late,
+      ]);
+      if (outcome !== 'late') return outcome;
+      const stage = worker.stageOf(id);
+      worker.forget(id);
+      await worker.kill();
+      return { row, frames: [], error: `timed out after ${ROW_TIMEOUT_MS / 1000} s in stage ${stage}` };
     } catch (err) {
-      if (err instanceof workerpool.Promise.TimeoutError) {
-        return {
-          row,
-          frames: [],
-          error: `timed out after ${ROW_TIMEOUT_MS / 1000} s in stage ${tracker.stage}`,
-        };
-      }
-      const cause = workerLost(err);
-      if (cause !== undefined)
-        return { row, frames: [], error: `crashed (${cause}) in stage ${tracker.stage}` };
+      if (err instanceof WorkerLost)
+        return { row, frames: [], error: `crashed (${err.exit}) in stage ${err.stage}` };
       return { row, frames: [], error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
-    await this.pool.terminate(false, 5000);
+    await this.worker?.stop(5000);
+  }
+
+  /** The worker process, started afresh when there is none or the last one died. */
+  private live(): WorkerProcess<RowRequest, RowFeatures> {
+    if (this.worker && !this.worker.exited) return this.worker;
+    // Under tsx (tests, `npm run dev`) the worker is the TypeScript source, loaded through tsx.
+    const fromSource = import.meta.url.endsWith('.ts');
+    this.worker = new WorkerProcess<RowRequest, RowFeatures>({
+      script: fileURLToPath(new URL(`../workers/row.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url)),
+      env: workerProcessEnv(),
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+    });
+    return this.worker;
   }
 }

@@ -5,8 +5,7 @@ import { AppError, isErrorCode } from '../errors.js';
 import type { EngineSettings } from '../vision/index.js';
 import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
 import type { ClipJob, ClipJobRunner, ClipJobRunnerStats, WorkerCrash } from './job-runner.js';
-import { WorkerProcess, type LostJob } from './worker-process.js';
-import type { WireError } from './worker-protocol.js';
+import { WorkerJobError, WorkerLost, WorkerProcess } from './worker-process.js';
 
 export interface ProcessPoolRunnerOptions {
   /** Clips processed at once. */
@@ -46,8 +45,10 @@ interface Waiting {
   reject(error: Error): void;
 }
 
+type ClipWorker = WorkerProcess<ClipJobRequest, ClipJobResult, EngineSettings>;
+
 interface Slot {
-  process: WorkerProcess;
+  process: ClipWorker;
   /** Jobs it may run at once. */
   capacity: number;
 }
@@ -148,17 +149,17 @@ export class ProcessPoolRunner implements ClipJobRunner {
     await Promise.all(this.slots.map((s) => s.process.stop(5000)));
   }
 
-  private spawn(): WorkerProcess {
+  private spawn(): ClipWorker {
     const script =
       this.options.workerScript ?? fileURLToPath(new URL('../workers/clip.worker.js', import.meta.url));
-    const process: WorkerProcess = new WorkerProcess({
+    const process: ClipWorker = new WorkerProcess({
       script,
       env: workerProcessEnv(),
       // A small young generation: the workers' garbage is mostly transient frame wrappers (measured:
       // ~40 MB less resident, no slower). Forcing frame buffers onto mmap saved as much again but
       // made every clip 40-60 % slower, so it is not done.
       execArgv: ['--max-semi-space-size=2'],
-      onExit: (cause, lost) => this.onExit(process, cause, lost),
+      onExit: () => this.replace(process),
     });
     return process;
   }
@@ -188,7 +189,7 @@ export class ProcessPoolRunner implements ClipJobRunner {
       this.pending.set(job.id, { slot, job, timer });
       slot.process.run(job.id, job.request).then(
         (result) => this.settle(job.id, () => job.resolve(result)),
-        (error: WireError) => this.settle(job.id, () => job.reject(fromWire(error))),
+        (err: unknown) => this.settle(job.id, () => job.reject(this.failure(job, err))),
       );
     }
   }
@@ -228,22 +229,24 @@ export class ProcessPoolRunner implements ClipJobRunner {
     }
   }
 
-  /** A process ended: its unfinished jobs fail (a crash, unless it was retired), and it is replaced. */
-  private onExit(process: WorkerProcess, cause: string, lost: LostJob[]): void {
-    for (const { id, request, stage } of lost) {
-      const entry = this.pending.get(id);
-      if (!entry) continue;
-      clearTimeout(entry.timer);
-      this.pending.delete(id);
+  /** A job's failure as the service's error; a lost process counts as a crash and is reported. */
+  private failure(job: Waiting, err: unknown): Error {
+    if (err instanceof WorkerLost) {
       this.crashed++;
-      this.options.onCrash?.({ requestId: request.requestId, stage, cause });
-      entry.job.reject(
-        new AppError(
-          'decode_failed',
-          `The video crashed the worker ${STAGE_WORDS[stage]} (${cause}); it was not processed.`,
-        ),
+      this.options.onCrash?.({ requestId: job.request.requestId, stage: err.stage, cause: err.exit });
+      return new AppError(
+        'decode_failed',
+        `The video crashed the worker ${STAGE_WORDS[err.stage]} (${err.exit}); it was not processed.`,
       );
     }
+    if (err instanceof WorkerJobError && isErrorCode(err.wire.code)) {
+      return new AppError(err.wire.code, err.wire.message);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /** A process ended (its jobs have failed with WorkerLost): a fresh one takes its place. */
+  private replace(process: ClipWorker): void {
     const slot = this.slots.find((s) => s.process === process);
     if (!slot || this.closed || !this.engine) return;
     slot.process = this.spawn();
@@ -259,10 +262,4 @@ export class ProcessPoolRunner implements ClipJobRunner {
       'retry-after': String(this.options.retryAfterSeconds ?? 2),
     });
   }
-}
-
-/** A worker's error as the service's own: its stable code kept when it has one. */
-function fromWire(error: WireError): Error {
-  if (isErrorCode(error.code)) return new AppError(error.code, error.message);
-  return new Error(error.message);
 }

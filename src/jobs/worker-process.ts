@@ -1,55 +1,64 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
-import type { EngineSettings } from '../vision/index.js';
-import type { ClipJobRequest, ClipJobResult, ClipStage } from './clip-job.types.js';
+import type { ClipStage } from './clip-job.types.js';
 import type { FromWorker, ToWorker, WireError } from './worker-protocol.js';
 
-/** A job this process was running when it died. */
-export interface LostJob {
-  id: number;
-  request: ClipJobRequest;
-  /** The last stage it reported ('start' when none). */
-  stage: ClipStage | 'start';
+/** A job's process died under it (a native crash, a kill): the signal or exit code, and the job's last stage. */
+export class WorkerLost extends Error {
+  constructor(
+    /** The signal (e.g. SIGSEGV) or exit code that ended the process. */
+    readonly exit: string,
+    readonly stage: ClipStage | 'start',
+  ) {
+    super(`worker process lost (${exit}) in stage ${stage}`);
+  }
 }
 
-interface Running {
-  request: ClipJobRequest;
+/** A job's own failure inside the worker, with its stable code when it has one. */
+export class WorkerJobError extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+  }
+}
+
+interface Running<Res> {
   stage: ClipStage | 'start';
-  resolve(result: ClipJobResult): void;
-  reject(error: WireError): void;
+  resolve(result: Res): void;
+  reject(error: Error): void;
 }
 
 export interface WorkerProcessOptions {
   script: string;
   env: NodeJS.ProcessEnv;
   execArgv: string[];
-  /** Called once when the process ends: the signal or exit code, and the jobs it took with it. */
-  onExit(cause: string, lost: LostJob[]): void;
+  /** Called once when the process ends, after its running jobs were rejected with {@link WorkerLost}. */
+  onExit?(cause: string): void;
 }
 
 /**
- * One clip worker process seen from the server: it runs several jobs at once, keeps
- * each one's last reported stage, and when it dies hands the unfinished ones to `onExit`.
+ * One worker process seen from its parent: it runs several jobs at once (by id), keeps
+ * each one's last reported stage, and when it dies fails the unfinished ones with
+ * {@link WorkerLost}. Used by the service's pool and by the evaluation.
  */
-export class WorkerProcess {
+export class WorkerProcess<Req, Res, Warm = unknown> {
   private readonly child: ChildProcess;
-  private readonly running = new Map<number, Running>();
+  private readonly running = new Map<number, Running<Res>>();
   private warmWaiter: { resolve(): void; reject(error: Error): void } | undefined;
-  private exitedPromise: Promise<void>;
-  /** Warm: its models are loaded and it may take jobs. */
+  private readonly exitedPromise: Promise<void>;
+  /** Warm: what its jobs need is loaded and it may take them. */
   warm = false;
   /** No new jobs: it is to be stopped once its running ones end. */
   draining = false;
   exited = false;
 
-  constructor(private readonly options: WorkerProcessOptions) {
+  constructor(options: WorkerProcessOptions) {
     this.child = fork(options.script, [], {
       env: options.env,
       execArgv: options.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    this.child.on('message', (m: FromWorker) => this.receive(m));
+    this.child.on('message', (m: FromWorker<Res>) => this.receive(m));
     // A failed send (the process is going) is reported by 'exit'.
     this.child.on('error', () => undefined);
     this.exitedPromise = new Promise((resolve) => {
@@ -57,18 +66,14 @@ export class WorkerProcess {
         this.exited = true;
         this.warm = false;
         const cause = signal ?? `exit code ${code ?? 'unknown'}`;
-        const lost = [...this.running].map(([id, r]) => ({ id, request: r.request, stage: r.stage }));
+        for (const job of this.running.values()) job.reject(new WorkerLost(cause, job.stage));
         this.running.clear();
-        this.warmWaiter?.reject(new Error(`worker process ended while loading (${cause})`));
+        this.warmWaiter?.reject(new WorkerLost(cause, 'start'));
         this.warmWaiter = undefined;
-        this.options.onExit(cause, lost);
+        options.onExit?.(cause);
         resolve();
       });
     });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   /** Jobs running here now. */
@@ -76,20 +81,29 @@ export class WorkerProcess {
     return this.running.size;
   }
 
-  /** Loads the models; the process takes jobs once this resolves. */
-  warmUp(engine: EngineSettings): Promise<void> {
+  /** The last stage job `id` reported ('start' when none, or when it is not running here). */
+  stageOf(id: number): ClipStage | 'start' {
+    return this.running.get(id)?.stage ?? 'start';
+  }
+
+  /** Loads what the jobs need; the process is `warm` once this resolves. */
+  warmUp(settings: Warm): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.warmWaiter = { resolve, reject };
-      this.send({ type: 'warm', engine });
+      this.send({ type: 'warm', settings });
     }).then(() => {
       this.warm = true;
     });
   }
 
-  /** Runs one job; rejects with the worker's error (never for a crash: `onExit` reports those). */
-  run(id: number, request: ClipJobRequest): Promise<ClipJobResult> {
+  /** Runs one job; rejects with {@link WorkerJobError} (its own failure) or {@link WorkerLost}. */
+  run(id: number, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      this.running.set(id, { request, stage: 'start', resolve, reject });
+      if (this.exited) {
+        reject(new WorkerLost('exited before the job', 'start'));
+        return;
+      }
+      this.running.set(id, { stage: 'start', resolve, reject });
       this.send({ type: 'run', id, request });
     });
   }
@@ -114,16 +128,16 @@ export class WorkerProcess {
     await this.kill();
   }
 
-  private send(message: ToWorker): void {
+  private send(message: ToWorker<Req, Warm>): void {
     if (this.exited || !this.child.connected) return;
     this.child.send(message);
   }
 
-  private receive(m: FromWorker): void {
+  private receive(m: FromWorker<Res>): void {
     if (m.type === 'warm') {
       const waiter = this.warmWaiter;
       this.warmWaiter = undefined;
-      if (m.error) waiter?.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+      if (m.error) waiter?.reject(new WorkerJobError(m.error));
       else waiter?.resolve();
       return;
     }
@@ -135,6 +149,6 @@ export class WorkerProcess {
     }
     this.running.delete(m.id);
     if (m.type === 'done') job.resolve(m.result);
-    else job.reject(m.error);
+    else job.reject(new WorkerJobError(m.error));
   }
 }

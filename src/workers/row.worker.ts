@@ -1,14 +1,13 @@
 // Entry point of the evaluation's worker process: a file that crashes FFmpeg or a
 // model runtime kills this process, not the evaluation (see row-analyzer.ts).
 import '../polyfills.js';
-import workerpool from 'workerpool';
 
-import type { DecodePlan } from '../jobs/clip-job.types.js';
-import { stageReporter } from '../jobs/worker-stages.js';
-import type { Calibration } from '../vision/calibration.js';
-import type { LabelRow } from '../vision/evaluation.js';
-import { createEmotionPipeline, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
+import type { RowRequest } from '../cli/row-analyzer.js';
+import type { RowFeatures } from '../cli/row-analysis.js';
 import { analyzeRow } from '../cli/row-analysis.js';
+import { serveJobs } from '../jobs/worker-protocol.js';
+import type { Calibration } from '../vision/calibration.js';
+import { createEmotionPipeline, type EmotionPipeline } from '../vision/index.js';
 
 let loaded: { key: string; pipeline: Promise<EmotionPipeline> } | undefined;
 
@@ -18,14 +17,10 @@ function pipelineFor(calibration: Calibration): Promise<EmotionPipeline> {
   return loaded.pipeline;
 }
 
-workerpool.worker({
-  analyzeRow: async (
-    root: string,
-    row: LabelRow & { class5: Emotion5 },
-    calibration: Calibration,
-    plan: DecodePlan,
-  ) => {
+serveJobs<RowRequest, RowFeatures, undefined>({
+  run: async ({ root, row, calibration, plan }, report) => {
     const pipeline = await pipelineFor(calibration);
-    return analyzeRow(pipeline, root, row, stageReporter(), plan);
+    return analyzeRow(pipeline, root, row, report, plan);
   },
+  warmUp: async () => undefined,
 });
