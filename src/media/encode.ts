@@ -113,8 +113,6 @@ export function thumbnailWriterOptions(
 /**
  * Encodes frames as a looping "boomerang": forward, then backward without
  * repeating the turning frame (N frames -> 2N-1 frames at `fps`), in memory.
- * The file is written to a private temp folder (muxers such as mp4 with
- * `+faststart` need to seek) and removed before returning.
  *
  * @example
  * ```ts
@@ -124,44 +122,145 @@ export function thumbnailWriterOptions(
  */
 export async function encodeBoomerang(frames: RgbFrame[], opts: BoomerangOptions): Promise<EncodedThumbnail> {
   if (frames.length === 0) throw new RangeError('encodeBoomerang: no frames');
-  if (!(opts.fps > 0)) throw new RangeError('encodeBoomerang: fps must be positive');
-  const { width, height } = frames[0];
-  for (const f of frames) {
-    if (f.width !== width || f.height !== height)
-      throw new RangeError('encodeBoomerang: frames differ in size');
-    if (f.data.length < width * height * 3) throw new RangeError('encodeBoomerang: short frame buffer');
-  }
-  const order = boomerangOrder(frames.length);
-  const dir = await mkdtemp(join(tmpdir(), 'boomerang-'));
-  const path = join(dir, `thumb.${opts.format}`);
-  try {
-    const wo = thumbnailWriterOptions(opts.format, path, width, height, opts.fps);
-    const writer = await VideoWriter.open(wo);
-    try {
-      for (const i of order) {
-        opts.signal?.throwIfAborted();
-        const f = frames[i];
-        await writer.writePixels(
-          Buffer.from(f.data.buffer, f.data.byteOffset, width * height * 3),
-          width,
-          height,
-        );
+  const encoder = new BoomerangEncoder(frames.length, opts);
+  return encoder.finish(frames);
+}
+
+/**
+ * A boomerang encoded while its frames are still arriving: each frame of the forward run
+ * goes to the encoder as soon as every frame before it is there (so the encoder works
+ * while the decoder produces the next ones), and {@link finish} writes the rest and the
+ * backward run. The file is written to a private temp folder (muxers such as mp4 with
+ * `+faststart` need to seek) and removed before returning.
+ *
+ * @example
+ * ```ts
+ * const encoder = new BoomerangEncoder(15, { format: 'mp4', fps: 10 });
+ * // as frames decode: encoder.add(position, frame)
+ * const thumb = await encoder.finish(frames); // the final frames, in order
+ * ```
+ */
+export class BoomerangEncoder {
+  private readonly sent: (RgbFrame | undefined)[];
+  private written = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private output:
+    | {
+        dir: string;
+        path: string;
+        writer: VideoWriter;
+        /** The frames' size, and the file's (trimmed to even sizes where the format needs it). */
+        frame: { width: number; height: number };
+        width: number;
+        height: number;
       }
-      await writer.finish();
-    } finally {
-      await writer.close();
-    }
-    const data = await readFile(path);
-    return {
-      data,
-      mimeType: MIME[opts.format],
-      width: wo.width,
-      height: wo.height,
-      frames: order.length,
-      fps: opts.fps,
-      durationSec: Math.round((order.length / opts.fps) * 1000) / 1000,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    | undefined;
+  private opening: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly count: number,
+    private readonly opts: BoomerangOptions,
+  ) {
+    if (!(opts.fps > 0)) throw new RangeError('encodeBoomerang: fps must be positive');
+    this.sent = new Array<RgbFrame | undefined>(count);
   }
+
+  /** Frame `position` (0-based, forward order) has arrived; out-of-range or repeated positions are ignored. */
+  add(position: number, frame: RgbFrame): void {
+    if (position < 0 || position >= this.count || this.sent[position]) return;
+    this.sent[position] = frame;
+    // The forward run is written as far as it is contiguous.
+    while (this.written < this.count && this.sent[this.written]) {
+      const f = this.sent[this.written++]!;
+      this.enqueue(f);
+    }
+  }
+
+  /**
+   * Writes what is left, the backward run, and returns the file. `frames` are the final
+   * frames in order: if one differs from what was streamed (a decode that had to start
+   * over), the whole boomerang is encoded again from them.
+   */
+  async finish(frames: RgbFrame[]): Promise<EncodedThumbnail> {
+    if (frames.length !== this.count) throw new RangeError('encodeBoomerang: frame count changed');
+    for (const f of frames) checkFrame(f, frames[0]);
+    const streamedOk = this.sent.slice(0, this.written).every((f, i) => f === frames[i]);
+    if (!streamedOk || this.failure !== undefined) {
+      await this.discard();
+      return new BoomerangEncoder(this.count, this.opts).finish(frames);
+    }
+    try {
+      for (const i of boomerangOrder(this.count).slice(this.written)) this.enqueue(frames[i]);
+      await this.chain;
+      if (this.failure !== undefined) throw this.failure;
+      const out = this.output!;
+      await out.writer.finish();
+      const data = await readFile(out.path);
+      const total = 2 * this.count - 1;
+      return {
+        data,
+        mimeType: MIME[this.opts.format],
+        width: out.width,
+        height: out.height,
+        frames: total,
+        fps: this.opts.fps,
+        durationSec: Math.round((total / this.opts.fps) * 1000) / 1000,
+      };
+    } finally {
+      await this.discard();
+    }
+  }
+
+  /** Frees the encoder and its temp folder without a result (idempotent). */
+  async discard(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    const out = this.output;
+    this.output = undefined;
+    if (!out) return;
+    await out.writer.close();
+    await rm(out.dir, { recursive: true, force: true });
+  }
+
+  private enqueue(frame: RgbFrame): void {
+    this.chain = this.chain
+      .then(async () => {
+        if (this.failure !== undefined) return;
+        this.opts.signal?.throwIfAborted();
+        await this.open(frame);
+        const { writer, frame: size } = this.output!;
+        checkFrame(frame, size);
+        await writer.writePixels(
+          Buffer.from(frame.data.buffer, frame.data.byteOffset, size.width * size.height * 3),
+          size.width,
+          size.height,
+        );
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      });
+  }
+
+  private open(first: RgbFrame): Promise<void> {
+    this.opening ??= (async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'boomerang-'));
+      const path = join(dir, `thumb.${this.opts.format}`);
+      const { width, height } = first;
+      const wo = thumbnailWriterOptions(this.opts.format, path, width, height, this.opts.fps);
+      try {
+        const writer = await VideoWriter.open(wo);
+        this.output = { dir, path, writer, frame: { width, height }, width: wo.width, height: wo.height };
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    })();
+    return this.opening;
+  }
+}
+
+function checkFrame(f: RgbFrame, like: { width: number; height: number }): void {
+  if (f.width !== like.width || f.height !== like.height)
+    throw new RangeError('encodeBoomerang: frames differ in size');
+  if (f.data.length < f.width * f.height * 3) throw new RangeError('encodeBoomerang: short frame buffer');
 }

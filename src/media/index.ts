@@ -12,6 +12,7 @@ export type { PacketIndex } from './packet-index.js';
 export { decodeFrames, type DecodeOptions, type DecodeStats, type FrameRequest } from './decode.js';
 export {
   encodeBoomerang,
+  BoomerangEncoder,
   boomerangOrder,
   thumbnailWriterOptions,
   type BoomerangOptions,

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { encodeBoomerang, evenlySpacedIndices, MediaClip, type FrameRequest } from '../media/index.js';
+import { BoomerangEncoder, evenlySpacedIndices, MediaClip, type FrameRequest } from '../media/index.js';
 import type { RgbFrame, VideoInfo } from '../media/types.js';
 import {
   DEFAULT_DECODE_PLAN,
@@ -64,88 +64,92 @@ export async function processClip(
     // The model's frames are ours to place (cheap positions near keyframes), unless they
     // share the pass with the seed's exactly placed boomerang frames, where they cost nothing.
     const indices = media.predictionIndices(request.predictFrames, plan.nearKeyframes && !thumbInFirstPass);
-    const positions = new Map<number, number[]>();
-    indices.forEach((index, position) => positions.set(index, [...(positions.get(index) ?? []), position]));
     requests.push({
       indices,
       maxSide: engine.frameMaxSide,
-      onFrame: (index, frame) => {
-        for (const position of positions.get(index) ?? []) session.add(position, frame);
-      },
+      onFrame: byPosition(indices, (position, frame) => session.add(position, frame)),
     });
   }
-  if (thumb && thumbInFirstPass)
-    requests.push(thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount)));
-  let decoded: RgbFrame[][];
-  try {
-    decoded = await timed('decode', () =>
-      media.decode(requests, {
-        minFrames: request.limits.minFrames,
-        onStage,
-        threads: request.decoderThreads,
-        // Frames only the model sees may skip the deblocking filter; thumbnails never do.
-        skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
-      }),
+  // The thumbnail's encoder takes its frames as they decode.
+  const encoder = thumb
+    ? new BoomerangEncoder(thumbCount, { format: thumb.format, fps: BOOMERANG_FPS })
+    : undefined;
+  if (thumb && encoder && thumbInFirstPass)
+    requests.push(
+      thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount), encoder),
     );
-  } catch (err) {
-    session?.abandon();
-    throw err;
-  }
-
-  let clip: ClipEmotion | undefined;
-  let prediction: Prediction | undefined;
-  if (session) {
+  try {
+    let decoded: RgbFrame[][];
     try {
-      clip = await timed('inference', () => session.finish(decoded[0]));
-      prediction = clip.prediction;
-    } catch (err) {
-      if (!(request.faceOptional && err instanceof AppError && err.code === 'no_face')) throw err;
-    }
-  }
-
-  let thumbnail: ThumbnailResult | undefined;
-  if (thumb) {
-    let frames: RgbFrame[];
-    if (thumbInFirstPass) {
-      frames = decoded[engine ? 1 : 0];
-    } else {
-      const indices =
-        thumb.anchor === 'peak' && prediction
-          ? peakWindowIndices(info, prediction.peak_t, thumbCount, media.keyframeIndices())
-          : evenlySpacedIndices(info.frameCount, thumbCount);
-      const faceCrop =
-        thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
-      const [second] = await timed('decode_thumbnail', () =>
-        media.decode([thumbnailFrameRequest(info, thumb, indices, faceCrop)], {
-          minFrames: 1,
+      decoded = await timed('decode', () =>
+        media.decode(requests, {
+          minFrames: request.limits.minFrames,
           onStage,
           threads: request.decoderThreads,
+          // Frames only the model sees may skip the deblocking filter; thumbnails never do.
+          skipLoopFilter: plan.skipLoopFilter && !thumbInFirstPass,
         }),
       );
-      frames = second;
+    } catch (err) {
+      session?.abandon();
+      throw err;
     }
-    const encoded = await timed('encode', () =>
-      encodeBoomerang(frames, { format: thumb.format, fps: BOOMERANG_FPS }),
-    );
-    if (request.maxThumbnailBytes !== undefined && encoded.data.length > request.maxThumbnailBytes) {
-      const mb = (n: number): string => (n / 1024 / 1024).toFixed(2);
-      throw new AppError(
-        'thumbnail_too_large',
-        `The ${thumb.format} thumbnail would be ${mb(encoded.data.length)} MB; the limit is ${mb(request.maxThumbnailBytes)} MB (MAX_THUMBNAIL_MB). Ask for mp4, a smaller max_size or a shorter duration.`,
-      );
+
+    let clip: ClipEmotion | undefined;
+    let prediction: Prediction | undefined;
+    if (session) {
+      try {
+        clip = await timed('inference', () => session.finish(decoded[0]));
+        prediction = clip.prediction;
+      } catch (err) {
+        if (!(request.faceOptional && err instanceof AppError && err.code === 'no_face')) throw err;
+      }
     }
-    thumbnail = {
-      data: encoded.data,
-      format: thumb.format,
-      mimeType: encoded.mimeType,
-      width: encoded.width,
-      height: encoded.height,
-      fps: encoded.fps,
-      frames: encoded.frames,
-      durationSec: encoded.durationSec,
-    };
+
+    let thumbnail: ThumbnailResult | undefined;
+    if (thumb && encoder) {
+      let frames: RgbFrame[];
+      if (thumbInFirstPass) {
+        frames = decoded[engine ? 1 : 0];
+      } else {
+        const indices =
+          thumb.anchor === 'peak' && prediction
+            ? peakWindowIndices(info, prediction.peak_t, thumbCount, media.keyframeIndices())
+            : evenlySpacedIndices(info.frameCount, thumbCount);
+        const faceCrop =
+          thumb.crop === 'face' && clip?.faceSquare ? toDisplayPixels(clip.faceSquare, info) : undefined;
+        const [second] = await timed('decode_thumbnail', () =>
+          media.decode([thumbnailFrameRequest(info, thumb, indices, encoder, faceCrop)], {
+            minFrames: 1,
+            onStage,
+            threads: request.decoderThreads,
+          }),
+        );
+        frames = second;
+      }
+      const encoded = await timed('encode', () => encoder.finish(frames));
+      if (request.maxThumbnailBytes !== undefined && encoded.data.length > request.maxThumbnailBytes) {
+        const mb = (n: number): string => (n / 1024 / 1024).toFixed(2);
+        throw new AppError(
+          'thumbnail_too_large',
+          `The ${thumb.format} thumbnail would be ${mb(encoded.data.length)} MB; the limit is ${mb(request.maxThumbnailBytes)} MB (MAX_THUMBNAIL_MB). Ask for mp4, a smaller max_size or a shorter duration.`,
+        );
+      }
+      thumbnail = {
+        data: encoded.data,
+        format: thumb.format,
+        mimeType: encoded.mimeType,
+        width: encoded.width,
+        height: encoded.height,
+        fps: encoded.fps,
+        frames: encoded.frames,
+        durationSec: encoded.durationSec,
+      };
+    }
+    return { video: info, prediction, thumbnail, timings };
+  } finally {
+    await encoder?.discard();
   }
-  return { video: info, prediction, thumbnail, timings };
 }
 
 /** A crop given as fractions of the frame, in the source's upright pixels, on even boundaries. */
@@ -164,10 +168,28 @@ function thumbnailFrameRequest(
   info: VideoInfo,
   thumb: ThumbnailRequest,
   indices: number[],
+  encoder: BoomerangEncoder,
   faceCrop?: CropRect,
 ): FrameRequest {
   let crop: CropRect | undefined;
   if (thumb.crop === 'square') crop = centreSquare(info.displayWidth, info.displayHeight);
   else if (thumb.crop === 'face') crop = faceCrop ?? centreSquare(info.displayWidth, info.displayHeight);
-  return { indices, maxSide: thumb.maxSize, crop };
+  return {
+    indices,
+    maxSide: thumb.maxSize,
+    crop,
+    onFrame: byPosition(indices, (position, frame) => encoder.add(position, frame)),
+  };
+}
+
+/** A decoder's `onFrame` (source frame index) turned into calls per position in `indices` (repeats allowed). */
+function byPosition(
+  indices: number[],
+  take: (position: number, frame: RgbFrame) => void,
+): (index: number, frame: RgbFrame) => void {
+  const positions = new Map<number, number[]>();
+  indices.forEach((index, position) => positions.set(index, [...(positions.get(index) ?? []), position]));
+  return (index, frame) => {
+    for (const position of positions.get(index) ?? []) take(position, frame);
+  };
 }

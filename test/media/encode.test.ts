@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  BoomerangEncoder,
   boomerangOrder,
   decodeFrames,
   encodeBoomerang,
@@ -118,5 +119,38 @@ describe('encodeBoomerang', () => {
 
   it('refuses an empty frame list', async () => {
     await expect(encodeBoomerang([], { format: 'mp4', fps: 10 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('BoomerangEncoder (frames streamed as they decode)', () => {
+  const expected = (): number[] => boomerangOrder(15).map((i) => want[i]);
+
+  it('takes frames in any order and writes the same boomerang as encodeBoomerang', async () => {
+    const encoder = new BoomerangEncoder(15, { format: 'mp4', fps: 10 });
+    // Out of order and with repeats: the forward run is written as it becomes contiguous.
+    for (const i of [1, 0, 2, 5, 3, 4, 4, ...Array.from({ length: 9 }, (_, k) => k + 6)])
+      encoder.add(i, frames[i]);
+    const out = await encoder.finish(frames);
+    expect(out).toMatchObject({ width: 136, height: 240, frames: 29, durationSec: 2.9 });
+    const decoded = await decodeAll(out.data, 'mp4');
+    expect(decoded.map(frameIndexFromRgb)).toEqual(expected());
+  });
+
+  it('encodes again from the final frames when a streamed one was replaced (a decode that started over)', async () => {
+    const encoder = new BoomerangEncoder(15, { format: 'webp', fps: 10 });
+    // The first attempt delivered the wrong picture for position 0.
+    encoder.add(0, frames[7]);
+    for (let i = 1; i < 15; i++) encoder.add(i, frames[i]);
+    const out = await encoder.finish(frames);
+    const decoded = await decodeAll(out.data, 'webp');
+    expect(decoded.map(frameIndexFromRgb)).toEqual(expected());
+  });
+
+  it('refuses frames of different sizes; discard frees the encoder', async () => {
+    const encoder = new BoomerangEncoder(2, { format: 'gif', fps: 10 });
+    encoder.add(0, frames[0]);
+    const odd = { ...frames[1], width: frames[1].width - 2 };
+    await expect(encoder.finish([frames[0], odd])).rejects.toThrow(/differ in size/);
+    await encoder.discard();
   });
 });
