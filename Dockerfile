@@ -3,6 +3,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# node:20 ships npm 10, which ignores package.json's allowScripts: skip onnxruntime-node's
+# download of CUDA binaries (the service runs on the CPU) the way that package reads it.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

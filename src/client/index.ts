@@ -1,8 +1,9 @@
 /**
  * A typed client for the service, generated from its OpenAPI document (`openapi-types.ts`,
  * kept fresh by a test) with openapi-fetch, plus a small convenience layer: a video from a
- * file path or bytes goes as the raw body (the fast path), the date header is set for you,
- * and errors are thrown as {@link EmotionApiError}.
+ * file path or bytes goes as the raw body (the fast path) unless you ask for the seed's
+ * base64 JSON or a multipart form, the date header is set for you, and errors are thrown as
+ * {@link EmotionApiError}.
  *
  * @example
  * ```ts
@@ -10,9 +11,11 @@
  * const api = createEmotionClient({ baseUrl: 'http://localhost:5000', apiKey: process.env.KEY! });
  * const { emotion, confidence } = await api.predict('selfie.mp4');
  * const cover = await api.thumbnail('selfie.mp4', { duration: 2, output_format: 'webp' });
+ * const mp4 = await api.thumbnailFile('selfie.mp4'); // the raw file, no base64
  * ```
  */
 import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 
 import createClient, { type Middleware } from 'openapi-fetch';
 
@@ -44,6 +47,30 @@ export interface ThumbnailOptions {
   anchor?: 'whole' | 'peak';
 }
 
+/**
+ * How a call sends its video, and extra headers. The three upload forms give the same answers;
+ * the raw body is the fastest (streamed to disk by the service, no base64).
+ */
+export interface CallOptions {
+  /**
+   * `raw` (default): the bytes are the body and options go in the query string; `json`: the
+   * seed's `{"encoding": "base64", "format", "content"}` with the options in the body;
+   * `multipart`: a `video` form field with the options as fields (what an HTML form sends).
+   */
+  upload?: 'raw' | 'json' | 'multipart';
+  /**
+   * Content-Type of a raw body (default application/octet-stream; `video/mp4` and other
+   * `video/*` work too), or of a multipart upload's file part.
+   */
+  contentType?: string;
+  /** The container hint of a JSON upload (`format`); default: the file's extension. */
+  format?: string;
+  /** The file name of a multipart upload; default: the file's name, or `video`. */
+  filename?: string;
+  /** Headers for this call only, e.g. `{ 'x-client-id': 'nightly-batch' }`. */
+  headers?: Record<string, string>;
+}
+
 /** Filters of /logs. */
 export interface LogFilters {
   start_date?: string;
@@ -73,7 +100,7 @@ export interface EmotionClientOptions {
   /** e.g. http://localhost:5000 */
   baseUrl: string;
   apiKey: string;
-  /** Recorded in the request log (a client key's own id always wins). */
+  /** Recorded in the request log (a client key's own id always wins); a call's own `x-client-id` header wins over it. */
   clientId?: string;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
@@ -82,8 +109,20 @@ export interface EmotionClientOptions {
 /** A video: a file path, or its bytes. */
 export type VideoInput = string | Uint8Array;
 
+/** A thumbnail as a file (the `Accept` path): its bytes and content type. */
+export interface ThumbnailFile {
+  data: Uint8Array;
+  contentType: string;
+}
+
+const MIME_TYPES = { mp4: 'video/mp4', webp: 'image/webp', gif: 'image/gif' } as const;
+
 const toBytes = async (video: VideoInput): Promise<Uint8Array> =>
   typeof video === 'string' ? new Uint8Array(await readFile(video)) : video;
+
+/** The container hint from a path's extension (`clip.webm` -> `webm`), if any. */
+const extensionOf = (video: VideoInput): string | undefined =>
+  typeof video === 'string' ? extname(video).slice(1).toLowerCase() || undefined : undefined;
 
 export function createEmotionClient(options: EmotionClientOptions) {
   const auth: Middleware = {
@@ -91,7 +130,8 @@ export function createEmotionClient(options: EmotionClientOptions) {
       request.headers.set('x-api-key', options.apiKey);
       // Browsers cannot set Date; x-date works everywhere.
       request.headers.set('x-date', new Date().toISOString());
-      if (options.clientId) request.headers.set('x-client-id', options.clientId);
+      if (options.clientId && !request.headers.has('x-client-id'))
+        request.headers.set('x-client-id', options.clientId);
       return request;
     },
   };
@@ -109,28 +149,102 @@ export function createEmotionClient(options: EmotionClientOptions) {
       body.request_id ?? response.headers.get('x-request-id') ?? undefined,
     );
   }
-  const raw = async (video: VideoInput) => ({
-    body: (await toBytes(video)) as never,
-    bodySerializer: (b: unknown) => b as never,
-    headers: { 'content-type': 'application/octet-stream' },
-  });
+
+  /** The request for a video and its options in the chosen upload form. */
+  async function upload(video: VideoInput, opts: ThumbnailOptions, call: CallOptions) {
+    const bytes = await toBytes(video);
+    const values = definedOnly(opts);
+    switch (call.upload ?? 'raw') {
+      case 'raw':
+        return {
+          body: bytes as never,
+          bodySerializer: (b: unknown) => b as never,
+          params: { query: stringify(values) as never },
+          headers: { 'content-type': call.contentType ?? 'application/octet-stream', ...call.headers },
+        };
+      case 'json': {
+        const format = call.format ?? extensionOf(video);
+        return {
+          body: {
+            encoding: 'base64',
+            ...(format ? { format } : {}),
+            content: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+            ...values,
+          } as never,
+          headers: { 'content-type': 'application/json', ...call.headers },
+        };
+      }
+      case 'multipart': {
+        const form = new FormData();
+        const name = call.filename ?? (typeof video === 'string' ? basename(video) : 'video');
+        const type = call.contentType ? { type: call.contentType } : {};
+        form.append('video', new Blob([bytes as Uint8Array<ArrayBuffer>], type), name);
+        for (const [k, v] of Object.entries(stringify(values))) form.append(k, v);
+        return { body: form as never, headers: { ...call.headers } };
+      }
+    }
+  }
 
   return {
     /** The underlying typed openapi-fetch client, for anything the helpers do not cover. */
     api,
-    async predict(video: VideoInput): Promise<PredictResult> {
-      return unwrap(api.POST('/predict', await raw(video)));
+    async predict(video: VideoInput, call: CallOptions = {}): Promise<PredictResult> {
+      return unwrap(api.POST('/predict', await upload(video, {}, call)));
     },
-    async thumbnail(video: VideoInput, opts: ThumbnailOptions = {}): Promise<ThumbnailResult> {
-      return unwrap(api.POST('/thumbnail', { ...(await raw(video)), params: { query: stringify(opts) } }));
+    async thumbnail(video: VideoInput, opts: ThumbnailOptions & CallOptions = {}): Promise<ThumbnailResult> {
+      const [thumbnailOpts, call] = split(opts);
+      return unwrap(api.POST('/thumbnail', await upload(video, thumbnailOpts, call)));
     },
-    async analyze(video: VideoInput, opts: ThumbnailOptions = {}): Promise<AnalyzeResult> {
-      return unwrap(api.POST('/analyze', { ...(await raw(video)), params: { query: stringify(opts) } }));
+    /**
+     * The thumbnail as a file (bytes and content type) instead of base64 JSON: the
+     * recommended path for large outputs (long GIFs, `max_size=0`).
+     */
+    async thumbnailFile(
+      video: VideoInput,
+      opts: ThumbnailOptions & CallOptions = {},
+    ): Promise<ThumbnailFile> {
+      const [thumbnailOpts, call] = split(opts);
+      const request = await upload(video, thumbnailOpts, call);
+      const accept = MIME_TYPES[thumbnailOpts.output_format ?? 'mp4'];
+      const data = await unwrap(
+        api.POST('/thumbnail', {
+          ...request,
+          headers: { ...request.headers, accept },
+          parseAs: 'arrayBuffer',
+        }) as Promise<{ data?: ArrayBuffer; error?: unknown; response: Response }>,
+      );
+      return { data: new Uint8Array(data), contentType: accept };
     },
-    async logs(filters: LogFilters = {}): Promise<LogsResult> {
-      return unwrap(api.GET('/logs', { params: { query: stringify(filters) as never } }));
+    async analyze(video: VideoInput, opts: ThumbnailOptions & CallOptions = {}): Promise<AnalyzeResult> {
+      const [thumbnailOpts, call] = split(opts);
+      return unwrap(api.POST('/analyze', await upload(video, thumbnailOpts, call)));
+    },
+    async logs(filters: LogFilters = {}, call: Pick<CallOptions, 'headers'> = {}): Promise<LogsResult> {
+      return unwrap(
+        api.GET('/logs', { params: { query: stringify(filters) as never }, headers: { ...call.headers } }),
+      );
+    },
+    /** The Prometheus text (an admin key is needed). */
+    async metrics(): Promise<string> {
+      return unwrap(
+        api.GET('/metrics', { parseAs: 'text' }) as Promise<{
+          data?: string;
+          error?: unknown;
+          response: Response;
+        }>,
+      );
     },
   };
+}
+
+/** The thumbnail options and the call options of one argument. */
+function split(opts: ThumbnailOptions & CallOptions): [ThumbnailOptions, CallOptions] {
+  const { upload, contentType, format, filename, headers, ...thumbnailOpts } = opts;
+  return [thumbnailOpts, { upload, contentType, format, filename, headers }];
+}
+
+function definedOnly(values: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== null));
 }
 
 /** Query values as the service reads them (strings), undefined ones left out. */

@@ -205,7 +205,7 @@ export interface operations {
           encoding?: string;
           /** @description Container hint (mp4, mov, webm...); the bytes are probed */
           format?: string;
-          /** @description Hint only */
+          /** @description Hint only (the clip is probed) */
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
@@ -442,7 +442,7 @@ export interface operations {
         /** @description Default mp4 */
         output_format?: 'mp4' | 'webp' | 'gif';
         /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-        max_size?: number;
+        max_size?: 0 | number;
         /** @description Default none (face on /analyze) */
         crop?: 'none' | 'square' | 'face';
         /** @description Default whole (peak on /analyze) */
@@ -469,7 +469,7 @@ export interface operations {
           encoding?: string;
           /** @description Container hint (mp4, mov, webm...); the bytes are probed */
           format?: string;
-          /** @description Hint only */
+          /** @description Hint only (the clip is probed) */
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
@@ -481,7 +481,7 @@ export interface operations {
            */
           output_format?: 'mp4' | 'webp' | 'gif';
           /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-          max_size?: number;
+          max_size?: 0 | number;
           /**
            * @description Default none (face on /analyze)
            * @enum {string}
@@ -509,7 +509,7 @@ export interface operations {
            */
           output_format?: 'mp4' | 'webp' | 'gif';
           /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-          max_size?: number;
+          max_size?: 0 | number;
           /**
            * @description Default none (face on /analyze)
            * @enum {string}
@@ -717,7 +717,7 @@ export interface operations {
         /** @description Default mp4 */
         output_format?: 'mp4' | 'webp' | 'gif';
         /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-        max_size?: number;
+        max_size?: 0 | number;
         /** @description Default none (face on /analyze) */
         crop?: 'none' | 'square' | 'face';
         /** @description Default whole (peak on /analyze) */
@@ -744,7 +744,7 @@ export interface operations {
           encoding?: string;
           /** @description Container hint (mp4, mov, webm...); the bytes are probed */
           format?: string;
-          /** @description Hint only */
+          /** @description Hint only (the clip is probed) */
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
@@ -756,7 +756,7 @@ export interface operations {
            */
           output_format?: 'mp4' | 'webp' | 'gif';
           /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-          max_size?: number;
+          max_size?: 0 | number;
           /**
            * @description Default none (face on /analyze)
            * @enum {string}
@@ -776,7 +776,7 @@ export interface operations {
              */
             output_format?: 'mp4' | 'webp' | 'gif';
             /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-            max_size?: number;
+            max_size?: 0 | number;
             /**
              * @description Default none (face on /analyze)
              * @enum {string}
@@ -805,7 +805,7 @@ export interface operations {
            */
           output_format?: 'mp4' | 'webp' | 'gif';
           /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
-          max_size?: number;
+          max_size?: 0 | number;
           /**
            * @description Default none (face on /analyze)
            * @enum {string}

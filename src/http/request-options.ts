@@ -4,12 +4,27 @@
  * The seed's four fields (`encoding`, `format`, `fps`, `content`) stay accepted exactly
  * as the seed's clients send them.
  */
+import { Type } from '@sinclair/typebox';
+
 import { AppError } from '../errors.js';
+import { allows } from './thumbnail-options.js';
 
 /** The seed's fields (hints: the bytes are probed). `content` never reaches here. */
 export const SEED_OPTIONS = ['encoding', 'format', 'fps'] as const;
 /** The /thumbnail options. */
 export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
+
+/**
+ * The seed's hints, defined once: the OpenAPI document shows these schemas (schemas.ts) and
+ * {@link checkSeedHints} checks the values against them, its messages quoting their limits.
+ */
+export const SEED_HINT_SCHEMAS = {
+  format: Type.String({
+    maxLength: 32,
+    description: 'Container hint (mp4, mov, webm...); the bytes are probed',
+  }),
+  fps: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Hint only (the clip is probed)' }),
+};
 
 const invalid = (message: string): AppError => new AppError('invalid_request', message);
 
@@ -26,12 +41,15 @@ function checkSeedHints(source: Record<string, unknown>): void {
   const fps = source.fps;
   if (fps !== undefined && fps !== null && fps !== '') {
     const n = typeof fps === 'number' ? fps : typeof fps === 'string' ? Number(fps) : NaN;
-    if (!Number.isFinite(n) || n <= 0 || n > 1000) {
-      throw invalid('"fps" must be a number above 0 and at most 1000 (a hint: the clip is probed).');
+    const { exclusiveMinimum, maximum } = SEED_HINT_SCHEMAS.fps;
+    if (!allows(SEED_HINT_SCHEMAS.fps, n)) {
+      throw invalid(
+        `"fps" must be a number above ${exclusiveMinimum} and at most ${maximum} (a hint: the clip is probed).`,
+      );
     }
   }
   const format = source.format;
-  if (format !== undefined && format !== null && (typeof format !== 'string' || format.length > 32)) {
+  if (format !== undefined && format !== null && !allows(SEED_HINT_SCHEMAS.format, format)) {
     throw invalid('"format" must be a short text such as "mp4" (a hint: the clip is probed).');
   }
 }

@@ -1,14 +1,8 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
 import { ERROR_TABLE, type ErrorCode } from '../errors.js';
-import {
-  ANCHOR_MODES,
-  CROP_MODES,
-  DEFAULT_GIF_SIDE,
-  DEFAULT_SIDE,
-  MAX_THUMBNAIL_SIDE,
-  THUMBNAIL_FORMATS,
-} from './thumbnail-options.js';
+import { SEED_HINT_SCHEMAS } from './request-options.js';
+import { THUMBNAIL_OPTION_SCHEMAS } from './thumbnail-options.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 
 export const ErrorBody = Type.Object(
@@ -20,50 +14,52 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
-const videoFields = {
-  encoding: Type.Optional(Type.String({ description: 'Must be "base64"', examples: ['base64'] })),
-  format: Type.Optional(
-    Type.String({ description: 'Container hint (mp4, mov, webm...); the bytes are probed' }),
-  ),
-  fps: Type.Optional(Type.Number({ description: 'Hint only' })),
-  content: Type.String({ description: 'The video, base64, optionally with a data: URL prefix' }),
-};
-
 /**
- * The thumbnail options' schemas. Without ranges they validate the JSON body (types and
- * enums; the ranges are checked by thumbnail-options.ts with their own error codes, such
- * as `invalid_duration`); with ranges they are what the OpenAPI document shows.
+ * A schema without its limits, for Fastify's validation of the JSON body (types and enums):
+ * the limits themselves are checked against the full schemas by request-options.ts and
+ * thumbnail-options.ts, with their own error codes (`invalid_duration`) and messages.
  */
-function thumbnailOptionFields(withRanges: boolean) {
-  const range = (minimum: number, maximum: number) => (withRanges ? { minimum, maximum } : {});
+function withoutLimits(schema: TSchema): TSchema {
+  const { minimum: _min, maximum: _max, exclusiveMinimum: _xmin, maxLength: _len, ...rest } = schema;
+  return rest as TSchema;
+}
+
+/** OpenAPI 3.0 writes an exclusive bound as a flag beside `minimum` (JSON Schema, as a number). */
+function openApi30(schema: TSchema): TSchema {
+  const { exclusiveMinimum, ...rest } = schema;
+  return typeof exclusiveMinimum === 'number'
+    ? ({ ...rest, minimum: exclusiveMinimum, exclusiveMinimum: true } as TSchema)
+    : schema;
+}
+
+function videoFieldsOf(hint: (schema: TSchema) => TSchema) {
   return {
-    duration: Type.Optional(
-      Type.Number({ ...range(0.1, 10), description: 'Seconds of output, 0.1-10 (default 3)' }),
-    ),
-    output_format: Type.Optional(Type.String({ enum: [...THUMBNAIL_FORMATS], description: 'Default mp4' })),
-    max_size: Type.Optional(
-      Type.Integer({
-        ...range(0, MAX_THUMBNAIL_SIDE),
-        description: `Long side in pixels, 16-${MAX_THUMBNAIL_SIDE} (default ${DEFAULT_SIDE}, ${DEFAULT_GIF_SIDE} for GIF; 0 keeps the source size)`,
-      }),
-    ),
-    crop: Type.Optional(
-      Type.String({ enum: [...CROP_MODES], description: 'Default none (face on /analyze)' }),
-    ),
-    anchor: Type.Optional(
-      Type.String({ enum: [...ANCHOR_MODES], description: 'Default whole (peak on /analyze)' }),
-    ),
+    encoding: Type.Optional(Type.String({ description: 'Must be "base64"', examples: ['base64'] })),
+    format: Type.Optional(hint(SEED_HINT_SCHEMAS.format)),
+    fps: Type.Optional(hint(SEED_HINT_SCHEMAS.fps)),
+    content: Type.String({ description: 'The video, base64, optionally with a data: URL prefix' }),
   };
 }
-const thumbnailFields = thumbnailOptionFields(false);
-const thumbnailDocFields = thumbnailOptionFields(true);
+const videoFields = videoFieldsOf(withoutLimits);
+const videoDocFields = videoFieldsOf(openApi30);
+
+const optional = (schemas: Record<string, TSchema>): TProperties =>
+  Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, Type.Optional(v)]));
+
+/** The thumbnail options as the document shows them: the very schemas values are checked against. */
+const thumbnailDocFields = optional(THUMBNAIL_OPTION_SCHEMAS);
+/** The same, types and enums only, for the JSON body's validation (0 or 16-4096 is an integer). */
+const thumbnailFields = optional({
+  ...Object.fromEntries(Object.entries(THUMBNAIL_OPTION_SCHEMAS).map(([k, v]) => [k, withoutLimits(v)])),
+  max_size: Type.Integer({ description: THUMBNAIL_OPTION_SCHEMAS.max_size.description }),
+});
 
 /**
  * How the three video endpoints' bodies and options look in the OpenAPI document: the
  * seed's JSON, the raw file (`video/*`, `application/octet-stream`) and multipart with a
  * `video` field, the options typed (as query parameters for raw and multipart uploads).
  * Documentation only: the checks themselves are in video-upload.ts, request-options.ts and
- * thumbnail-options.ts, which refuse what this document does not allow.
+ * thumbnail-options.ts, which check values against these same option schemas.
  */
 export function documentVideoRoute(
   schema: Record<string, unknown>,
@@ -76,7 +72,7 @@ export function documentVideoRoute(
     ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
     : {};
   // Unknown options are refused (400 invalid_request), so the document says so.
-  const json = Type.Object({ ...videoFields, ...options, ...nested }, { additionalProperties: false });
+  const json = Type.Object({ ...videoDocFields, ...options, ...nested }, { additionalProperties: false });
   return {
     ...schema,
     body: {

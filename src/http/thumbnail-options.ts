@@ -1,3 +1,6 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
 import { AppError } from '../errors.js';
 import type { AnchorMode, CropMode, ThumbnailRequest } from '../jobs/clip-job.types.js';
 import type { ThumbnailFormat } from '../media/types.js';
@@ -14,13 +17,45 @@ export const MAX_THUMBNAIL_SIDE = 4096;
 /** Default long side of a cover, and of a GIF cover. */
 export const DEFAULT_SIDE = 480;
 export const DEFAULT_GIF_SIDE = 320;
+const MIN_THUMBNAIL_SIDE = 16;
 
-function pick<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+const DURATION = Type.Number({ minimum: 0.1, maximum: 10 });
+const SIDE = Type.Integer({ minimum: MIN_THUMBNAIL_SIDE, maximum: MAX_THUMBNAIL_SIDE });
+
+/**
+ * The thumbnail options, defined once: the OpenAPI document shows these schemas (schemas.ts)
+ * and {@link parseThumbnailOptions} checks every value against them, its messages quoting
+ * their limits, so the document and the behaviour cannot drift apart.
+ */
+export const THUMBNAIL_OPTION_SCHEMAS = {
+  duration: Type.Number({
+    ...DURATION,
+    description: `Seconds of output, ${DURATION.minimum}-${DURATION.maximum} (default 3)`,
+  }),
+  output_format: Type.String({ enum: [...THUMBNAIL_FORMATS], description: 'Default mp4' }),
+  max_size: Type.Union([Type.Literal(0), SIDE], {
+    description: `Long side in pixels, ${SIDE.minimum}-${SIDE.maximum} (default ${DEFAULT_SIDE}, ${DEFAULT_GIF_SIDE} for GIF; 0 keeps the source size)`,
+  }),
+  crop: Type.String({ enum: [...CROP_MODES], description: 'Default none (face on /analyze)' }),
+  anchor: Type.String({ enum: [...ANCHOR_MODES], description: 'Default whole (peak on /analyze)' }),
+} satisfies Record<string, TSchema>;
+
+/**
+ * True when `value` satisfies `schema`: TypeBox checks types and ranges; the `enum` keyword
+ * of a string schema (which TypeBox leaves to JSON Schema validators) is checked here.
+ */
+export function allows(schema: TSchema, value: unknown): boolean {
+  const allowed: unknown = schema.enum;
+  return Value.Check(schema, value) && (!Array.isArray(allowed) || allowed.includes(value));
+}
+
+function pick<T extends string>(name: 'output_format' | 'crop' | 'anchor', value: unknown, fallback: T): T {
   if (value === undefined || value === null || value === '') return fallback;
+  const schema = THUMBNAIL_OPTION_SCHEMAS[name];
   const text = String(value).toLowerCase();
-  const found = allowed.find((a) => a === text);
-  if (!found) throw new AppError('invalid_request', `"${name}" must be one of ${allowed.join(', ')}.`);
-  return found;
+  if (!allows(schema, text))
+    throw new AppError('invalid_request', `"${name}" must be one of ${schema.enum.join(', ')}.`);
+  return text as T;
 }
 
 function numeric(value: unknown): number {
@@ -40,32 +75,30 @@ export function parseThumbnailOptions(
   let durationSec = defaults.durationSec ?? 3;
   if (source.duration !== undefined && source.duration !== null && source.duration !== '') {
     durationSec = numeric(source.duration);
-    if (!Number.isFinite(durationSec) || durationSec < 0.1 || durationSec > 10)
-      throw new AppError('invalid_duration');
+    if (!allows(THUMBNAIL_OPTION_SCHEMAS.duration, durationSec))
+      throw new AppError(
+        'invalid_duration',
+        `Duration must be between ${DURATION.minimum} and ${DURATION.maximum} seconds.`,
+      );
   }
-  const format = pick('output_format', source.output_format, THUMBNAIL_FORMATS, defaults.format ?? 'mp4');
+  const format = pick<ThumbnailFormat>('output_format', source.output_format, defaults.format ?? 'mp4');
   // GIFs are 25-40x the MP4's bytes at the same size (measured: 1.2-2.2 MB at 480 px for a
   // 3 s cover): by default they come at 320 px (0.6-1.0 MB), the size GIFs are shared at.
   let maxSize = defaults.maxSize ?? (format === 'gif' ? DEFAULT_GIF_SIDE : DEFAULT_SIDE);
   if (source.max_size !== undefined && source.max_size !== null && source.max_size !== '') {
     maxSize = numeric(source.max_size);
-    if (
-      !Number.isInteger(maxSize) ||
-      maxSize < 0 ||
-      maxSize > MAX_THUMBNAIL_SIDE ||
-      (maxSize > 0 && maxSize < 16)
-    )
+    if (!allows(THUMBNAIL_OPTION_SCHEMAS.max_size, maxSize))
       throw new AppError(
         'invalid_request',
-        `"max_size" must be 0 (source size) or an integer from 16 to ${MAX_THUMBNAIL_SIDE}.`,
+        `"max_size" must be 0 (source size) or an integer from ${SIDE.minimum} to ${SIDE.maximum}.`,
       );
   }
   return {
     durationSec,
     maxSize,
     format,
-    crop: pick('crop', source.crop, CROP_MODES, defaults.crop ?? 'none'),
-    anchor: pick('anchor', source.anchor, ANCHOR_MODES, defaults.anchor ?? 'whole'),
+    crop: pick<CropMode>('crop', source.crop, defaults.crop ?? 'none'),
+    anchor: pick<AnchorMode>('anchor', source.anchor, defaults.anchor ?? 'whole'),
   };
 }
 

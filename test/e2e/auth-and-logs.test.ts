@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmotionClient, type LogFilters } from '../../src/client/index.js';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -25,6 +26,10 @@ describe('auth, date header and the request log (real server)', () => {
   let aliceKey: string;
   let bobKey: string;
 
+  const client = (apiKey = ADMIN_KEY, clientId?: string) =>
+    createEmotionClient({ baseUrl: server.url, apiKey, clientId });
+
+  /** The seed's way: filters as a JSON body on GET (fetch cannot send one, so plain node:http). */
   const getLogs = async (query = '', body?: unknown, key = ADMIN_KEY) => {
     const res = await send(`${server.url}/logs${query}`, {
       method: 'GET',
@@ -111,18 +116,16 @@ describe('auth, date header and the request log (real server)', () => {
       body: JSON.stringify({ encoding: 'hex', content: 'AAAA' }),
     });
     expect(((await badEnc.json()) as { code: string }).code).toBe('bad_encoding');
-    const badDuration = await fetch(`${server.url}/thumbnail`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/json' },
-      body: JSON.stringify({ encoding: 'base64', content: 'AAAA', duration: 11 }),
+    const badDuration = await client().api.POST('/thumbnail', {
+      body: { encoding: 'base64', content: 'AAAA', duration: 11 },
     });
-    expect(badDuration.status).toBe(400);
-    expect(((await badDuration.json()) as { code: string }).code).toBe('invalid_duration');
+    expect(badDuration.response.status).toBe(400);
+    expect(badDuration.error?.code).toBe('invalid_duration');
   });
 
   it('logs every request, including failures, and filters them as the seed does', async () => {
-    await fetch(`${server.url}/logs`, { headers: authHeaders(ADMIN_KEY, { 'x-client-id': 'seed-client' }) });
-    await fetch(`${server.url}/logs`, { headers: { 'x-api-key': 'wrong', 'x-client-id': 'seed-client' } });
+    await client(ADMIN_KEY, 'seed-client').logs();
+    await expect(client('wrong', 'seed-client').logs()).rejects.toMatchObject({ status: 401 });
 
     const all = await getLogs('', {});
     expect(all.status).toBe(200);
@@ -152,9 +155,13 @@ describe('auth, date header and the request log (real server)', () => {
 
     const failed = await getLogs('', { success: 'false' });
     expect(failed.body.logs.every((l) => l.success === false)).toBe(true);
-    const ok = await getLogs('?success=True');
-    expect(ok.body.count).toBeGreaterThan(0);
-    expect(ok.body.logs.every((l) => l.success === true)).toBe(true);
+    // The same filters as query parameters, through the typed client ("True" as the seed writes it).
+    const { data: ok } = await client().api.GET('/logs', { params: { query: { success: 'True' } } });
+    expect(ok!.count).toBeGreaterThan(0);
+    expect(ok!.logs.every((l) => l.success === true)).toBe(true);
+    const okBoolean = await client().logs({ success: true });
+    expect(okBoolean.count).toBeGreaterThanOrEqual(ok!.count);
+    expect(okBoolean.logs.every((l) => l.success === true)).toBe(true);
 
     const byClient = await getLogs('', { client_id: 'seed-client' });
     expect(byClient.body.count).toBe(2);
@@ -174,17 +181,20 @@ describe('auth, date header and the request log (real server)', () => {
     });
     expect(range.body.logs.every((l) => l.success === false)).toBe(true);
 
-    const byEndpoint = await getLogs('?endpoint=/thumbnail');
-    expect(byEndpoint.body.logs.every((l) => l.endpoint === '/thumbnail')).toBe(true);
-    expect(byEndpoint.body.count).toBeGreaterThan(0);
+    const byEndpoint = await client().logs({ endpoint: '/thumbnail' });
+    expect(byEndpoint.logs.every((l) => l.endpoint === '/thumbnail')).toBe(true);
+    expect(byEndpoint.count).toBeGreaterThan(0);
+    const byStatus = await client().logs({ status_code: 401 });
+    expect(byStatus.count).toBe(unauthorized.body.count);
+    expect(byStatus.logs.every((l) => l.status_code === 401)).toBe(true);
   });
 
   it('pages with limit and cursor without repeats', async () => {
-    const first = await getLogs('?limit=2');
-    expect(first.body.count).toBe(2);
-    expect(first.body.next_cursor).toBeTruthy();
-    const second = await getLogs(`?limit=2&cursor=${encodeURIComponent(first.body.next_cursor!)}`);
-    const ids = new Set([...first.body.logs, ...second.body.logs].map((l) => l.id));
+    const first = await client().logs({ limit: 2 });
+    expect(first.count).toBe(2);
+    expect(first.next_cursor).toBeTruthy();
+    const second = await client().logs({ limit: 2, cursor: first.next_cursor! });
+    const ids = new Set([...first.logs, ...second.logs].map((l) => l.id));
     expect(ids.size).toBe(4);
   });
 
@@ -200,25 +210,32 @@ describe('auth, date header and the request log (real server)', () => {
       const res = await getLogs('', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.code).toBe('invalid_filter');
+      // The same values as query parameters (the client's types would not allow them).
+      await expect(client().logs(body as LogFilters), JSON.stringify(body)).rejects.toMatchObject({
+        status: 400,
+        code: 'invalid_filter',
+      });
     }
   });
 
   it('scopes a client key to its own log entries and pins its client id', async () => {
-    await fetch(`${server.url}/logs`, { headers: authHeaders(aliceKey, { 'x-client-id': 'bob' }) });
-    await fetch(`${server.url}/logs`, { headers: authHeaders(bobKey) });
-    const alice = await getLogs('', {}, aliceKey);
-    expect(alice.status).toBe(200);
-    expect(alice.body.count).toBeGreaterThan(0);
-    expect(alice.body.logs.every((l) => l.client_id === 'alice')).toBe(true);
-    const sneaky = await getLogs('', { client_id: 'bob' }, aliceKey);
-    expect(sneaky.body.count).toBe(0);
-    const admin = await getLogs('', { client_id: 'bob' });
-    expect(admin.body.logs.some((l) => l.client_id === 'bob')).toBe(true);
+    await client(aliceKey, 'bob').logs();
+    await client(bobKey).logs({}, { headers: { 'x-client-id': 'not-bob' } });
+    const alice = await client(aliceKey).logs();
+    expect(alice.count).toBeGreaterThan(0);
+    expect(alice.logs.every((l) => l.client_id === 'alice')).toBe(true);
+    const sneaky = await client(aliceKey).logs({ client_id: 'bob' });
+    expect(sneaky.count).toBe(0);
+    const sneakyBody = await getLogs('', { client_id: 'bob' }, aliceKey);
+    expect(sneakyBody.body.count).toBe(0);
+    const admin = await client().logs({ client_id: 'bob' });
+    expect(admin.logs.some((l) => l.client_id === 'bob')).toBe(true);
+    expect((await client().logs({ client_id: 'not-bob' })).count).toBe(0);
   });
 
   it('never writes API keys into the log', async () => {
-    const all = await getLogs('?limit=1000');
-    const text = JSON.stringify(all.body);
+    const all = await client().logs({ limit: 1000 });
+    const text = JSON.stringify(all);
     expect(text).not.toContain(ADMIN_KEY);
     expect(text).not.toContain(aliceKey);
     expect(server.output()).not.toContain(aliceKey);
@@ -248,9 +265,7 @@ describe('GET /metrics', () => {
   it('gives operators Prometheus numbers with the admin key only', async () => {
     await fetch(`${server.url}/health`);
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
-    const res = await fetch(`${server.url}/metrics`, { headers: authHeaders() });
-    expect(res.status).toBe(200);
-    const text = await res.text();
+    const text = await createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY }).metrics();
     expect(text).toMatch(/emothumb_http_requests_total\{method="GET",endpoint="\/health",status="200"\} 1/);
     expect(text).toMatch(/emothumb_http_request_duration_seconds_bucket/);
     expect(text).toMatch(/emothumb_jobs\{kind="workers"\}/);

@@ -8,22 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createEmotionClient } from '../../src/client/index.js';
 import { makePhoneCorpus, PHONE_FORMATS, type PhoneFormat } from '../helpers/phone-clips.js';
-import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
-
-interface Reply {
-  emotion?: string;
-  confidence?: number;
-  frames_analyzed?: number;
-  frames_with_face?: number;
-  width?: number;
-  height?: number;
-  frames?: number;
-  format?: string;
-  thumbnail?: string | { width: number; height: number; frames: number; thumbnail: string };
-  code?: string;
-  error?: string;
-}
+import { ADMIN_KEY, startServer, type RunningServer } from '../helpers/server.js';
 
 describe('real-world formats with sound: /predict, /thumbnail, /analyze answer 200 upright', () => {
   let server: RunningServer;
@@ -37,11 +24,6 @@ describe('real-world formats with sound: /predict, /thumbnail, /analyze answer 2
     await server?.dispose();
   });
 
-  const call = async (path: string, init: RequestInit): Promise<{ status: number; body: Reply }> => {
-    const res = await fetch(`${server.url}${path}`, init);
-    return { status: res.status, body: (await res.json()) as Reply };
-  };
-
   const expectAspect = (w: number, h: number, format: PhoneFormat): void => {
     // Even dimensions round the aspect a little.
     expect(Math.abs(w / h - format.displayAspect) / format.displayAspect).toBeLessThan(0.03);
@@ -51,35 +33,27 @@ describe('real-world formats with sound: /predict, /thumbnail, /analyze answer 2
     const bytes = await readFile(corpus.get(id)!);
     const ext = extname(corpus.get(id)!).slice(1);
 
-    // The seed's base64 JSON.
-    const predict = await call('/predict', {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/json' },
-      body: JSON.stringify({ encoding: 'base64', format: ext, fps: 30, content: bytes.toString('base64') }),
+    const api = createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
+
+    // The seed's base64 JSON, typed by the client.
+    const predict = await api.api.POST('/predict', {
+      body: { encoding: 'base64', format: ext, fps: 30, content: bytes.toString('base64') },
     });
-    expect(predict.body.error ?? '', JSON.stringify(predict.body)).toBe('');
-    expect(predict.status).toBe(200);
-    expect(predict.body.emotion).toBe('Happy');
-    expect(predict.body.frames_with_face).toBeGreaterThanOrEqual(12);
+    expect(predict.error ?? '', JSON.stringify(predict.error)).toBe('');
+    expect(predict.response.status).toBe(200);
+    expect(predict.data!.emotion).toBe('Happy');
+    expect(predict.data!.frames_with_face).toBeGreaterThanOrEqual(12);
 
     // The raw body.
-    const thumb = await call('/thumbnail?duration=2', {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/octet-stream' },
-      body: bytes,
-    });
-    expect(thumb.status, JSON.stringify(thumb.body)).toBe(200);
-    expect(thumb.body.frames).toBe(19);
-    expectAspect(thumb.body.width!, thumb.body.height!, format);
-    expect(Math.max(thumb.body.width!, thumb.body.height!)).toBeLessThanOrEqual(480);
+    const thumb = await api.thumbnail(bytes, { duration: 2 });
+    expect(thumb.frames).toBe(19);
+    expectAspect(thumb.width, thumb.height, format);
+    expect(Math.max(thumb.width, thumb.height)).toBeLessThanOrEqual(480);
 
     // Multipart, with the face-cropped peak thumbnail.
-    const form = new FormData();
-    form.append('video', new Blob([bytes]), `${id}.${ext}`);
-    const analyze = await call('/analyze', { method: 'POST', headers: authHeaders(), body: form });
-    expect(analyze.status, JSON.stringify(analyze.body).slice(0, 300)).toBe(200);
-    expect(analyze.body.emotion).toBe('Happy');
-    const t = analyze.body.thumbnail as { width: number; height: number; frames: number };
+    const analyze = await api.analyze(bytes, { upload: 'multipart', filename: `${id}.${ext}` });
+    expect(analyze.emotion).toBe('Happy');
+    const t = analyze.thumbnail;
     expect(t.frames).toBeGreaterThan(1);
     expect(t.width).toBe(t.height);
   });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmotionClient } from '../../src/client/index.js';
 import { pgUnavailableReason, startPgCluster, type PgCluster } from '../store/pg-cluster.js';
 import { send } from '../helpers/http.js';
-import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 const skip = pgUnavailableReason();
@@ -30,10 +31,16 @@ describe.skipIf(skip !== undefined)('the service on PostgreSQL (DATABASE_URL)', 
       encoding: 'utf8',
     });
     const clientKey = (JSON.parse(out) as { key: string }).key;
-    await send(`${server.url}/logs`, { headers: authHeaders(clientKey) });
-    await send(`${server.url}/logs`, { headers: { 'x-api-key': 'wrong' } });
+    const admin = createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
+    const client = createEmotionClient({ baseUrl: server.url, apiKey: clientKey });
+    await client.logs();
+    await expect(createEmotionClient({ baseUrl: server.url, apiKey: 'wrong' }).logs()).rejects.toMatchObject({
+      status: 401,
+    });
+    // Not in the contract, so not in the client: plain HTTP.
     await send(`${server.url}/nope`, { headers: authHeaders() });
 
+    // The seed's filters as a JSON body on GET, then the client's query parameters.
     const all = await send(`${server.url}/logs`, {
       headers: { ...authHeaders(), 'content-type': 'application/json' },
       body: JSON.stringify({ success: 'False' }),
@@ -41,9 +48,10 @@ describe.skipIf(skip !== undefined)('the service on PostgreSQL (DATABASE_URL)', 
     expect(all.status).toBe(200);
     const failed = all.json<{ logs: { status_code: number; success: boolean }[] }>().logs;
     expect(failed.map((l) => l.status_code).sort()).toEqual([401, 404]);
+    const failedByQuery = (await admin.logs({ success: false })).logs;
+    expect(failedByQuery.map((l) => l.status_code).sort()).toEqual([401, 404]);
 
-    const mine = await send(`${server.url}/logs`, { headers: authHeaders(clientKey) });
-    const rows = mine.json<{ logs: { client_id: string }[] }>().logs;
+    const rows = (await client.logs()).logs;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((l) => l.client_id === 'pg-client')).toBe(true);
   });

@@ -8,26 +8,13 @@ import { buildSeedInput, EMOTIMESH_CLASSES, loadEmotiMesh } from '../../src/visi
 import { ANALYSIS_MAX_SIDE, createEmotionPipeline } from '../../src/vision/index.js';
 import { makeTestClip } from '../helpers/clips.js';
 import { makeSmilingClip } from '../helpers/face-clips.js';
+import { createEmotionClient, type AnalyzeResult, type PredictResult } from '../../src/client/index.js';
 import { send } from '../helpers/http.js';
-import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 
 const EMOTIONS = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
 
-interface PredictBody {
-  emotion: string;
-  confidence: number;
-  prediction: string;
-  probabilities: Record<string, number>;
-  frames_analyzed: number;
-  frames_with_face: number;
-  timeline: { t: number; emotion: string | null; confidence: number | null }[];
-  model: string;
-  latency_ms: number;
-  code?: string;
-  thumbnail?: { thumbnail: string; width: number; height: number; frames: number; format: string };
-}
-
-function expectPredictShape(body: PredictBody): void {
+function expectPredictShape(body: PredictResult): void {
   expect(EMOTIONS).toContain(body.emotion);
   expect(body.prediction).toBe(body.emotion);
   expect(Object.keys(body.probabilities).sort()).toEqual([...EMOTIONS].sort());
@@ -49,14 +36,7 @@ describe('POST /predict and /analyze (real server, real models)', () => {
   let smile: Buffer;
   let noFace: Buffer;
 
-  const post = async (path: string, body: Buffer, query = '', headers: Record<string, string> = {}) => {
-    const res = await send(`${server.url}${path}${query}`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'video/mp4', ...headers },
-      body,
-    });
-    return { status: res.status, body: res.json<PredictBody>() };
-  };
+  const client = () => createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'emothumb-predict-'));
@@ -77,8 +57,7 @@ describe('POST /predict and /analyze (real server, real models)', () => {
   });
 
   it('says a plainly smiling face is Happy, with the full response schema', async () => {
-    const { status, body } = await post('/predict', smile);
-    expect(status, JSON.stringify(body)).toBe(200);
+    const body = await client().predict(smile, { contentType: 'video/mp4' });
     expectPredictShape(body);
     expect(body.emotion).toBe('Happy');
     expect(body.frames_with_face).toBe(15);
@@ -86,24 +65,25 @@ describe('POST /predict and /analyze (real server, real models)', () => {
   });
 
   it('accepts the seed JSON payload', async () => {
+    // On the wire, exactly as the seed's clients send it.
     const res = await send(`${server.url}/predict`, {
       method: 'POST',
       headers: { ...authHeaders(), 'content-type': 'application/json' },
       body: JSON.stringify({ encoding: 'base64', format: 'mp4', fps: 30, content: smile.toString('base64') }),
     });
     expect(res.status).toBe(200);
-    expect(res.json<PredictBody>().emotion).toBe('Happy');
+    expect(res.json<PredictResult>().emotion).toBe('Happy');
   });
 
   it('answers 422 no_face for a clip without a face', async () => {
-    const { status, body } = await post('/predict', noFace);
-    expect(status).toBe(422);
-    expect(body.code).toBe('no_face');
+    await expect(client().predict(noFace, { contentType: 'video/mp4' })).rejects.toMatchObject({
+      status: 422,
+      code: 'no_face',
+    });
   });
 
   it('analyzes once: prediction plus a face-cropped thumbnail anchored at the peak', async () => {
-    const { status, body } = await post('/analyze', smile, '?max_size=256');
-    expect(status, JSON.stringify(body).slice(0, 400)).toBe(200);
+    const body: AnalyzeResult = await client().analyze(smile, { contentType: 'video/mp4', max_size: 256 });
     expectPredictShape(body);
     expect(body.emotion).toBe('Happy');
     expect(body.thumbnail).toBeDefined();
@@ -115,22 +95,13 @@ describe('POST /predict and /analyze (real server, real models)', () => {
   });
 
   it('makes a thumbnail with anchor=peak and crop=face on /thumbnail too', async () => {
-    const res = await send(`${server.url}/thumbnail?anchor=peak&crop=face&duration=1`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/octet-stream' },
-      body: smile,
-    });
-    const body = res.json<{ width: number; height: number; frames: number }>();
-    expect(res.status, JSON.stringify(body)).toBe(200);
+    const body = await client().thumbnail(smile, { anchor: 'peak', crop: 'face', duration: 1 });
     expect(body.frames).toBe(9);
     expect(body.width).toBe(body.height);
   });
 
   it('records prediction and confidence in the log', async () => {
-    const res = await send(`${server.url}/logs?endpoint=/predict&success=true`, { headers: authHeaders() });
-    const logs = res.json<{
-      logs: { prediction: string | null; confidence: number | null; model: string | null }[];
-    }>().logs;
+    const { logs } = await client().logs({ endpoint: '/predict', success: true });
     expect(logs.length).toBeGreaterThan(0);
     expect(logs[0]!.prediction).toBe('Happy');
     expect(logs[0]!.confidence).toBeGreaterThan(0.5);
@@ -157,13 +128,8 @@ describe('POST /predict with the seed checkpoint (MODEL=emotimesh)', () => {
 
   it('answers with the checkpoint\'s own softmax for our landmarks and says so in "model"', async () => {
     const smile = await readFile(await makeSmilingClip(dir));
-    const res = await send(`${server.url}/predict`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
-      body: smile,
-    });
-    const body = res.json<PredictBody>();
-    expect(res.status, JSON.stringify(body)).toBe(200);
+    const api = createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
+    const body = await api.predict(smile, { contentType: 'video/mp4' });
     expectPredictShape(body);
     expect(body.model).toBe('emotimesh:v1-c1-k7-p2-h4-l2.pth');
 

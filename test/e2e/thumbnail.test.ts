@@ -4,21 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, evenlySpacedIndices, probeVideo } from '../../src/media/index.js';
+import { createEmotionClient } from '../../src/client/index.js';
 import { frameIndexFromRgb, hasRedMarkerTopLeft, makeTestClip } from '../helpers/clips.js';
-import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
-
-interface ThumbBody {
-  thumbnail: string;
-  format: string;
-  mime_type: string;
-  width: number;
-  height: number;
-  fps: number;
-  frames: number;
-  duration: number;
-  latency_ms: number;
-  code?: string;
-}
+import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 
 const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 600, minFrames: 1 };
 
@@ -27,14 +15,7 @@ describe('POST /thumbnail (real server, real clips)', () => {
   let dir: string;
   let landscape: Buffer;
 
-  const postJson = async (body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.url}/thumbnail`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-    return { res, body: (await res.json()) as ThumbBody };
-  };
+  const client = () => createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
 
   /** Decodes a returned thumbnail and reads each frame's source index from its pixels. */
   const decodeThumbnail = async (data: Buffer, ext: string) => {
@@ -68,14 +49,22 @@ describe('POST /thumbnail (real server, real clips)', () => {
   });
 
   it('makes the seed boomerang: duration 3 -> 29 frames at 10 fps, forward then backward', async () => {
-    const { res, body } = await postJson({
-      encoding: 'base64',
-      format: 'mp4',
-      fps: 30,
-      content: landscape.toString('base64'),
-      duration: 3,
+    // The seed's JSON through the typed client: the body is checked against the OpenAPI types.
+    const {
+      data: body,
+      error,
+      response,
+    } = await client().api.POST('/thumbnail', {
+      body: {
+        encoding: 'base64',
+        format: 'mp4',
+        fps: 30,
+        content: landscape.toString('base64'),
+        duration: 3,
+      },
     });
-    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    if (!body) throw new Error('no body');
     expect(body).toMatchObject({
       format: 'mp4',
       mime_type: 'video/mp4',
@@ -104,17 +93,14 @@ describe('POST /thumbnail (real server, real clips)', () => {
   });
 
   it('puts +faststart metadata before the media data', async () => {
-    const { body } = await postJson({
-      encoding: 'base64',
-      content: landscape.toString('base64'),
-      duration: 1,
-    });
+    const body = await client().thumbnail(landscape, { upload: 'json', duration: 1 });
     const mp4 = Buffer.from(body.thumbnail, 'base64');
     expect(mp4.indexOf('moov')).toBeGreaterThan(0);
     expect(mp4.indexOf('moov')).toBeLessThan(mp4.indexOf('mdat'));
   });
 
   it('accepts a data: URL prefix and returns the raw file for Accept: video/mp4', async () => {
+    // On the wire: the data: URL prefix, the Accept header and the answer's content type.
     const res = await fetch(`${server.url}/thumbnail`, {
       method: 'POST',
       headers: { ...authHeaders(), 'content-type': 'application/json', accept: 'video/mp4' },
@@ -132,13 +118,12 @@ describe('POST /thumbnail (real server, real clips)', () => {
   });
 
   it('takes the raw body (video/mp4) with options in the query string', async () => {
-    const res = await fetch(`${server.url}/thumbnail?duration=2&max_size=320&output_format=webp`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
-      body: landscape,
+    const body = await client().thumbnail(landscape, {
+      contentType: 'video/mp4',
+      duration: 2,
+      max_size: 320,
+      output_format: 'webp',
     });
-    const body = (await res.json()) as ThumbBody;
-    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
     expect(body).toMatchObject({
       format: 'webp',
       mime_type: 'image/webp',
@@ -149,18 +134,28 @@ describe('POST /thumbnail (real server, real clips)', () => {
     expect(Buffer.from(body.thumbnail, 'base64').subarray(8, 12).toString()).toBe('WEBP');
   });
 
-  it('takes multipart/form-data with a "video" field and makes a GIF', async () => {
-    const form = new FormData();
-    form.append('video', new Blob([landscape], { type: 'video/mp4' }), 'clip.mp4');
-    form.append('output_format', 'gif');
-    form.append('crop', 'square');
-    const res = await fetch(`${server.url}/thumbnail`, {
-      method: 'POST',
-      headers: authHeaders(),
-      body: form,
+  it("gives the client's thumbnailFile the file itself (Accept), the same as the JSON's base64", async () => {
+    const file = await client().thumbnailFile(landscape, {
+      duration: 1,
+      max_size: 160,
+      output_format: 'webp',
     });
-    const body = (await res.json()) as ThumbBody;
-    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
+    expect(file.contentType).toBe('image/webp');
+    expect(Buffer.from(file.data).subarray(0, 4).toString()).toBe('RIFF');
+    expect(Buffer.from(file.data).subarray(8, 12).toString()).toBe('WEBP');
+    const json = await client().thumbnail(landscape, { duration: 1, max_size: 160, output_format: 'webp' });
+    expect(file.data.byteLength).toBe(Buffer.from(json.thumbnail, 'base64').length);
+  });
+
+  it('takes multipart/form-data with a "video" field and makes a GIF', async () => {
+    // The client sends the options as form fields beside the file.
+    const body = await client().thumbnail(landscape, {
+      upload: 'multipart',
+      filename: 'clip.mp4',
+      contentType: 'video/mp4',
+      output_format: 'gif',
+      crop: 'square',
+    });
     expect(body).toMatchObject({ format: 'gif', frames: 29 });
     expect(body.width).toBe(body.height);
     expect(Buffer.from(body.thumbnail, 'base64').subarray(0, 3).toString()).toBe('GIF');
@@ -169,12 +164,7 @@ describe('POST /thumbnail (real server, real clips)', () => {
   it('turns a rotated portrait phone clip upright', async () => {
     const path = join(dir, 'portrait.mp4');
     await makeTestClip(path, { width: 640, height: 360, fps: 30, seconds: 1, codec: 'h264', rotation: 90 });
-    const { res, body } = await postJson({
-      encoding: 'base64',
-      content: (await readFile(path)).toString('base64'),
-      duration: 1,
-    });
-    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
+    const body = await client().thumbnail(await readFile(path), { upload: 'json', duration: 1 });
     expect(body.height).toBeGreaterThan(body.width);
     expect(body.height).toBe(480);
     const { info, frames } = await decodeThumbnail(Buffer.from(body.thumbnail, 'base64'), 'mp4');
@@ -194,33 +184,25 @@ describe('POST /thumbnail (real server, real clips)', () => {
       codec: 'vp9',
       container: 'webm',
     });
-    const { res, body } = await postJson({
-      encoding: 'base64',
-      format: 'webm',
-      content: (await readFile(path)).toString('base64'),
-      duration: 1,
-    });
-    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(200);
+    // From the path: the JSON's "format" hint is the file's extension (webm).
+    const body = await client().thumbnail(path, { upload: 'json', duration: 1 });
     expect(body.frames).toBe(9);
   });
 
   it('refuses what is not a usable video with 422 and a stable code', async () => {
-    const garbage = await postJson({
-      encoding: 'base64',
-      content: Buffer.from('this is not a video at all, just text').toString('base64'),
-    });
-    expect(garbage.res.status).toBe(422);
-    expect(garbage.body.code).toBe('not_a_video');
+    await expect(
+      client().thumbnail(Buffer.from('this is not a video at all, just text'), { upload: 'json' }),
+    ).rejects.toMatchObject({ status: 422, code: 'not_a_video' });
     const short = join(dir, 'short.mp4');
     await makeTestClip(short, { width: 160, height: 120, fps: 10, seconds: 1, codec: 'h264' });
-    const few = await postJson({ encoding: 'base64', content: (await readFile(short)).toString('base64') });
-    expect(few.res.status).toBe(422);
-    expect(few.body.code).toBe('too_few_frames');
+    await expect(client().thumbnail(short, { upload: 'json' })).rejects.toMatchObject({
+      status: 422,
+      code: 'too_few_frames',
+    });
   });
 
   it('logs thumbnail requests with their status', async () => {
-    const res = await fetch(`${server.url}/logs?endpoint=/thumbnail&limit=1000`, { headers: authHeaders() });
-    const body = (await res.json()) as { logs: { status_code: number }[] };
+    const body = await client().logs({ endpoint: '/thumbnail', limit: 1000 });
     expect(body.logs.some((l) => l.status_code === 200)).toBe(true);
     expect(body.logs.some((l) => l.status_code === 422)).toBe(true);
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { checkRequestDate, parseRequestDate } from '../../src/http/date-header.js';
 import { parseLogFilter } from '../../src/http/log-filter.js';
-import { parseThumbnailOptions, wantsRawFile } from '../../src/http/thumbnail-options.js';
+import { checkPredictOptions, SEED_HINT_SCHEMAS } from '../../src/http/request-options.js';
+import {
+  parseThumbnailOptions,
+  THUMBNAIL_OPTION_SCHEMAS,
+  wantsRawFile,
+} from '../../src/http/thumbnail-options.js';
 import { decodeBase64Content } from '../../src/http/video-upload.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -110,6 +115,46 @@ describe('thumbnail options', () => {
     expect(codeOf(() => parseThumbnailOptions({ output_format: 'avi' }))).toBe('invalid_request');
     expect(codeOf(() => parseThumbnailOptions({ max_size: 5 }))).toBe('invalid_request');
     expect(codeOf(() => parseThumbnailOptions({ max_size: 1.5 }))).toBe('invalid_request');
+  });
+  it('checks exactly the limits and enums the OpenAPI document shows, quoting them', () => {
+    const errorOf = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    const { duration, max_size } = THUMBNAIL_OPTION_SCHEMAS;
+    expect(codeOf(() => parseThumbnailOptions({ duration: duration.minimum }))).toBeUndefined();
+    expect(codeOf(() => parseThumbnailOptions({ duration: duration.maximum }))).toBeUndefined();
+    expect(errorOf(() => parseThumbnailOptions({ duration: duration.maximum! + 0.01 }))).toBe(
+      `Duration must be between ${duration.minimum} and ${duration.maximum} seconds.`,
+    );
+    const side = max_size.anyOf[1]!;
+    for (const ok of [0, side.minimum, side.maximum])
+      expect(
+        codeOf(() => parseThumbnailOptions({ max_size: ok })),
+        String(ok),
+      ).toBeUndefined();
+    for (const bad of [side.minimum! - 1, side.maximum! + 1, -1])
+      expect(errorOf(() => parseThumbnailOptions({ max_size: bad }))).toBe(
+        `"max_size" must be 0 (source size) or an integer from ${side.minimum} to ${side.maximum}.`,
+      );
+    for (const name of ['output_format', 'crop', 'anchor'] as const) {
+      const allowed = THUMBNAIL_OPTION_SCHEMAS[name].enum as string[];
+      for (const value of allowed)
+        expect(codeOf(() => parseThumbnailOptions({ [name]: value.toUpperCase() }))).toBeUndefined();
+      expect(errorOf(() => parseThumbnailOptions({ [name]: 'other' }))).toBe(
+        `"${name}" must be one of ${allowed.join(', ')}.`,
+      );
+    }
+    const { fps } = SEED_HINT_SCHEMAS;
+    expect(codeOf(() => checkPredictOptions({ fps: fps.maximum }))).toBeUndefined();
+    for (const bad of [fps.exclusiveMinimum, fps.maximum! + 1])
+      expect(errorOf(() => checkPredictOptions({ fps: bad }))).toContain(
+        `"fps" must be a number above ${fps.exclusiveMinimum} and at most ${fps.maximum}`,
+      );
   });
   it('knows when the client wants the raw file', () => {
     expect(wantsRawFile('video/mp4', 'mp4')).toBe(true);
