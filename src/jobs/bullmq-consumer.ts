@@ -105,6 +105,9 @@ export class QueueConsumer {
       return null;
     }
     this.counts.active++;
+    log?.('info', `job ${data.id} (${data.kind} ${data.task}) started, attempt ${job.attemptsStarted}`, {
+      jobId: data.id,
+    });
     const started = performance.now();
     const path = join(this.options.tmpDir, `${randomUUID()}.job`);
     try {
