@@ -153,9 +153,9 @@ export class QueueConsumer {
     return { ...this.counts };
   }
 
-  /** Stops taking jobs and waits for the ones running to finish (SIGTERM drain). */
-  async close(): Promise<void> {
-    await this.worker?.close();
+  /** Stops taking jobs and waits for the ones running to finish (SIGTERM drain); `force` does not wait. */
+  async close(force = false): Promise<void> {
+    await this.worker?.close(force);
     this.redis.disconnect();
   }
 }
