@@ -32,7 +32,7 @@ export interface AppDeps {
   store: Store;
   clips: ClipService;
   /** The async job API (POST /jobs/*, GET /jobs/<id>). */
-  jobs?: JobsService;
+  jobs: JobsService;
   jobMetrics?: JobMetrics;
   tmpDir: string;
   stats: () => Record<string, unknown>;
@@ -195,12 +195,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tmpDir: deps.tmpDir,
     maxUploadBytes: config.maxUploadBytes,
   });
-  if (deps.jobs)
-    await app.register(jobRoutes, {
-      jobs: deps.jobs,
-      tmpDir: deps.tmpDir,
-      maxUploadBytes: config.maxUploadBytes,
-    });
+  await app.register(jobRoutes, {
+    jobs: deps.jobs,
+    tmpDir: deps.tmpDir,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   await app.register(logsRoutes, { logs: store.logs });
   await app.register(metricsRoutes, { stats: deps.stats, jobMetrics: deps.jobMetrics });
   await app.register(demoRoutes);
