@@ -57,6 +57,7 @@ export class QueueRunner implements ClipJobRunner {
   private depth: QueueDepth = { sync: 0, async: 0, active: 0, workers: 0 };
   private completed = 0;
   private failed = 0;
+  private refreshes = 0;
 
   constructor(private readonly options: QueueRunnerOptions) {
     const connection = { url: options.redisUrl };
@@ -95,8 +96,8 @@ export class QueueRunner implements ClipJobRunner {
       active: counts.active ?? 0,
       workers: this.depth.workers,
     };
-    // Worker count is a CLIENT LIST scan: not every 250 ms.
-    if (Date.now() % 5000 < 250) this.depth.workers = (await this.queue.getWorkersCount()) || 0;
+    // The worker count is a CLIENT LIST scan: every 20th refresh (5 s) is enough.
+    if (this.refreshes++ % 20 === 0) this.depth.workers = await this.queue.getWorkersCount();
   }
 
   queueDepth(): QueueDepth {
