@@ -62,6 +62,15 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
   let clientB: string;
   let db: pg.Client;
 
+  const apiEnv = () => ({
+    ROLE: 'api',
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    WEBHOOK_SECRET: SECRET,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    JOB_STALLED_SECONDS: '2',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
   const workerEnv = () => ({
     REDIS_URL: redis.url,
     DATABASE_URL: databaseUrl,
@@ -97,15 +106,7 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
 
-    api = await startServer({
-      ROLE: 'api',
-      REDIS_URL: redis.url,
-      DATABASE_URL: databaseUrl,
-      WEBHOOK_SECRET: SECRET,
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      JOB_STALLED_SECONDS: '2',
-      RATE_LIMIT_PER_MINUTE: '0',
-    });
+    api = await startServer(apiEnv());
     await db.connect();
     const key = (client: string) =>
       (
@@ -270,4 +271,27 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
     const workerMetrics = await send(`${workers[0]!.healthUrl}/metrics`);
     expect(workerMetrics.body.toString()).toMatch(/emothumb_worker_jobs/);
   });
+
+  it('loses no accepted job when Redis restarts and the API node that took it is killed', async () => {
+    // No worker for now: the job waits in Redis.
+    await Promise.all(workers.map((w) => w.dispose()));
+    workers.length = 0;
+    const res = await post('/jobs/predict', clip, clientA);
+    expect(res.status).toBe(202);
+    const id = res.json<{ job_id: string }>().job_id;
+    const requestId = res.headers['x-request-id'] as string;
+
+    await redis.restart();
+    api.proc.kill('SIGKILL');
+    await api.dispose();
+    api = await startServer(apiEnv());
+    workers.push(await startWorker(workerEnv()));
+
+    const doc = await waitForEnd(id, clientA);
+    expect(doc.status, JSON.stringify(doc.error)).toBe('succeeded');
+    expect(doc.result).toMatchObject({ emotion: 'Happy' });
+    // The killed node's answer was logged before it was sent.
+    const logged = await db.query('SELECT status_code FROM request_log WHERE request_id = $1', [requestId]);
+    expect(logged.rows).toEqual([{ status_code: 202 }]);
+  }, 300_000);
 });

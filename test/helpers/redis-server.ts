@@ -15,6 +15,8 @@ export interface RedisInstance {
   url: string;
   port: number;
   proc: ChildProcess;
+  /** Stops Redis (SIGTERM: it flushes its append-only file) and starts it again on the same port and files. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,9 +39,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(): Promise<RedisInstance> {
-  const dir = mkdtempSync(join(tmpdir(), 'emothumb-redis-'));
-  const port = await freePort();
+async function spawnRedis(dir: string, port: number): Promise<ChildProcess> {
   const proc = spawn(
     REDIS_SERVER,
     [
@@ -67,15 +67,31 @@ export async function startRedis(): Promise<RedisInstance> {
     const check = (): void => {
       if (/Ready to accept connections/.test(out)) {
         clearTimeout(timer);
+        proc.off('exit', onEarlyExit);
         resolve();
       }
     };
-    proc.stdout!.on('data', check);
-    proc.once('exit', (code) => {
+    const onEarlyExit = (code: number | null): void => {
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${out}`));
-    });
+    };
+    proc.stdout!.on('data', check);
+    proc.once('exit', onEarlyExit);
   });
+  return proc;
+}
+
+async function stopRedis(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+export async function startRedis(): Promise<RedisInstance> {
+  const dir = mkdtempSync(join(tmpdir(), 'emothumb-redis-'));
+  const port = await freePort();
+  let proc = await spawnRedis(dir, port);
   const onExit = (): void => {
     proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -84,14 +100,16 @@ export async function startRedis(): Promise<RedisInstance> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    proc,
+    get proc() {
+      return proc;
+    },
+    async restart() {
+      await stopRedis(proc);
+      proc = await spawnRedis(dir, port);
+    },
     async stop() {
       process.removeListener('exit', onExit);
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
+      await stopRedis(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
