@@ -14,7 +14,8 @@ import { LocalJobDispatcher, QueueJobDispatcher } from './services/job-dispatch.
 import { JobLifecycle } from './services/job-lifecycle.js';
 import { JobsService } from './services/jobs.service.js';
 import { ensureBootstrapAdmin, openStore, type JobStatus, type Store } from './store/index.js';
-import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookSender } from './webhooks/deliverer.js';
+import { QueuedWebhookDeliverer } from './webhooks/queued-deliverer.js';
 import { startQueueConsumer, type RunningConsumer } from './workers/queue-consumer.js';
 import { runWorkerRole } from './workers/worker-role.js';
 
@@ -38,9 +39,9 @@ function makeWebhooks(
   config: Readonly<Config>,
   store: Store,
   metrics: JobMetrics,
-): WebhookDeliverer | undefined {
+): WebhookSender | undefined {
   if (!config.webhookSecret) return undefined;
-  return new WebhookDeliverer({
+  const options: WebhookDelivererOptions = {
     secret: config.webhookSecret,
     allowPrivate: config.webhookAllowPrivate,
     retrySeconds: config.webhookRetrySeconds,
@@ -55,7 +56,11 @@ function makeWebhooks(
         delivered_at: a.at.toISOString(),
       }),
     onDone: (outcome) => metrics.webhook(outcome),
-  });
+  };
+  // Only the processes that finish jobs send webhooks: an API node never does in cluster mode.
+  if (config.redisUrl && config.role !== 'api') return new QueuedWebhookDeliverer(config.redisUrl, options);
+  if (config.redisUrl) return undefined;
+  return new WebhookDeliverer(options);
 }
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@ import type { ErrorShape } from '../errors.js';
 import type { ClipJobResult } from '../jobs/clip-job.types.js';
 import type { AsyncJobHooks } from '../jobs/bullmq-consumer.js';
 import type { JobRecord, JobRepository, JobTask } from '../store/index.js';
-import type { WebhookDeliverer } from '../webhooks/deliverer.js';
+import type { WebhookSender } from '../webhooks/deliverer.js';
 import { jobDocument } from './job-document.js';
 
 /** Turns a worker's result into the sync endpoint's 200 body (the HTTP layer's presenter). */
@@ -21,7 +21,7 @@ export class JobLifecycle implements AsyncJobHooks {
   constructor(
     private readonly jobs: JobRepository,
     private readonly present: JobResultPresenter,
-    private readonly webhooks: WebhookDeliverer | undefined,
+    private readonly webhooks: WebhookSender | undefined,
     private readonly observe: JobEndObserver = () => undefined,
   ) {}
 
@@ -43,6 +43,8 @@ export class JobLifecycle implements AsyncJobHooks {
     const job = await this.jobs.get(id);
     if (!job) return;
     this.observe(job);
-    if (job.callback_url && this.webhooks) this.webhooks.deliver(job.id, job.callback_url, jobDocument(job));
+    // Awaited: in cluster mode the delivery is queued in Redis before the job counts as done.
+    if (job.callback_url && this.webhooks)
+      await this.webhooks.deliver(job.id, job.callback_url, jobDocument(job));
   }
 }

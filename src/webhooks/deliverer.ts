@@ -48,7 +48,7 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-function postOnce(
+export function postOnce(
   url: URL,
   body: Buffer,
   headers: Record<string, string>,
@@ -75,18 +75,52 @@ function postOnce(
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
+/** Delay before retry number `retry` (1-based): 1 s, 2 s, 4 s, ... at most 60 s. */
+export function retryDelayMs(retry: number): number {
+  return Math.min(60_000, 1000 * 2 ** (retry - 1));
+}
+
+/** How many attempts fit in `retrySeconds` of retrying (the first attempt is free). */
+export function attemptsWithin(retrySeconds: number): number {
+  let attempts = 1;
+  let waited = 0;
+  while (waited + retryDelayMs(attempts) <= retrySeconds * 1000) {
+    waited += retryDelayMs(attempts);
+    attempts++;
+  }
+  return attempts;
+}
+
+/** The headers of a delivery: the job id and the signature of the exact body bytes. */
+export function deliveryHeaders(jobId: string, body: Buffer, secret: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'emothumb-webhook/1',
+    'x-job-id': jobId,
+    'x-signature': signWebhookBody(body, secret),
+  };
+}
+
+/** Sends finished jobs to their callback URLs (in this process, or through a durable queue). */
+export interface WebhookSender {
+  /** Resolves once the delivery is under way (queued durably, for the queued sender); never rejects for the receiver's sake. */
+  deliver(jobId: string, callbackUrl: string, document: unknown): Promise<void>;
+  close(waitMs?: number): Promise<void>;
+}
+
 /**
  * Posts finished jobs to their callback URLs, signed, retrying with backoff for a bounded
- * time. Deliveries in flight are tracked so that a draining process can wait for them.
+ * time, in this process (the single-process default: nothing else would). Deliveries in
+ * flight are tracked so that a draining process can wait for them.
  */
-export class WebhookDeliverer {
+export class WebhookDeliverer implements WebhookSender {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: WebhookDelivererOptions) {}
 
   /** Starts a delivery in the background; never rejects. */
-  deliver(jobId: string, callbackUrl: string, document: unknown): void {
+  async deliver(jobId: string, callbackUrl: string, document: unknown): Promise<void> {
     const p = this.run(jobId, callbackUrl, document).catch(() => undefined);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -94,15 +128,9 @@ export class WebhookDeliverer {
 
   private async run(jobId: string, callbackUrl: string, document: unknown): Promise<void> {
     const body = Buffer.from(JSON.stringify(document));
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'emothumb-webhook/1',
-      'x-job-id': jobId,
-      'x-signature': signWebhookBody(body, this.options.secret),
-    };
+    const headers = deliveryHeaders(jobId, body, this.options.secret);
     const url = new URL(callbackUrl);
-    const deadline = Date.now() + this.options.retrySeconds * 1000;
-    let delayMs = 1000;
+    const attempts = attemptsWithin(this.options.retrySeconds);
     for (let attempt = 1; ; attempt++) {
       let statusCode: number | null = null;
       let error: string | null = null;
@@ -122,9 +150,8 @@ export class WebhookDeliverer {
         .onAttempt({ jobId, attempt, url: callbackUrl, statusCode, ok, error, at: new Date() })
         .catch(() => undefined);
       if (ok) return this.options.onDone?.('delivered');
-      if (this.closed || Date.now() + delayMs > deadline) return this.options.onDone?.('gave_up');
-      await sleep(delayMs);
-      delayMs = Math.min(delayMs * 2, 60_000);
+      if (this.closed || attempt >= attempts) return this.options.onDone?.('gave_up');
+      await sleep(retryDelayMs(attempt));
     }
   }
 

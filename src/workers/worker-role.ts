@@ -10,14 +10,14 @@ import { healthRoutes } from '../http/routes/health.routes.js';
 import { prepareEmotionModel } from '../model-files/model-setup.js';
 import type { JobLifecycle } from '../services/job-lifecycle.js';
 import type { Store } from '../store/index.js';
-import type { WebhookDeliverer } from '../webhooks/deliverer.js';
+import type { WebhookSender } from '../webhooks/deliverer.js';
 import { startQueueConsumer, type RunningConsumer } from './queue-consumer.js';
 
 export interface WorkerRoleDeps {
   config: Readonly<Config>;
   store: Store;
   lifecycle: JobLifecycle;
-  webhooks: WebhookDeliverer | undefined;
+  webhooks: WebhookSender | undefined;
   jobMetrics: JobMetrics;
   version: string;
 }

@@ -58,6 +58,8 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
   let receiver: Server;
   let receiverUrl: string;
   const received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
+  /** What the receiver answers next (then 204). */
+  const receiverStatuses: number[] = [];
   let clientA: string;
   let clientB: string;
   let db: pg.Client;
@@ -100,7 +102,7 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-        res.writeHead(204).end();
+        res.writeHead(receiverStatuses.shift() ?? 204).end();
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -181,8 +183,9 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
     expect(api.output()).not.toMatch(/models loaded/);
   });
 
-  it('runs async jobs on the workers, signs the webhook, and records its delivery', async () => {
+  it('runs async jobs on the workers, signs the webhook, retries it and records its deliveries', async () => {
     received.length = 0;
+    receiverStatuses.push(503);
     const res = await post(`/jobs/analyze?callback_url=${encodeURIComponent(receiverUrl)}`, clip, clientA);
     expect(res.status, res.body.toString()).toBe(202);
     const { job_id: id, status_url } = res.json<{ job_id: string; status_url: string }>();
@@ -191,16 +194,22 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
     expect(doc).toMatchObject({ task: 'analyze', status: 'succeeded', error: null });
     expect(doc.result).toMatchObject({ emotion: 'Happy', thumbnail: { format: 'mp4' } });
 
-    for (let i = 0; i < 100 && received.length === 0; i++) await sleep(50);
-    expect(received).toHaveLength(1);
-    const hook = received[0]!;
+    for (let i = 0; i < 200 && received.length < 2; i++) await sleep(50);
+    expect(received).toHaveLength(2);
+    const hook = received[1]!;
+    expect(received[0]!.body.equals(hook.body)).toBe(true);
     expect(hook.headers['x-job-id']).toBe(id);
     expect(verifyWebhookSignature(hook.body, hook.headers['x-signature'] as string, SECRET)).toBe(true);
     expect(JSON.parse(hook.body.toString())).toEqual(doc);
-    const deliveries = await db.query('SELECT status_code, ok FROM webhook_deliveries WHERE job_id = $1', [
-      id,
+    await sleep(200);
+    const deliveries = await db.query(
+      'SELECT attempt, status_code, ok FROM webhook_deliveries WHERE job_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(deliveries.rows).toEqual([
+      { attempt: 1, status_code: 503, ok: false },
+      { attempt: 2, status_code: 204, ok: true },
     ]);
-    expect(deliveries.rows).toEqual([{ status_code: 204, ok: true }]);
   });
 
   it('returns the same job for a repeated Idempotency-Key, and keeps clients apart', async () => {

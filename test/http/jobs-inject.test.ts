@@ -404,7 +404,7 @@ describe('async jobs in the single-process default (buildApp + inject, SQLite)',
     const job = (await store.jobs.get(id))!;
     expect(job.callback_url).toBe('http://receiver.test/hook');
     const doc = (await app.inject({ method: 'GET', url: `/jobs/${id}`, headers: auth() })).json<JobDoc>();
-    webhooks.deliver(id, receiverUrl, doc);
+    await webhooks.deliver(id, receiverUrl, doc);
     for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(received.length).toBe(2);
     const last = received[1]!;

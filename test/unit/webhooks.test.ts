@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkCallbackUrl, isPublicAddress, parseCallbackUrl } from '../../src/webhooks/callback-url.js';
 import { signWebhookBody, verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { attemptsWithin, retryDelayMs } from '../../src/webhooks/deliverer.js';
 import { decodeFailure, decodeResult, encodeFailure, encodeResult } from '../../src/jobs/queue-protocol.js';
 import { parseConfig } from '../../src/config/config.js';
 import { parseIdempotencyKey } from '../../src/services/jobs.service.js';
@@ -19,6 +20,19 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature('abc', sig, 'other')).toBe(false);
     expect(verifyWebhookSignature('abc', sig.slice(0, -1), 'k')).toBe(false);
     expect(verifyWebhookSignature('abc', undefined, 'k')).toBe(false);
+  });
+});
+
+describe('webhook retries', () => {
+  it('back off 1 s, 2 s, 4 s ... at most 60 s apart, within WEBHOOK_RETRY_SECONDS', () => {
+    expect([1, 2, 3, 6, 7, 8, 20].map(retryDelayMs)).toEqual([
+      1000, 2000, 4000, 32_000, 60_000, 60_000, 60_000,
+    ]);
+    expect(attemptsWithin(0)).toBe(1);
+    expect(attemptsWithin(1)).toBe(2);
+    expect(attemptsWithin(7)).toBe(4); // 1 + 2 + 4
+    // The first attempt, 6 retries 1 s .. 32 s apart (63 s), then 8 more 60 s apart (543 s in all).
+    expect(attemptsWithin(600)).toBe(15);
   });
 });
 
