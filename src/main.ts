@@ -83,6 +83,7 @@ async function main(): Promise<void> {
           jobAttempts: config.jobAttempts,
           stalledMs: config.jobStalledSeconds * 1000,
           asyncUploadTtlMs: config.jobTtlHours * 3600_000,
+          onSyncEnd: (task, status, seconds) => jobMetrics.observe(task, status, seconds),
         })
       : undefined;
   const jobMetrics = new JobMetrics({

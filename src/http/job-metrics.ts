@@ -16,7 +16,7 @@ export interface JobMetricsSources {
 export class JobMetrics {
   private readonly latency = new Histogram({
     name: 'emothumb_job_duration_seconds',
-    help: 'Async job latency from acceptance to its end, by task and status',
+    help: 'Job latency from acceptance to its end, by task and status (async jobs where they end; with REDIS_URL also sync jobs, on the API node that waited)',
     labelNames: ['task', 'status'] as const,
     buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
     registers: [],
@@ -33,7 +33,12 @@ export class JobMetrics {
   observeEnd(job: JobRecord): void {
     if (!job.finished_at) return;
     const seconds = (Date.parse(job.finished_at) - Date.parse(job.created_at)) / 1000;
-    this.latency.observe({ task: job.task, status: job.status }, Math.max(0, seconds));
+    this.observe(job.task, job.status, seconds);
+  }
+
+  /** A job's latency: an async job where it ends, a sync job on the API node that waited for it. */
+  observe(task: string, status: string, seconds: number): void {
+    this.latency.observe({ task, status }, Math.max(0, seconds));
   }
 
   webhook(outcome: 'delivered' | 'gave_up'): void {

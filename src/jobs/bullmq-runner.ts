@@ -30,6 +30,8 @@ export interface QueueRunnerOptions {
   /** How long an async job's upload may wait in Redis for a worker (the job TTL). */
   asyncUploadTtlMs: number;
   retryAfterSeconds?: number;
+  /** Told when a sync job ends (for the job latency histogram). */
+  onSyncEnd?: (task: ClipTask, status: 'succeeded' | 'failed', seconds: number) => void;
 }
 
 export interface QueueDepth {
@@ -154,6 +156,29 @@ export class QueueRunner implements ClipJobRunner {
   };
 
   async run(job: ClipJob): Promise<ClipJobResult> {
+    const started = performance.now();
+    const task = QueueRunner.taskOf(job);
+    try {
+      const result = await this.unreachableAsNotReady(() => this.runSync(job, task));
+      this.options.onSyncEnd?.(task, 'succeeded', (performance.now() - started) / 1000);
+      return result;
+    } catch (err) {
+      this.options.onSyncEnd?.(task, 'failed', (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  /** Redis unreachable (a restart, a network cut) is a 503 to retry, not our bug. */
+  private async unreachableAsNotReady<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('not_ready', 'The job queue is unreachable; retry shortly.', { 'retry-after': '5' });
+    }
+  }
+
+  private async runSync(job: ClipJob, task: ClipTask): Promise<ClipJobResult> {
     if (!this.ready) throw this.notReady();
     await this.refresh();
     if (this.isSaturated()) throw this.overloaded();
@@ -166,7 +191,7 @@ export class QueueRunner implements ClipJobRunner {
     // Long enough for a full queue ahead, every allowed attempt and the stalls between them.
     const waitMs = (jobTimeoutMs + 2 * stalledMs) * (attempts + 1) + 10_000;
     const { bytes, ...clip } = await this.put(job, id, waitMs);
-    const data: QueuedClipJob = { kind: 'sync', id, task: QueueRunner.taskOf(job), clip, bytes };
+    const data: QueuedClipJob = { kind: 'sync', id, task, clip, bytes };
     try {
       const added = await this.queue.add('sync', data, { ...QueueRunner.JOB_OPTIONS, jobId: id });
       try {
@@ -191,7 +216,11 @@ export class QueueRunner implements ClipJobRunner {
   }
 
   /** Queues an async job under our id; resolves once Redis has it (the upload included). */
-  async enqueueAsync(id: string, task: ClipTask, job: ClipJob): Promise<void> {
+  enqueueAsync(id: string, task: ClipTask, job: ClipJob): Promise<void> {
+    return this.unreachableAsNotReady(() => this.addAsync(id, task, job));
+  }
+
+  private async addAsync(id: string, task: ClipTask, job: ClipJob): Promise<void> {
     if (!this.ready) throw this.notReady();
     await this.refresh();
     if (this.isAsyncFull()) throw this.overloaded();

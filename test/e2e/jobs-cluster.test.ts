@@ -275,11 +275,32 @@ describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and
     expect(metrics.status).toBe(200);
     expect(metrics.body.toString()).toMatch(/emothumb_queue_depth\{state="async"\}/);
     expect(metrics.body.toString()).toMatch(/emothumb_jobs_by_status\{status="succeeded"\} [1-9]/);
+    // Sync jobs' latency is observed by the API node that waited for them.
+    expect(metrics.body.toString()).toMatch(
+      /emothumb_job_duration_seconds_count\{task="predict",status="succeeded"\} [1-9]/,
+    );
     const health = await send(`${workers[0]!.healthUrl}/health`);
     expect(health.status).toBe(200);
     const workerMetrics = await send(`${workers[0]!.healthUrl}/metrics`);
     expect(workerMetrics.body.toString()).toMatch(/emothumb_worker_jobs/);
   });
+
+  it('serves with ROLE=all on the queue too (HTTP and a consumer of its own)', async () => {
+    const both = await startServer({ ...apiEnv(), ROLE: 'all', WORKERS: '1' });
+    try {
+      const res = await send(`${both.url}/predict`, {
+        method: 'POST',
+        headers: authHeaders(undefined, { 'content-type': 'video/mp4' }),
+        body: clip,
+      });
+      expect(res.status, res.body.toString()).toBe(200);
+      expect(res.json()).toMatchObject({ emotion: 'Happy' });
+      const health = await send(`${both.url}/health`);
+      expect(health.json<{ jobs: Record<string, number> }>().jobs).toHaveProperty('active');
+    } finally {
+      await both.dispose();
+    }
+  }, 300_000);
 
   it('loses no accepted job when Redis restarts and the API node that took it is killed', async () => {
     // No worker for now: the job waits in Redis.
