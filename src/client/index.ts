@@ -34,6 +34,18 @@ export type ThumbnailResult = Ok<'thumbnail'>;
 export type AnalyzeResult = Ok<'analyze'>;
 /** The /logs answer. */
 export type LogsResult = Ok<'logs'>;
+/** A job's document (GET /jobs/<id>, and what a webhook receives). */
+export type JobDocument = Ok<'getJob'>;
+/** The 202 answer of POST /jobs/*. */
+export type JobAccepted = operations['submitPredictJob']['responses'][202]['content']['application/json'];
+
+/** Options of an async job, beyond the endpoint's own. */
+export interface JobOptions {
+  /** Where to POST the finished job (signed with WEBHOOK_SECRET). */
+  callbackUrl?: string;
+  /** The same key from the same client returns the first job instead of queueing another. */
+  idempotencyKey?: string;
+}
 
 /** Options of /thumbnail and /analyze. */
 export interface ThumbnailOptions {
@@ -126,6 +138,48 @@ export function createEmotionClient(options: EmotionClientOptions) {
     },
     async analyze(video: VideoInput, opts: ThumbnailOptions = {}): Promise<AnalyzeResult> {
       return unwrap(api.POST('/analyze', { ...(await raw(video)), params: { query: stringify(opts) } }));
+    },
+    /**
+     * Queues an async job; resolves with its id and state (`status_url` to poll). With a
+     * known `idempotencyKey` it is the first job's (possibly already ended).
+     */
+    async submitJob(
+      task: 'predict' | 'thumbnail' | 'analyze',
+      video: VideoInput,
+      opts: ThumbnailOptions & JobOptions = {},
+    ): Promise<JobAccepted> {
+      const { callbackUrl, idempotencyKey, ...options } = opts;
+      const request = await raw(video);
+      const query = stringify({ ...options, callback_url: callbackUrl });
+      const init = {
+        ...request,
+        headers: { ...request.headers, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+        params: { query },
+      };
+      const call =
+        task === 'predict'
+          ? api.POST('/jobs/predict', init as never)
+          : task === 'thumbnail'
+            ? api.POST('/jobs/thumbnail', init as never)
+            : api.POST('/jobs/analyze', init as never);
+      const doc = (await unwrap(
+        call as Promise<{ data?: unknown; error?: unknown; response: Response }>,
+      )) as JobAccepted;
+      return { job_id: doc.job_id, status: doc.status, status_url: doc.status_url };
+    },
+    /** A job's state, and its result or error once it has ended. */
+    async job(id: string): Promise<JobDocument> {
+      return unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
+    },
+    /** Polls a job until it has ended (succeeded or failed); rejects after `timeoutMs`. */
+    async waitForJob(id: string, { intervalMs = 500, timeoutMs = 600_000 } = {}): Promise<JobDocument> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const doc = await unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
+        if (doc.status === 'succeeded' || doc.status === 'failed') return doc;
+        if (Date.now() > deadline) throw new Error(`job ${id} did not end within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
     },
     async logs(filters: LogFilters = {}): Promise<LogsResult> {
       return unwrap(api.GET('/logs', { params: { query: stringify(filters) as never } }));

@@ -15,7 +15,8 @@ import {
   PHONE_FORMATS,
   requireSystemFfmpeg,
 } from '../helpers/phone-clips.js';
-import { authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+import { createEmotionClient } from '../../src/client/index.js';
 
 const SECRET = 'default-mode-secret';
 
@@ -67,6 +68,17 @@ describe('the job API in the single-process default (no Redis, no PostgreSQL)', 
     const doc = await wait(job_id);
     expect(doc.status, JSON.stringify(doc.error)).toBe('succeeded');
     expect(doc.result).toMatchObject({ emotion: 'Happy', prediction: 'Happy' });
+  });
+
+  it('is reachable through the typed client: submitJob, then waitForJob', async () => {
+    const api = createEmotionClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
+    const accepted = await api.submitJob('analyze', clip, { duration: 1, idempotencyKey: 'client-1' });
+    expect(accepted).toMatchObject({ status: 'queued', status_url: `/jobs/${accepted.job_id}` });
+    const doc = await api.waitForJob(accepted.job_id, { intervalMs: 100 });
+    expect(doc).toMatchObject({ status: 'succeeded', task: 'analyze', result: { emotion: 'Happy' } });
+    const again = await api.submitJob('analyze', clip, { duration: 1, idempotencyKey: 'client-1' });
+    expect(again.job_id).toBe(accepted.job_id);
+    await expect(api.job('no-such-job')).rejects.toMatchObject({ status: 404, code: 'job_not_found' });
   });
 
   it('refuses a callback URL on a private or loopback address (WEBHOOK_ALLOW_PRIVATE unset)', async () => {
