@@ -424,6 +424,98 @@ describe('async jobs in the single-process default (buildApp + inject, SQLite)',
     ]);
   });
 
+  it('answers hostile input on the job endpoints with clear JSON errors', async () => {
+    const cases: { options: InjectOptions; status: number; code: string }[] = [
+      {
+        options: {
+          method: 'POST',
+          url: '/jobs/predict',
+          headers: auth(ADMIN_KEY, { 'content-type': 'application/json' }),
+          payload: '{"content": ',
+        },
+        status: 400,
+        code: 'bad_json',
+      },
+      {
+        options: {
+          method: 'POST',
+          url: '/jobs/analyze',
+          headers: auth(ADMIN_KEY, { 'content-type': 'application/json' }),
+          payload: { content: VIDEO.toString('base64'), callback_url: 12345 },
+        },
+        status: 400,
+        code: 'bad_callback_url',
+      },
+      {
+        options: raw('/jobs/predict', ADMIN_KEY, { 'idempotency-key': 'k'.repeat(500) }),
+        status: 400,
+        code: 'bad_idempotency_key',
+      },
+      {
+        options: raw('/jobs/predict?callback_url=javascript:alert(1)'),
+        status: 400,
+        code: 'bad_callback_url',
+      },
+      {
+        options: { ...raw('/jobs/thumbnail'), headers: auth(ADMIN_KEY, { 'content-type': 'text/html' }) },
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        options: { ...raw('/jobs/predict'), payload: Buffer.alloc(60 * 1024 * 1024) },
+        status: 413,
+        code: 'payload_too_large',
+      },
+      {
+        options: { method: 'GET', url: `/jobs/${'x'.repeat(150)}`, headers: auth() },
+        status: 404,
+        code: 'job_not_found',
+      },
+      {
+        options: { method: 'DELETE', url: '/jobs/predict', headers: auth() },
+        status: 405,
+        code: 'method_not_allowed',
+      },
+      {
+        options: {
+          method: 'POST',
+          url: '/jobs/predict',
+          headers: { 'content-type': 'video/mp4' },
+          payload: VIDEO,
+        },
+        status: 401,
+        code: 'unauthorized',
+      },
+    ];
+    for (const c of cases) {
+      const res = await app.inject(c.options);
+      expect(res.statusCode, `${c.options.method} ${c.options.url}`).toBe(c.status);
+      expect(res.json(), `${c.options.method} ${c.options.url}`).toMatchObject({
+        code: c.code,
+        error: expect.any(String),
+      });
+    }
+    // A callback in a multipart form field is checked like the others.
+    const boundary = 'XyZ';
+    const multipart = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="callback_url"\r\n\r\nhttp://10.0.0.1/x\r\n`,
+      ),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+      ),
+      VIDEO,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const form = await app.inject({
+      method: 'POST',
+      url: '/jobs/predict',
+      headers: auth(ADMIN_KEY, { 'content-type': `multipart/form-data; boundary=${boundary}` }),
+      payload: multipart,
+    });
+    expect(form.json()).toMatchObject({ code: 'bad_callback_url' });
+  });
+
   it('exposes jobs by state and job latency in /metrics, and logs job requests', async () => {
     const res = await app.inject({ method: 'GET', url: '/metrics', headers: auth() });
     expect(res.statusCode).toBe(200);
