@@ -41,9 +41,13 @@ export class LocalJobDispatcher implements JobDispatcher {
 
   private async execute(job: JobRecord, clip: ClipJob): Promise<void> {
     try {
-      await this.lifecycle.started(job.id);
       const started = performance.now();
-      const result = await this.runner.run(clip);
+      // Handed to the pool first, so that its place in the pool's queue is taken now (the
+      // saturation check in dispatch() stays true to what follows).
+      const pending = this.runner.run(clip);
+      pending.catch(() => undefined);
+      await this.lifecycle.started(job.id);
+      const result = await pending;
       await this.lifecycle.succeeded(job.id, job.task, result, Math.round(performance.now() - started));
     } catch (err) {
       const shape = toErrorShape(err) ?? {
