@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config/config.js';
 import { AppError } from '../src/errors.js';
+import { clipResultBody } from '../src/http/clip-bodies.js';
 import { ClipService } from '../src/services/clip.service.js';
+import { LocalJobDispatcher } from '../src/services/job-dispatch.js';
+import { JobLifecycle } from '../src/services/job-lifecycle.js';
+import { JobsService } from '../src/services/jobs.service.js';
 import { openStore } from '../src/store/index.js';
 
 export async function openApiDocument(): Promise<object> {
@@ -20,10 +24,18 @@ export async function openApiDocument(): Promise<object> {
     run: () => Promise.reject(new AppError('not_ready')),
     isSaturated: () => false,
   };
+  const clips = new ClipService(noJobs, config);
+  const lifecycle = new JobLifecycle(store.jobs, clipResultBody, undefined);
+  const jobs = new JobsService(store.jobs, clips, new LocalJobDispatcher(noJobs, lifecycle), {
+    ttlHours: config.jobTtlHours,
+    webhookSecret: undefined,
+    webhookAllowPrivate: false,
+  });
   const app = await buildApp({
     config,
     store,
-    clips: new ClipService(noJobs, config),
+    clips,
+    jobs,
     tmpDir: dir,
     stats: () => ({}),
     isReady: () => false,

@@ -22,12 +22,18 @@ import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
 import { documentVideoRoute } from './http/schemas.js';
 import type { ClipService } from './services/clip.service.js';
+import type { JobsService } from './services/jobs.service.js';
+import { jobRoutes } from './http/routes/jobs.routes.js';
+import type { JobMetrics } from './http/job-metrics.js';
 import type { Store } from './store/types.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
   store: Store;
   clips: ClipService;
+  /** The async job API (POST /jobs/*, GET /jobs/<id>). */
+  jobs: JobsService;
+  jobMetrics?: JobMetrics;
   tmpDir: string;
   stats: () => Record<string, unknown>;
   isReady: () => boolean;
@@ -120,12 +126,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // The video endpoints' other media types and typed options, for the document only.
     transform: ({ schema, url }) => {
-      if (schema && ['/predict', '/thumbnail', '/analyze'].includes(url)) {
+      const video = url.replace(/^\/jobs\//, '/');
+      if (schema && ['/predict', '/thumbnail', '/analyze'].includes(video) && url !== '/jobs/:id') {
         return {
           schema: documentVideoRoute(
             schema as Record<string, unknown>,
-            url !== '/predict',
-            url === '/analyze',
+            video !== '/predict',
+            video === '/analyze',
+            url.startsWith('/jobs/'),
           ) as never,
           url,
         };
@@ -162,7 +170,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
-    const known = ['/predict', '/thumbnail', '/analyze', '/logs', '/health', '/ready', '/metrics'];
+    const known = [
+      '/predict',
+      '/thumbnail',
+      '/analyze',
+      '/jobs/predict',
+      '/jobs/thumbnail',
+      '/jobs/analyze',
+      '/logs',
+      '/health',
+      '/ready',
+      '/metrics',
+    ];
     const path = request.url.split('?', 1)[0];
     const err = known.includes(path ?? '')
       ? new AppError('method_not_allowed', `${request.method} is not allowed on ${path}.`)
@@ -176,8 +195,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tmpDir: deps.tmpDir,
     maxUploadBytes: config.maxUploadBytes,
   });
+  await app.register(jobRoutes, {
+    jobs: deps.jobs,
+    tmpDir: deps.tmpDir,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   await app.register(logsRoutes, { logs: store.logs });
-  await app.register(metricsRoutes, { stats: deps.stats });
+  await app.register(metricsRoutes, { stats: deps.stats, jobMetrics: deps.jobMetrics });
   await app.register(demoRoutes);
   return app;
 }

@@ -20,9 +20,19 @@ export const ERROR_TABLE = {
   clock_skew: { status: 400, message: 'The "date" header is too far from the server clock.' },
   invalid_duration: { status: 400, message: 'Duration must be between 0.1 and 10 seconds.' },
   invalid_filter: { status: 400, message: 'A log filter is invalid.' },
+  bad_callback_url: {
+    status: 400,
+    message:
+      'callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set).',
+  },
+  bad_idempotency_key: {
+    status: 400,
+    message: 'The Idempotency-Key header must be 1-200 printable ASCII characters.',
+  },
   unauthorized: { status: 401, message: 'Unauthorized' },
   forbidden: { status: 403, message: 'An admin key is needed for this endpoint.' },
   not_found: { status: 404, message: 'No such endpoint.' },
+  job_not_found: { status: 404, message: 'No such job (or it has expired).' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
   payload_too_large: { status: 413, message: 'The upload is larger than the configured limit.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
@@ -44,6 +54,10 @@ export const ERROR_TABLE = {
   not_implemented: { status: 501, message: 'Not implemented yet.' },
   overloaded: { status: 503, message: 'The server is busy; retry shortly.' },
   not_ready: { status: 503, message: 'The service is starting; retry shortly.' },
+  worker_lost: {
+    status: 503,
+    message: 'The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -2,12 +2,22 @@ import './polyfills.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildApp } from './app.js';
-import { ConfigError } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
+import { clipResultBody } from './http/clip-bodies.js';
+import { JobMetrics } from './http/job-metrics.js';
+import { QueueRunner } from './jobs/bullmq-runner.js';
 import { ProcessPoolRunner } from './jobs/process-pool-runner.js';
 import { prepareEmotionModel } from './model-files/model-setup.js';
 import { ClipService } from './services/clip.service.js';
-import { ensureBootstrapAdmin, openStore } from './store/index.js';
+import { LocalJobDispatcher, QueueJobDispatcher } from './services/job-dispatch.js';
+import { JobLifecycle } from './services/job-lifecycle.js';
+import { JobsService } from './services/jobs.service.js';
+import { ensureBootstrapAdmin, openStore, type JobStatus, type Store } from './store/index.js';
+import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookSender } from './webhooks/deliverer.js';
+import { QueuedWebhookDeliverer } from './webhooks/queued-deliverer.js';
+import { startQueueConsumer, type RunningConsumer } from './workers/queue-consumer.js';
+import { runWorkerRole } from './workers/worker-role.js';
 
 async function packageVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -16,14 +26,80 @@ async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
+/** Jobs by status for /metrics, read from the store at most every few seconds. */
+function cachedJobCounts(store: Store): () => Promise<Record<JobStatus, number>> {
+  let last: { at: number; value: Promise<Record<JobStatus, number>> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > 5000) last = { at: Date.now(), value: store.jobs.countByStatus() };
+    return last.value;
+  };
+}
+
+function makeWebhooks(
+  config: Readonly<Config>,
+  store: Store,
+  metrics: JobMetrics,
+): WebhookSender | undefined {
+  if (!config.webhookSecret) return undefined;
+  const options: WebhookDelivererOptions = {
+    secret: config.webhookSecret,
+    allowPrivate: config.webhookAllowPrivate,
+    retrySeconds: config.webhookRetrySeconds,
+    onAttempt: (a) =>
+      store.jobs.recordDelivery({
+        job_id: a.jobId,
+        attempt: a.attempt,
+        url: a.url,
+        status_code: a.statusCode,
+        ok: a.ok,
+        error: a.error,
+        delivered_at: a.at.toISOString(),
+      }),
+    onDone: (outcome) => metrics.webhook(outcome),
+  };
+  // Only the processes that finish jobs send webhooks: an API node never does in cluster mode.
+  if (config.redisUrl && config.role !== 'api') return new QueuedWebhookDeliverer(config.redisUrl, options);
+  if (config.redisUrl) return undefined;
+  return new WebhookDeliverer(options);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  const version = await packageVersion();
   const tmpDir = join(config.dataDir, 'tmp');
   // Leftovers of a killed process are useless: uploads are spooled per request.
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
 
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const cluster = config.redisUrl !== undefined;
+  const queue =
+    cluster && config.role !== 'worker'
+      ? new QueueRunner({
+          redisUrl: config.redisUrl!,
+          queueSize: config.queueSize,
+          jobQueueSize: config.jobQueueSize,
+          jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+          jobAttempts: config.jobAttempts,
+          stalledMs: config.jobStalledSeconds * 1000,
+          asyncUploadTtlMs: config.jobTtlHours * 3600_000,
+          onSyncEnd: (task, status, seconds) => jobMetrics.observe(task, status, seconds),
+        })
+      : undefined;
+  const jobMetrics = new JobMetrics({
+    jobCounts: cachedJobCounts(store),
+    queueDepth: queue ? () => ({ ...queue.queueDepth() }) : undefined,
+  });
+  const webhooks = makeWebhooks(config, store, jobMetrics);
+  const lifecycle = new JobLifecycle(store.jobs, clipResultBody, webhooks, (job) =>
+    jobMetrics.observeEnd(job),
+  );
+
+  if (config.role === 'worker') {
+    await runWorkerRole({ config, store, lifecycle, webhooks, jobMetrics, version });
+    return;
+  }
+
   if (!config.apiKey) {
     const key = await ensureBootstrapAdmin(store);
     if (key) {
@@ -34,26 +110,52 @@ async function main(): Promise<void> {
     }
   }
 
-  // The runner refuses jobs with 503 not_ready until the model is resolved and its workers are warm.
-  const runner = new ProcessPoolRunner({
-    workers: config.workers,
-    clipsPerProcess: config.clipsPerProcess,
-    queueSize: config.queueSize,
-    jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-    decoderThreads: config.decoderThreads,
-    onCrash: ({ requestId, stage, cause }) =>
-      app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
-  });
+  // The runner refuses jobs with 503 not_ready until the model is resolved and its workers are warm
+  // (or, in cluster mode, until the queue is connected).
+  const pool = queue
+    ? undefined
+    : new ProcessPoolRunner({
+        workers: config.workers,
+        clipsPerProcess: config.clipsPerProcess,
+        queueSize: config.queueSize,
+        jobTimeoutMs: config.jobTimeoutSeconds * 1000,
+        decoderThreads: config.decoderThreads,
+        onCrash: ({ requestId, stage, cause }) =>
+          app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
+      });
+  const runner = queue ?? pool!;
   const clips = new ClipService(runner, config);
+  const dispatcher = queue ? new QueueJobDispatcher(queue) : new LocalJobDispatcher(pool!, lifecycle);
+  if (!cluster) {
+    // In one process, a job left queued or running by the previous run has nobody to finish it.
+    await store.jobs.failUnfinished(
+      { error: 'The server restarted before the job finished; resubmit it.', code: 'worker_lost' },
+      new Date(),
+    );
+  }
+  const jobs = new JobsService(store.jobs, clips, dispatcher, {
+    ttlHours: config.jobTtlHours,
+    webhookSecret: config.webhookSecret,
+    webhookAllowPrivate: config.webhookAllowPrivate,
+  });
+  let consumer: RunningConsumer | undefined;
   const app = await buildApp({
     config,
     store,
     clips,
+    jobs,
+    jobMetrics,
     tmpDir,
-    stats: () => ({ ...runner.stats() }),
-    isReady: () => runner.isReady(),
-    version: await packageVersion(),
+    stats: () => ({ ...runner.stats(), ...(consumer ? consumer.consumer.stats() : {}) }),
+    isReady: () => runner.isReady() && (config.role !== 'all' || !cluster || consumer !== undefined),
+    version,
   });
+  const purge = setInterval(
+    () =>
+      void jobs.purgeExpired().catch((err: unknown) => app.log.warn({ err }, 'purging expired jobs failed')),
+    10 * 60_000,
+  );
+  purge.unref();
 
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -61,9 +163,12 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
+      clearInterval(purge);
       // close() stops accepting, waits for in-flight requests (and their log entries).
       await app.close();
+      await consumer?.close();
       await runner.close();
+      await webhooks?.close();
       await store.close();
     } finally {
       process.exit(0);
@@ -75,10 +180,20 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   try {
-    // A configured checkpoint is downloaded and verified now; /health answers meanwhile.
-    const model = await prepareEmotionModel(config, (message) => app.log.info(message));
-    await runner.start(model.engine);
-    app.log.info({ model: model.description }, 'models loaded and workers warm: ready');
+    await jobs.purgeExpired();
+    if (queue) {
+      await queue.start();
+      if (config.role === 'all') {
+        const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+        consumer = await startQueueConsumer(config, model.engine, lifecycle, app.log);
+      }
+      app.log.info({ role: config.role }, 'queue connected: ready');
+    } else {
+      // A configured checkpoint is downloaded and verified now; /health answers meanwhile.
+      const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+      await pool!.start(model.engine);
+      app.log.info({ model: model.description }, 'models loaded and workers warm: ready');
+    }
   } catch (err) {
     app.log.fatal({ err }, 'start-up failed');
     process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -37,6 +37,18 @@ export type ThumbnailResult = Ok<'thumbnail'>;
 export type AnalyzeResult = Ok<'analyze'>;
 /** The /logs answer. */
 export type LogsResult = Ok<'logs'>;
+/** A job's document (GET /jobs/<id>, and what a webhook receives). */
+export type JobDocument = Ok<'getJob'>;
+/** The 202 answer of POST /jobs/*. */
+export type JobAccepted = operations['submitPredictJob']['responses'][202]['content']['application/json'];
+
+/** Options of an async job, beyond the endpoint's own. */
+export interface JobOptions {
+  /** Where to POST the finished job (signed with WEBHOOK_SECRET). */
+  callbackUrl?: string;
+  /** The same key from the same client returns the first job instead of queueing another. */
+  idempotencyKey?: string;
+}
 
 /** Options of /thumbnail and /analyze. */
 export interface ThumbnailOptions {
@@ -233,6 +245,47 @@ export function createEmotionClient(options: EmotionClientOptions) {
           response: Response;
         }>,
       );
+    },
+    /**
+     * Queues an async job; resolves with its id and state (`status_url` to poll). With a
+     * known `idempotencyKey` it is the first job's (possibly already ended).
+     */
+    async submitJob(
+      task: 'predict' | 'thumbnail' | 'analyze',
+      video: VideoInput,
+      opts: ThumbnailOptions & CallOptions & JobOptions = {},
+    ): Promise<JobAccepted> {
+      const { callbackUrl, idempotencyKey, ...rest } = opts;
+      const [thumbnailOpts, call] = split(rest);
+      const headers = { ...call.headers, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) };
+      const init = await upload(video, { ...thumbnailOpts, callback_url: callbackUrl } as ThumbnailOptions, {
+        ...call,
+        headers,
+      });
+      const submitted =
+        task === 'predict'
+          ? api.POST('/jobs/predict', init as never)
+          : task === 'thumbnail'
+            ? api.POST('/jobs/thumbnail', init as never)
+            : api.POST('/jobs/analyze', init as never);
+      const doc = (await unwrap(
+        submitted as Promise<{ data?: unknown; error?: unknown; response: Response }>,
+      )) as JobAccepted;
+      return { job_id: doc.job_id, status: doc.status, status_url: doc.status_url };
+    },
+    /** A job's state, and its result or error once it has ended. */
+    async job(id: string): Promise<JobDocument> {
+      return unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
+    },
+    /** Polls a job until it has ended (succeeded or failed); rejects after `timeoutMs`. */
+    async waitForJob(id: string, { intervalMs = 500, timeoutMs = 600_000 } = {}): Promise<JobDocument> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const doc = await unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
+        if (doc.status === 'succeeded' || doc.status === 'failed') return doc;
+        if (Date.now() > deadline) throw new Error(`job ${id} did not end within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
     },
   };
 }

@@ -96,6 +96,83 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/jobs/predict': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue a /predict job; poll GET /jobs/<id> or receive a signed webhook
+     * @description Takes exactly the bodies and options of POST /predict, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     */
+    post: operations['submitPredictJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/thumbnail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue a /thumbnail job; poll GET /jobs/<id> or receive a signed webhook
+     * @description Takes exactly the bodies and options of POST /thumbnail, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     */
+    post: operations['submitThumbnailJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/analyze': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue a /analyze job; poll GET /jobs/<id> or receive a signed webhook
+     * @description Takes exactly the bodies and options of POST /analyze, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     */
+    post: operations['submitAnalyzeJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A job's state and, once it has ended, the sync endpoint's body or its error */
+    get: operations['getJob'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/logs': {
     parameters: {
       query?: never;
@@ -269,7 +346,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -292,7 +369,9 @@ export interface operations {
               | 'bad_date'
               | 'clock_skew'
               | 'invalid_duration'
-              | 'invalid_filter';
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
             request_id?: string;
           };
         };
@@ -414,7 +493,7 @@ export interface operations {
           };
         };
       };
-      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -427,7 +506,7 @@ export interface operations {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: 'overloaded' | 'not_ready';
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
             request_id?: string;
           };
         };
@@ -544,7 +623,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -567,7 +646,9 @@ export interface operations {
               | 'bad_date'
               | 'clock_skew'
               | 'invalid_duration'
-              | 'invalid_filter';
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
             request_id?: string;
           };
         };
@@ -689,7 +770,7 @@ export interface operations {
           };
         };
       };
-      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -702,7 +783,7 @@ export interface operations {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: 'overloaded' | 'not_ready';
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
             request_id?: string;
           };
         };
@@ -879,7 +960,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -902,7 +983,9 @@ export interface operations {
               | 'bad_date'
               | 'clock_skew'
               | 'invalid_duration'
-              | 'invalid_filter';
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
             request_id?: string;
           };
         };
@@ -1024,7 +1107,7 @@ export interface operations {
           };
         };
       };
-      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. */
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1037,7 +1120,988 @@ export interface operations {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: 'overloaded' | 'not_ready';
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  submitPredictJob: {
+    parameters: {
+      query?: {
+        /** @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address. */
+        callback_url?: string;
+      };
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+        /** @description Up to 200 printable ASCII characters. The same key from the same client within the job TTL returns the first job (same job_id) and queues nothing. */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description Must be "base64"
+           * @example base64
+           */
+          encoding?: string;
+          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          format?: string;
+          /** @description Hint only (the clip is probed) */
+          fps?: number;
+          /** @description The video, base64, optionally with a data: URL prefix */
+          content: string;
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The job; a webhook receives exactly this document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            task: 'predict' | 'thumbnail' | 'analyze';
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description ISO 8601 */
+            created_at: string;
+            finished_at: string | null;
+            /** @description The sync endpoint's 200 body once succeeded, else null */
+            result: {
+              [key: string]: unknown;
+            } | null;
+            /** @description The error the sync endpoint would have answered, once failed, else null */
+            error: {
+              error: string;
+              code: string;
+            } | null;
+            status_url: string;
+          };
+        };
+      };
+      /** @description Accepted (or, with a known Idempotency-Key, the first job, still unfinished) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description Relative URL to poll: /jobs/<id> (also the Location header) */
+            status_url: string;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description payload_too_large: The upload is larger than the configured limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unsupported_media_type: Unsupported Content-Type. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  submitThumbnailJob: {
+    parameters: {
+      query?: {
+        /** @description Seconds of output, 0.1-10 (default 3) */
+        duration?: number;
+        /** @description Default mp4 */
+        output_format?: 'mp4' | 'webp' | 'gif';
+        /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+        max_size?: 0 | number;
+        /** @description Default none (face on /analyze) */
+        crop?: 'none' | 'square' | 'face';
+        /** @description Default whole (peak on /analyze) */
+        anchor?: 'whole' | 'peak';
+        /** @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address. */
+        callback_url?: string;
+      };
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+        /** @description Up to 200 printable ASCII characters. The same key from the same client within the job TTL returns the first job (same job_id) and queues nothing. */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description Must be "base64"
+           * @example base64
+           */
+          encoding?: string;
+          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          format?: string;
+          /** @description Hint only (the clip is probed) */
+          fps?: number;
+          /** @description The video, base64, optionally with a data: URL prefix */
+          content: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: 0 | number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: 0 | number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The job; a webhook receives exactly this document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            task: 'predict' | 'thumbnail' | 'analyze';
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description ISO 8601 */
+            created_at: string;
+            finished_at: string | null;
+            /** @description The sync endpoint's 200 body once succeeded, else null */
+            result: {
+              [key: string]: unknown;
+            } | null;
+            /** @description The error the sync endpoint would have answered, once failed, else null */
+            error: {
+              error: string;
+              code: string;
+            } | null;
+            status_url: string;
+          };
+        };
+      };
+      /** @description Accepted (or, with a known Idempotency-Key, the first job, still unfinished) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description Relative URL to poll: /jobs/<id> (also the Location header) */
+            status_url: string;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description payload_too_large: The upload is larger than the configured limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unsupported_media_type: Unsupported Content-Type. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  submitAnalyzeJob: {
+    parameters: {
+      query?: {
+        /** @description Seconds of output, 0.1-10 (default 3) */
+        duration?: number;
+        /** @description Default mp4 */
+        output_format?: 'mp4' | 'webp' | 'gif';
+        /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+        max_size?: 0 | number;
+        /** @description Default none (face on /analyze) */
+        crop?: 'none' | 'square' | 'face';
+        /** @description Default whole (peak on /analyze) */
+        anchor?: 'whole' | 'peak';
+        /** @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address. */
+        callback_url?: string;
+      };
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+        /** @description Up to 200 printable ASCII characters. The same key from the same client within the job TTL returns the first job (same job_id) and queues nothing. */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description Must be "base64"
+           * @example base64
+           */
+          encoding?: string;
+          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          format?: string;
+          /** @description Hint only (the clip is probed) */
+          fps?: number;
+          /** @description The video, base64, optionally with a data: URL prefix */
+          content: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: 0 | number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+          thumbnail?: {
+            /** @description Seconds of output, 0.1-10 (default 3) */
+            duration?: number;
+            /**
+             * @description Default mp4
+             * @enum {string}
+             */
+            output_format?: 'mp4' | 'webp' | 'gif';
+            /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+            max_size?: 0 | number;
+            /**
+             * @description Default none (face on /analyze)
+             * @enum {string}
+             */
+            crop?: 'none' | 'square' | 'face';
+            /**
+             * @description Default whole (peak on /analyze)
+             * @enum {string}
+             */
+            anchor?: 'whole' | 'peak';
+          };
+        };
+        'video/*': string;
+        'application/octet-stream': string;
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The video file
+           */
+          video: string;
+          /** @description Seconds of output, 0.1-10 (default 3) */
+          duration?: number;
+          /**
+           * @description Default mp4
+           * @enum {string}
+           */
+          output_format?: 'mp4' | 'webp' | 'gif';
+          /** @description Long side in pixels, 16-4096 (default 480, 320 for GIF; 0 keeps the source size) */
+          max_size?: 0 | number;
+          /**
+           * @description Default none (face on /analyze)
+           * @enum {string}
+           */
+          crop?: 'none' | 'square' | 'face';
+          /**
+           * @description Default whole (peak on /analyze)
+           * @enum {string}
+           */
+          anchor?: 'whole' | 'peak';
+          /**
+           * Format: uri
+           * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
+           */
+          callback_url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The job; a webhook receives exactly this document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            task: 'predict' | 'thumbnail' | 'analyze';
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description ISO 8601 */
+            created_at: string;
+            finished_at: string | null;
+            /** @description The sync endpoint's 200 body once succeeded, else null */
+            result: {
+              [key: string]: unknown;
+            } | null;
+            /** @description The error the sync endpoint would have answered, once failed, else null */
+            error: {
+              error: string;
+              code: string;
+            } | null;
+            status_url: string;
+          };
+        };
+      };
+      /** @description Accepted (or, with a known Idempotency-Key, the first job, still unfinished) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description Relative URL to poll: /jobs/<id> (also the Location header) */
+            status_url: string;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description payload_too_large: The upload is larger than the configured limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'payload_too_large';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unsupported_media_type: Unsupported Content-Type. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description overloaded: The server is busy; retry shortly. | not_ready: The service is starting; retry shortly. | worker_lost: The workers running this job were lost as many times as JOB_ATTEMPTS allows; resubmit it. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'overloaded' | 'not_ready' | 'worker_lost';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  getJob: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+      };
+      path: {
+        /** @description The job_id from the 202 */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The job; a webhook receives exactly this document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            job_id: string;
+            task: 'predict' | 'thumbnail' | 'analyze';
+            /** @description queued, running, succeeded or failed */
+            status: 'queued' | 'running' | 'succeeded' | 'failed';
+            /** @description ISO 8601 */
+            created_at: string;
+            finished_at: string | null;
+            /** @description The sync endpoint's 200 body once succeeded, else null */
+            result: {
+              [key: string]: unknown;
+            } | null;
+            /** @description The error the sync endpoint would have answered, once failed, else null */
+            error: {
+              error: string;
+              code: string;
+            } | null;
+            status_url: string;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_found' | 'job_not_found';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
             request_id?: string;
           };
         };
@@ -1105,7 +2169,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1128,7 +2192,9 @@ export interface operations {
               | 'bad_date'
               | 'clock_skew'
               | 'invalid_duration'
-              | 'invalid_filter';
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key';
             request_id?: string;
           };
         };

@@ -44,7 +44,29 @@ export interface Config {
   /** Log each request with pino too (the request log in the database is always kept). */
   accessLog: boolean;
   trustProxy: boolean;
+  /** all: HTTP and video work; api: HTTP only (never decodes); worker: consumes jobs, no HTTP listener. */
+  role: Role;
+  /** redis://... switches to the distributed queue (BullMQ); needs DATABASE_URL. */
+  redisUrl: string | undefined;
+  /** Key of the webhooks' HMAC-SHA256 signature; unset: callback_url is refused. */
+  webhookSecret: string | undefined;
+  /** Allow callback URLs that resolve to loopback, private, link-local or metadata addresses. */
+  webhookAllowPrivate: boolean;
+  /** How long a webhook is retried (with backoff) before it is given up, in seconds. */
+  webhookRetrySeconds: number;
+  /** How long a job and its result are kept, in hours. */
+  jobTtlHours: number;
+  /** Times a job may be started before a lost worker fails it with worker_lost. */
+  jobAttempts: number;
+  /** Async jobs that may wait in the cluster's queue; beyond it POST /jobs/* gets 503. */
+  jobQueueSize: number;
+  /** A job whose worker stops renewing its lock for this long is taken up by another worker. */
+  jobStalledSeconds: number;
+  /** A worker role serves /health (and /metrics) on this port when set. */
+  healthPort: number | undefined;
 }
+
+export type Role = 'all' | 'api' | 'worker';
 
 /** One documented setting: how to read it and what it defaults to. */
 interface Setting<K extends keyof Config> {
@@ -294,6 +316,77 @@ export const SETTINGS = [
     doc: 'Trust X-Forwarded-* headers from a reverse proxy (default false)',
     parse: boolean('TRUST_PROXY', false),
   },
+  {
+    env: 'ROLE',
+    key: 'role',
+    doc: 'all (default: HTTP and video work), api (HTTP only; needs REDIS_URL) or worker (consumes jobs, no HTTP; needs REDIS_URL)',
+    parse: (raw, problems): Role => {
+      const v = (optionalString(raw) ?? 'all').toLowerCase();
+      if (v === 'all' || v === 'api' || v === 'worker') return v;
+      problems.push(`ROLE must be all, api or worker (got "${raw}")`);
+      return 'all';
+    },
+  },
+  {
+    env: 'REDIS_URL',
+    key: 'redisUrl',
+    doc: 'redis://... to run jobs on a BullMQ queue shared by API nodes and workers (needs DATABASE_URL)',
+    parse: (raw, problems) => {
+      const v = optionalString(raw);
+      if (v !== undefined && !/^rediss?:\/\//.test(v))
+        problems.push('REDIS_URL must start with redis:// or rediss://');
+      return v;
+    },
+  },
+  {
+    env: 'WEBHOOK_SECRET',
+    key: 'webhookSecret',
+    doc: 'Key of the x-signature HMAC-SHA256 on webhook deliveries; unset: callback_url is refused (400 bad_callback_url)',
+    parse: (raw) => optionalString(raw),
+  },
+  {
+    env: 'WEBHOOK_ALLOW_PRIVATE',
+    key: 'webhookAllowPrivate',
+    doc: 'Allow callback URLs on loopback, private, link-local and metadata addresses (default false)',
+    parse: boolean('WEBHOOK_ALLOW_PRIVATE', false),
+  },
+  {
+    env: 'WEBHOOK_RETRY_SECONDS',
+    key: 'webhookRetrySeconds',
+    doc: 'How long a failing webhook is retried, with doubling backoff from 1 s (at most 60 s apart), before it is given up (default 600)',
+    parse: number('WEBHOOK_RETRY_SECONDS', 600, 0, 86400),
+  },
+  {
+    env: 'JOB_TTL_HOURS',
+    key: 'jobTtlHours',
+    doc: 'How long a job and its result are kept; then GET /jobs/<id> answers 404 (default 24)',
+    parse: number('JOB_TTL_HOURS', 24, 0.001, 24 * 365),
+  },
+  {
+    env: 'JOB_ATTEMPTS',
+    key: 'jobAttempts',
+    doc: 'Times a job may be started when workers die under it, before it fails with worker_lost (default 2)',
+    parse: integer('JOB_ATTEMPTS', 2, 1, 20),
+  },
+  {
+    env: 'JOB_QUEUE_SIZE',
+    key: 'jobQueueSize',
+    doc: 'Async jobs that may wait in the queue (cluster-wide with REDIS_URL); beyond it POST /jobs/* gets 503 (default 100)',
+    parse: integer('JOB_QUEUE_SIZE', 100, 0, 1_000_000),
+  },
+  {
+    env: 'JOB_STALLED_SECONDS',
+    key: 'jobStalledSeconds',
+    doc: 'With REDIS_URL: a job whose worker stopped renewing its lock for this long goes to another worker (default 30)',
+    parse: number('JOB_STALLED_SECONDS', 30, 1, 3600),
+  },
+  {
+    env: 'HEALTH_PORT',
+    key: 'healthPort',
+    doc: 'ROLE=worker: serve GET /health, /ready and /metrics on this port (default: none)',
+    parse: (raw, problems) =>
+      raw === undefined || raw.trim() === '' ? undefined : integer('HEALTH_PORT', 0, 0, 65535)(raw, problems),
+  },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export class ConfigError extends Error {
@@ -326,6 +419,12 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
     !config.modelDownloadId
   )
     problems.push(`MODEL=${config.model} needs MODEL_PATH, MODEL_URL or MODEL_DOWNLOAD_ID`);
+  if (config.role !== 'all' && !config.redisUrl)
+    problems.push(`ROLE=${config.role} needs REDIS_URL (the queue API nodes and workers share)`);
+  if (config.redisUrl && !config.databaseUrl)
+    problems.push(
+      'REDIS_URL needs DATABASE_URL (PostgreSQL: every node shares keys, the request log and jobs)',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

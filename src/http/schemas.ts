@@ -65,9 +65,21 @@ export function documentVideoRoute(
   schema: Record<string, unknown>,
   withThumbnail: boolean,
   nestedThumbnail = false,
+  asyncJob = false,
 ): Record<string, unknown> {
   const binary = { type: 'string', format: 'binary', description: 'The video file' };
-  const options: TProperties = withThumbnail ? thumbnailDocFields : {};
+  const callback: TProperties = asyncJob
+    ? {
+        callback_url: Type.Optional(
+          Type.String({
+            format: 'uri',
+            description:
+              'http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.',
+          }),
+        ),
+      }
+    : {};
+  const options: TProperties = { ...(withThumbnail ? thumbnailDocFields : {}), ...callback };
   const nested: TProperties = nestedThumbnail
     ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
     : {};
@@ -85,7 +97,7 @@ export function documentVideoRoute(
         },
       },
     },
-    ...(withThumbnail ? { querystring: Type.Object(options) } : {}),
+    ...(withThumbnail || asyncJob ? { querystring: Type.Object(options) } : {}),
   };
 }
 
@@ -257,3 +269,48 @@ export const videoBodyContent = (schema: TSchema) => ({
     'application/json': { schema },
   },
 });
+
+export const jobHeaders = Type.Object(
+  {
+    ...securedHeaders.properties,
+    'idempotency-key': Type.Optional(
+      Type.String({
+        description:
+          'Up to 200 printable ASCII characters. The same key from the same client within the job TTL returns the first job (same job_id) and queues nothing.',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+const JobStatus = Type.Union(
+  ['queued', 'running', 'succeeded', 'failed'].map((s) => Type.Literal(s)),
+  { description: 'queued, running, succeeded or failed' },
+);
+
+export const JobAccepted = Type.Object(
+  {
+    job_id: Type.String(),
+    status: JobStatus,
+    status_url: Type.String({ description: 'Relative URL to poll: /jobs/<id> (also the Location header)' }),
+  },
+  { description: 'Accepted (or, with a known Idempotency-Key, the first job, still unfinished)' },
+);
+
+export const JobDocumentSchema = Type.Object(
+  {
+    job_id: Type.String(),
+    task: Type.Union(['predict', 'thumbnail', 'analyze'].map((t) => Type.Literal(t))),
+    status: JobStatus,
+    created_at: Type.String({ description: 'ISO 8601' }),
+    finished_at: Type.Union([Type.String(), Type.Null()]),
+    result: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+      description: "The sync endpoint's 200 body once succeeded, else null",
+    }),
+    error: Type.Union([Type.Object({ error: Type.String(), code: Type.String() }), Type.Null()], {
+      description: 'The error the sync endpoint would have answered, once failed, else null',
+    }),
+    status_url: Type.String(),
+  },
+  { description: 'The job; a webhook receives exactly this document' },
+);

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
-import type { ClipJobRunner } from '../jobs/job-runner.js';
+import type { ClipJob, ClipJobRunner } from '../jobs/job-runner.js';
 import type { Prediction } from '../vision/index.js';
 
 /** What the HTTP layer needs of the job runner. */
@@ -45,6 +45,20 @@ export class ClipService {
     return this.run(inputPath, requestId, true, options);
   }
 
+  /** The job each endpoint asks of a worker, for callers that run it elsewhere (async jobs). */
+  jobFor(
+    task: 'predict' | 'thumbnail' | 'analyze',
+    inputPath: string,
+    options: ThumbnailRequest | undefined,
+    requestId?: string,
+  ): ClipJob {
+    if (task === 'predict') return this.job(inputPath, requestId, true, undefined);
+    if (!options) throw new Error(`a ${task} job needs thumbnail options`);
+    if (task === 'analyze') return this.job(inputPath, requestId, true, options);
+    const needsModel = options.anchor === 'peak' || options.crop === 'face';
+    return this.job(inputPath, requestId, needsModel, options, needsModel);
+  }
+
   private async run(
     inputPath: string,
     requestId: string | undefined,
@@ -52,7 +66,18 @@ export class ClipService {
     thumbnail: ThumbnailRequest | undefined,
     faceOptional = false,
   ): Promise<ClipOutcome> {
-    const result = await this.jobs.run({
+    const result = await this.jobs.run(this.job(inputPath, requestId, predict, thumbnail, faceOptional));
+    return { prediction: result.prediction, thumbnail: result.thumbnail, timings: result.timings };
+  }
+
+  private job(
+    inputPath: string,
+    requestId: string | undefined,
+    predict: boolean,
+    thumbnail: ThumbnailRequest | undefined,
+    faceOptional = false,
+  ): ClipJob {
+    return {
       requestId,
       inputPath,
       limits: {
@@ -65,7 +90,6 @@ export class ClipService {
       faceOptional,
       thumbnail,
       maxThumbnailBytes: thumbnail ? this.config.maxThumbnailBytes : undefined,
-    });
-    return { prediction: result.prediction, thumbnail: result.thumbnail, timings: result.timings };
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { Store } from './types.js';
 
 export type * from './types.js';
+export { JOB_STATUSES } from './types.js';
 export { InvalidCursorError } from './cursor.js';
 export { hashApiKey, generateApiKey, redactApiKeys, API_KEY_PREFIX } from './api-key-hash.js';
 export { ensureBootstrapAdmin } from './bootstrap-admin.js';

@@ -79,8 +79,89 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   logs: RequestLogRepository;
   keys: ApiKeyRepository;
+  jobs: JobRepository;
   /** Cheap round trip to the database, for readiness checks. Rejects when unreachable. */
   ping(): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+export type JobTask = 'predict' | 'thumbnail' | 'analyze';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
+
+/** An async job as the store keeps it (timestamps ISO 8601 UTC). */
+export interface JobRecord {
+  id: string;
+  task: JobTask;
+  status: JobStatus;
+  /** Whose job it is: `client:<id>` for a client key, `admin` for admin keys. Access and idempotency are scoped by it. */
+  owner: string;
+  client_id: string | null;
+  key_id: string | null;
+  /** The HTTP request that created it. */
+  request_id: string | null;
+  idempotency_key: string | null;
+  callback_url: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** After this the job is gone (404) and may be deleted. */
+  expires_at: string;
+  /** Times a worker started it. */
+  attempts: number;
+  /** The sync endpoint's 200 body, once succeeded. */
+  result: unknown;
+  error: { error: string; code: string } | null;
+}
+
+export interface NewJob {
+  id: string;
+  task: JobTask;
+  owner: string;
+  client_id: string | null;
+  key_id: string | null;
+  request_id: string | null;
+  idempotency_key: string | null;
+  callback_url: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export type JobOutcome =
+  { status: 'succeeded'; result: unknown } | { status: 'failed'; error: { error: string; code: string } };
+
+export interface WebhookDelivery {
+  job_id: string;
+  attempt: number;
+  url: string;
+  /** HTTP status received; null when no answer (refused, timed out, blocked). */
+  status_code: number | null;
+  ok: boolean;
+  error: string | null;
+  delivered_at: string;
+}
+
+export interface JobRepository {
+  /**
+   * Creates the job, or, when the owner already has an unexpired job with the same
+   * idempotency key, returns that one (`created: false`). Atomic across processes and nodes.
+   */
+  create(job: NewJob): Promise<{ job: JobRecord; created: boolean }>;
+  /** The job unless it has expired. */
+  get(id: string, now?: Date): Promise<JobRecord | undefined>;
+  /** queued/running -> running; counts the attempt. False when the job has already ended. */
+  markRunning(id: string, at: Date): Promise<boolean>;
+  /** Ends the job once: false when it had already ended (a duplicate completion). */
+  finish(id: string, outcome: JobOutcome, at: Date): Promise<boolean>;
+  /** Unexpired jobs by status. */
+  countByStatus(now?: Date): Promise<Record<JobStatus, number>>;
+  /** Fails every queued or running job (a single-process restart: nothing will finish them). */
+  failUnfinished(error: { error: string; code: string }, at: Date): Promise<number>;
+  /** Removes a job that could not be queued (so that its idempotency key is free again). */
+  discard(id: string): Promise<void>;
+  /** Deletes expired jobs and their deliveries; returns how many jobs. */
+  deleteExpired(now: Date): Promise<number>;
+  recordDelivery(delivery: WebhookDelivery): Promise<void>;
+  deliveries(jobId: string): Promise<WebhookDelivery[]>;
 }

@@ -94,3 +94,69 @@ export async function startServer(
 export function authHeaders(key = ADMIN_KEY, extra: Record<string, string> = {}): Record<string, string> {
   return { 'x-api-key': key, date: new Date().toISOString(), ...extra };
 }
+
+export interface RunningWorker {
+  dataDir: string;
+  proc: ChildProcess;
+  /** Where /health and /metrics are served (HEALTH_PORT), when asked for. */
+  healthUrl: string | undefined;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a ROLE=worker process (`node dist/main.js`) with its own data directory and waits
+ * until it takes jobs. `HEALTH_PORT=0` serves its health endpoints on a free port.
+ */
+export async function startWorker(env: Record<string, string>): Promise<RunningWorker> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'emothumb-worker-'));
+  const proc = spawn(process.execPath, ['--max-semi-space-size=2', join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ROLE: 'worker',
+      HOST: '127.0.0.1',
+      HEALTH_PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`worker did not become ready:\n${out}`)), 180_000);
+    const check = (): void => {
+      if (/worker ready: taking jobs/.test(out)) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', check);
+        res();
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`worker exited with ${code}:\n${out}`));
+    });
+  });
+  const health = /Health listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    return exited;
+  };
+  return {
+    dataDir,
+    proc,
+    healthUrl: health,
+    output: () => out,
+    stop,
+    async dispose() {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

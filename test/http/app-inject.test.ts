@@ -18,7 +18,11 @@ import { parseConfig, type Config } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import type { ClipJobResult, ThumbnailRequest } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob } from '../../src/jobs/job-runner.js';
+import { clipResultBody } from '../../src/http/clip-bodies.js';
 import { ClipService, type ClipJobPort } from '../../src/services/clip.service.js';
+import { LocalJobDispatcher } from '../../src/services/job-dispatch.js';
+import { JobLifecycle } from '../../src/services/job-lifecycle.js';
+import { JobsService } from '../../src/services/jobs.service.js';
 import { openStore, type RequestLogEntry, type Store } from '../../src/store/index.js';
 import type { Prediction } from '../../src/vision/index.js';
 
@@ -179,6 +183,21 @@ class StubJobPort implements ClipJobPort {
   }
 }
 
+/** The job API over the same stub port (its own tests are in jobs-inject.test.ts). */
+function jobsOver(
+  store: Store,
+  clips: ClipService,
+  port: ClipJobPort,
+  config: Readonly<Config>,
+): JobsService {
+  const lifecycle = new JobLifecycle(store.jobs, clipResultBody, undefined);
+  return new JobsService(store.jobs, clips, new LocalJobDispatcher(port, lifecycle), {
+    ttlHours: config.jobTtlHours,
+    webhookSecret: undefined,
+    webhookAllowPrivate: false,
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface LogsBody {
@@ -218,10 +237,12 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
     });
     store = await openStore({ dataDir: config.dataDir });
     port = new StubJobPort();
+    const clips = new ClipService(port, config);
     app = await buildApp({
       config,
       store,
-      clips: new ClipService(port, config),
+      clips,
+      jobs: jobsOver(store, clips, port, config),
       tmpDir,
       stats: () => ({ ...stats }),
       isReady: () => ready,
@@ -1147,10 +1168,13 @@ describe('HTTP API in process: rate limit', () => {
     dir = await mkdtemp(join(tmpdir(), 'emothumb-inject-rate-'));
     const config = parseConfig({ API_KEY: ADMIN_KEY, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '2' });
     store = await openStore({ dataDir: config.dataDir });
+    const port = new StubJobPort();
+    const clips = new ClipService(port, config);
     app = await buildApp({
       config,
       store,
-      clips: new ClipService(new StubJobPort(), config),
+      clips,
+      jobs: jobsOver(store, clips, port, config),
       tmpDir: dir,
       stats: () => ({}),
       isReady: () => true,

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
-import type { ClipOutcome, ClipService, ThumbnailOutput } from '../../services/clip.service.js';
-import { predictionBody, round3, round4 } from '../prediction-body.js';
+import type { ClipOutcome, ClipService } from '../../services/clip.service.js';
+import { thumbnailBody } from '../clip-bodies.js';
+import { predictionBody, round4 } from '../prediction-body.js';
 import {
   AnalyzeResponse,
   errorResponses,
@@ -25,20 +26,7 @@ export interface ClipRoutesOptions {
 }
 
 const ERRORS = errorResponses(400, 401, 413, 415, 422, 429, 500, 503);
-function thumbnailBody(t: ThumbnailOutput) {
-  return {
-    thumbnail: t.data.toString('base64'),
-    format: t.format,
-    mime_type: t.mimeType,
-    width: t.width,
-    height: t.height,
-    fps: t.fps,
-    frames: t.frames,
-    duration: round3(t.durationSec),
-  };
-}
-
-function recordPrediction(request: FastifyRequest, outcome: ClipOutcome): void {
+export function recordPrediction(request: FastifyRequest, outcome: ClipOutcome): void {
   if (!outcome.prediction) return;
   request.logExtras.prediction = outcome.prediction.emotion;
   request.logExtras.confidence = round4(outcome.prediction.confidence);

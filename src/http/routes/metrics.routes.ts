@@ -2,17 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../../errors.js';
+import type { JobMetrics } from '../job-metrics.js';
 import { errorResponses, securedHeaders } from '../schemas.js';
 
 export interface MetricsOptions {
   /** Worker-pool numbers, read at scrape time. */
   stats: () => Record<string, unknown>;
+  /** The async job series (queue depth, jobs by state, job latency, webhooks). */
+  jobMetrics?: JobMetrics;
 }
 
 const KNOWN_ENDPOINTS = new Set([
   '/predict',
   '/thumbnail',
   '/analyze',
+  '/jobs/predict',
+  '/jobs/thumbnail',
+  '/jobs/analyze',
   '/logs',
   '/health',
   '/ready',
@@ -51,11 +57,12 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Pro
     },
   });
   void pool;
+  options.jobMetrics?.register(registry);
 
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     // Unknown paths share one label so that scanners cannot blow up the series count.
-    const endpoint = KNOWN_ENDPOINTS.has(path) ? path : 'other';
+    const endpoint = KNOWN_ENDPOINTS.has(path) ? path : path.startsWith('/jobs/') ? '/jobs/:id' : 'other';
     requests.inc({ method: request.method, endpoint, status: String(reply.statusCode) });
     latency.observe({ endpoint }, reply.elapsedTime / 1000);
   });

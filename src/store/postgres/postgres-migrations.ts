@@ -53,6 +53,46 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 2,
     sql: FILTER_INDEXES_SQL,
   },
+  {
+    // Async jobs and their webhook deliveries, shared by every API node and worker. One
+    // unexpired job per (owner, idempotency key): expired ones are deleted before a new
+    // one takes the key. result is the sync endpoint's body (jsonb).
+    version: 3,
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        client_id TEXT,
+        key_id TEXT,
+        request_id TEXT,
+        idempotency_key TEXT,
+        callback_url TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ,
+        expires_at TIMESTAMPTZ NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        result JSONB,
+        error JSONB
+      );
+      CREATE UNIQUE INDEX jobs_idempotency ON jobs (owner, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX jobs_expires ON jobs (expires_at);
+      CREATE INDEX jobs_status ON jobs (status);
+      CREATE TABLE webhook_deliveries (
+        id BIGSERIAL PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        status_code INTEGER,
+        ok BOOLEAN NOT NULL,
+        error TEXT,
+        delivered_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -5,6 +5,7 @@ import { prepareLogEntry, toLogPage } from '../log-row.js';
 import type {
   ApiKeyRecord,
   ApiKeyRepository,
+  JobRepository,
   KeyRole,
   LogFilter,
   LogPage,
@@ -12,6 +13,7 @@ import type {
   RequestLogRepository,
   Store,
 } from '../types.js';
+import { PostgresJobRepository } from './postgres-jobs.js';
 import { migratePostgres } from './postgres-migrations.js';
 
 /** Serialises bootstrap-admin creation across nodes. */
@@ -77,11 +79,13 @@ class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly logs: RequestLogRepository;
   readonly keys: ApiKeyRepository;
+  readonly jobs: JobRepository;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly pool: pg.Pool) {
     this.logs = new PostgresRequestLogRepository(pool, () => this.close());
     this.keys = new PostgresApiKeyRepository(pool);
+    this.jobs = new PostgresJobRepository(pool);
   }
 
   async ping(): Promise<void> {

@@ -52,6 +52,45 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 2,
     sql: FILTER_INDEXES_SQL,
   },
+  {
+    // Async jobs (times as epoch ms) and their webhook deliveries. One unexpired job per
+    // (owner, idempotency key): expired ones are deleted before a new one takes the key.
+    version: 3,
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        client_id TEXT,
+        key_id TEXT,
+        request_id TEXT,
+        idempotency_key TEXT,
+        callback_url TEXT,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        expires_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        result TEXT,
+        error TEXT
+      );
+      CREATE UNIQUE INDEX jobs_idempotency ON jobs (owner, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX jobs_expires ON jobs (expires_at);
+      CREATE INDEX jobs_status ON jobs (status);
+      CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        status_code INTEGER,
+        ok INTEGER NOT NULL,
+        error TEXT,
+        delivered_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
+    `,
+  },
 ];
 
 /** The index led by each equality filter (migration 2). */

@@ -13,6 +13,7 @@ import { prepareLogEntry, toLogPage } from '../log-row.js';
 import type {
   ApiKeyRecord,
   ApiKeyRepository,
+  JobRepository,
   KeyRole,
   LogFilter,
   LogPage,
@@ -20,6 +21,7 @@ import type {
   RequestLogRepository,
   Store,
 } from '../types.js';
+import { SqliteJobRepository } from './sqlite-jobs.js';
 import { migrateSqlite, SQLITE_FILTER_INDEX } from './sqlite-migrations.js';
 
 export const SQLITE_FILE_NAME = 'emothumb.db';
@@ -73,11 +75,13 @@ class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly logs: RequestLogRepository;
   readonly keys: ApiKeyRepository;
+  readonly jobs: JobRepository;
   private closed = false;
 
   constructor(private readonly db: Database.Database) {
     this.logs = new SqliteRequestLogRepository(db, () => this.close());
     this.keys = new SqliteApiKeyRepository(db);
+    this.jobs = new SqliteJobRepository(db);
   }
 
   async ping(): Promise<void> {

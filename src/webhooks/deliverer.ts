@@ -1,0 +1,163 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { isPublicAddress } from './callback-url.js';
+import { signWebhookBody } from './signature.js';
+
+/** One delivery attempt, as recorded. */
+export interface DeliveryAttempt {
+  jobId: string;
+  attempt: number;
+  url: string;
+  statusCode: number | null;
+  ok: boolean;
+  error: string | null;
+  at: Date;
+}
+
+export interface WebhookDelivererOptions {
+  secret: string;
+  allowPrivate: boolean;
+  /** Retry non-2xx answers and network errors for this long (doubling backoff from 1 s, capped at 60 s). */
+  retrySeconds: number;
+  /** Each attempt's time limit. */
+  attemptTimeoutMs?: number;
+  /** Told of every attempt (the store records it). */
+  onAttempt: (attempt: DeliveryAttempt) => Promise<void>;
+  /** Told of the end: delivered, or given up. */
+  onDone?: (outcome: 'delivered' | 'gave_up') => void;
+}
+
+/**
+ * A lookup that refuses non-public addresses at connect time: the check at submission
+ * cannot see a DNS answer that changes afterwards (DNS rebinding).
+ */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 0);
+    const bad = addresses.find((a) => !isPublicAddress(a.address));
+    if (bad) {
+      const refused = Object.assign(new Error(`refused non-public address ${bad.address}`), {
+        code: 'EADDRNOTPUBLIC',
+      });
+      return callback(refused, '', 0);
+    }
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    callback(null, addresses[0]!.address, addresses[0]!.family);
+  });
+};
+
+export function postOnce(
+  url: URL,
+  body: Buffer,
+  headers: Record<string, string>,
+  allowPrivate: boolean,
+  timeoutMs: number,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const options: RequestOptions = {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(body.length) },
+      timeout: timeoutMs,
+      lookup: allowPrivate ? undefined : publicOnlyLookup,
+    };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Delay before retry number `retry` (1-based): 1 s, 2 s, 4 s, ... at most 60 s. */
+export function retryDelayMs(retry: number): number {
+  return Math.min(60_000, 1000 * 2 ** (retry - 1));
+}
+
+/** How many attempts fit in `retrySeconds` of retrying (the first attempt is free). */
+export function attemptsWithin(retrySeconds: number): number {
+  let attempts = 1;
+  let waited = 0;
+  while (waited + retryDelayMs(attempts) <= retrySeconds * 1000) {
+    waited += retryDelayMs(attempts);
+    attempts++;
+  }
+  return attempts;
+}
+
+/** The headers of a delivery: the job id and the signature of the exact body bytes. */
+export function deliveryHeaders(jobId: string, body: Buffer, secret: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'emothumb-webhook/1',
+    'x-job-id': jobId,
+    'x-signature': signWebhookBody(body, secret),
+  };
+}
+
+/** Sends finished jobs to their callback URLs (in this process, or through a durable queue). */
+export interface WebhookSender {
+  /** Resolves once the delivery is under way (queued durably, for the queued sender); never rejects for the receiver's sake. */
+  deliver(jobId: string, callbackUrl: string, document: unknown): Promise<void>;
+  close(waitMs?: number): Promise<void>;
+}
+
+/**
+ * Posts finished jobs to their callback URLs, signed, retrying with backoff for a bounded
+ * time, in this process (the single-process default: nothing else would). Deliveries in
+ * flight are tracked so that a draining process can wait for them.
+ */
+export class WebhookDeliverer implements WebhookSender {
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: WebhookDelivererOptions) {}
+
+  /** Starts a delivery in the background; never rejects. */
+  async deliver(jobId: string, callbackUrl: string, document: unknown): Promise<void> {
+    const p = this.run(jobId, callbackUrl, document).catch(() => undefined);
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async run(jobId: string, callbackUrl: string, document: unknown): Promise<void> {
+    const body = Buffer.from(JSON.stringify(document));
+    const headers = deliveryHeaders(jobId, body, this.options.secret);
+    const url = new URL(callbackUrl);
+    const attempts = attemptsWithin(this.options.retrySeconds);
+    for (let attempt = 1; ; attempt++) {
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        statusCode = await postOnce(
+          url,
+          body,
+          headers,
+          this.options.allowPrivate,
+          this.options.attemptTimeoutMs ?? 10_000,
+        );
+      } catch (err) {
+        error = err instanceof Error ? err.message.slice(0, 500) : String(err);
+      }
+      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      await this.options
+        .onAttempt({ jobId, attempt, url: callbackUrl, statusCode, ok, error, at: new Date() })
+        .catch(() => undefined);
+      if (ok) return this.options.onDone?.('delivered');
+      if (this.closed || attempt >= attempts) return this.options.onDone?.('gave_up');
+      await sleep(retryDelayMs(attempt));
+    }
+  }
+
+  /** Stops retrying and waits (at most `waitMs`) for attempts in flight. */
+  async close(waitMs = 10_000): Promise<void> {
+    this.closed = true;
+    await Promise.race([Promise.all([...this.inFlight]), sleep(waitMs)]);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The BullMQ runner and consumer on a real Redis (started here), with stub work: the
+ * cluster-wide queue bound (503 overloaded) and a job whose workers keep dying, which
+ * fails with worker_lost after JOB_ATTEMPTS starts.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorShape } from '../../src/errors.js';
+import { QueueConsumer, type AsyncJobHooks } from '../../src/jobs/bullmq-consumer.js';
+import { QueueRunner } from '../../src/jobs/bullmq-runner.js';
+import { CLIP_QUEUE } from '../../src/jobs/queue-protocol.js';
+import { Queue } from 'bullmq';
+import type { ClipJobResult } from '../../src/jobs/clip-job.types.js';
+import type { ClipJob, ClipJobRunner } from '../../src/jobs/job-runner.js';
+import { redisUnavailableReason, startRedis, type RedisInstance } from '../helpers/redis-server.js';
+
+const skip = redisUnavailableReason();
+
+const JOB: Omit<ClipJob, 'inputPath'> = {
+  limits: { maxPixels: 1e7, maxSeconds: 60, minFrames: 15 },
+  predict: true,
+  predictFrames: 15,
+};
+
+/** A runner whose jobs never end (a worker that hangs, then is "lost"). */
+class HangingRunner implements ClipJobRunner {
+  started = 0;
+  async start(): Promise<void> {}
+  isReady(): boolean {
+    return true;
+  }
+  run(): Promise<ClipJobResult> {
+    this.started++;
+    return new Promise(() => undefined);
+  }
+  isSaturated(): boolean {
+    return false;
+  }
+  stats() {
+    return { workers: 1, busy: 0, queued: 0, completed: 0, failed: 0, crashed: 0 };
+  }
+  async close(): Promise<void> {}
+}
+
+describe.skipIf(skip !== undefined)('the BullMQ queue on a real Redis', () => {
+  let redis: RedisInstance;
+  let dir: string;
+  let input: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-bullmq-'));
+    input = join(dir, 'clip.bin');
+    await writeFile(input, Buffer.from('some bytes'));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const runnerOptions = {
+    jobQueueSize: 1,
+    jobTimeoutMs: 60_000,
+    jobAttempts: 1,
+    stalledMs: 1000,
+    asyncUploadTtlMs: 60_000,
+  };
+
+  it('bounds the sync and async jobs waiting across the cluster (503 overloaded)', async () => {
+    const runner = new QueueRunner({ redisUrl: redis.url, queueSize: 1, ...runnerOptions });
+    await runner.start();
+    try {
+      // No worker: the first sync job waits (its caller holds on), the second is refused.
+      const waiting = runner.run({ ...JOB, inputPath: input }).catch((err: unknown) => err);
+      for (let i = 0; i < 100 && runner.queueDepth().sync === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      await expect(runner.run({ ...JOB, inputPath: input })).rejects.toMatchObject({ code: 'overloaded' });
+      await runner.enqueueAsync('async-1', 'predict', { ...JOB, inputPath: input });
+      await expect(
+        runner.enqueueAsync('async-2', 'predict', { ...JOB, inputPath: input }),
+      ).rejects.toMatchObject({
+        code: 'overloaded',
+      });
+      void waiting;
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('fails a job with worker_lost once its workers have died JOB_ATTEMPTS times', async () => {
+    const queueName = { redisUrl: redis.url, queueSize: 10, ...runnerOptions, jobQueueSize: 10 };
+    const runner = new QueueRunner(queueName);
+    await runner.start();
+    // Clear what the previous test left waiting.
+    const raw = new Queue(CLIP_QUEUE, { connection: { url: redis.url } });
+    await raw.obliterate({ force: true });
+    await raw.close();
+    const failures: { id: string; error: ErrorShape }[] = [];
+    const hooks: AsyncJobHooks = {
+      started: async () => true,
+      succeeded: async () => undefined,
+      failed: async (id, error) => void failures.push({ id, error }),
+    };
+    const options = {
+      redisUrl: redis.url,
+      concurrency: 1,
+      attempts: 1,
+      stalledMs: 1000,
+      tmpDir: dir,
+      resultTtlMs: 60_000,
+    };
+    const first = new HangingRunner();
+    const lost = new QueueConsumer(first, hooks, options);
+    lost.start();
+    try {
+      await runner.enqueueAsync('doomed', 'predict', { ...JOB, inputPath: input });
+      for (let i = 0; i < 200 && first.started === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(first.started).toBeGreaterThan(0);
+      // The worker is lost: it stops renewing its lock without finishing the job.
+      await lost.close(true);
+      const second = new HangingRunner();
+      const survivor = new QueueConsumer(second, hooks, options);
+      survivor.start();
+      try {
+        for (let i = 0; i < 200 && !failures.some((f) => f.id === 'doomed'); i++)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(failures.find((f) => f.id === 'doomed')?.error.code).toBe('worker_lost');
+        expect(second.started).toBe(0);
+      } finally {
+        await survivor.close(true);
+      }
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
+});
