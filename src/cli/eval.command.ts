@@ -134,6 +134,10 @@ export function registerEvalCommand(program: Command): void {
       "sample the model's frames exactly evenly (the service moves them next to keyframes)",
     )
     .option('--loop-filter', "decode the model's frames with the deblocking filter (the service skips it)")
+    .option(
+      '--plot <png>',
+      'also draw the confusion matrix, the reliability diagram and the accuracy-against-coverage curve into this PNG',
+    )
     .action(
       async (opts: {
         labels: string;
@@ -144,6 +148,7 @@ export function registerEvalCommand(program: Command): void {
         cache?: string;
         evenSampling?: boolean;
         loopFilter?: boolean;
+        plot?: string;
       }) => {
         const { loadCalibration } = await import('../vision/calibration.js');
         const calibration = await loadCalibration(opts.calibration);
@@ -156,6 +161,10 @@ export function registerEvalCommand(program: Command): void {
         });
         const report = evaluate(scoreRows(rows, calibration));
         const seconds = Math.round((performance.now() - started) / 100) / 10;
+        if (opts.plot) {
+          const { renderEvalPlot } = await import('../vision/plot/report-plot.js');
+          await writeFile(opts.plot, renderEvalPlot(report, `${opts.labels} (${rows.length} rows)`));
+        }
         const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
         if (opts.json) {
           const items = rows.map((r) => {
@@ -165,6 +174,7 @@ export function registerEvalCommand(program: Command): void {
               label: r.row.class5,
               kind: r.row.kind === 'image' ? 'image' : 'video',
               prediction: pooled?.emotion ?? null,
+              confidence: pooled?.confidence ?? null,
               probabilities: pooled?.probabilities ?? null,
               ...(r.error ? { error: r.error } : {}),
             };

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import committed from './calibration.json' with { type: 'json' };
+import type { AnswerScaling } from './confidence.js';
 import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
 import { GEOMETRY_FEATURES } from './geometry.js';
 
@@ -30,6 +31,11 @@ export interface Calibration {
   bias: number[];
   /** Temporal pooling: frame weight exp(beta * expressiveness); 0 weighs all frames alike. */
   poolingBeta: number;
+  /**
+   * Scaling of the pooled probabilities into honest confidences, one-frame inputs (images) and
+   * clips apart (a pooled clip is more confident than one frame). Absent: none.
+   */
+  scaling?: { image?: AnswerScaling; video?: AnswerScaling };
   /** Free-form provenance: data, sizes, held-out scores. */
   fitted?: Record<string, unknown>;
 }
@@ -115,7 +121,16 @@ export function validateCalibration(value: unknown): Calibration {
         c.bias.length === 5 &&
         c.mean.length === n &&
         c.std.length === n &&
-        c.features.join() === FEATURE_NAMES.join()));
+        c.features.join() === FEATURE_NAMES.join())) &&
+    (c.scaling === undefined ||
+      [c.scaling.image, c.scaling.video].every(
+        (sc) =>
+          sc === undefined ||
+          (typeof sc.temperature === 'number' &&
+            sc.temperature > 0 &&
+            Array.isArray(sc.bias) &&
+            sc.bias.length === 5),
+      ));
   if (!ok) throw new Error('invalid calibration file: expected the format written by `calibrate`');
   return c;
 }

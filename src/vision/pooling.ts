@@ -1,16 +1,19 @@
 import type { Calibration } from './calibration.js';
+import { applyScaling } from './confidence.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
 import type { FrameAnalysis } from './pipeline.js';
 import type { ClipPrediction } from './prediction.js';
 
 /**
  * Pool per-frame calibrated probabilities into one clip answer. Frames are weighted by
- * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile.
- * Returns null when no frame has a face (the caller answers `no_face`).
+ * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile. The pooled
+ * probabilities then go through the calibration's answer scaling (one-frame inputs and clips
+ * apart), so that `confidence` is honest. Returns null when no frame has a face (the caller
+ * answers `no_face`).
  */
 export function poolClip(
   frames: FrameAnalysis[],
-  calibration: Pick<Calibration, 'poolingBeta'>,
+  calibration: Pick<Calibration, 'poolingBeta' | 'scaling'>,
 ): ClipPrediction | null {
   const faced = frames.map((f, i) => ({ f, i })).filter(({ f }) => f.probabilities !== null);
   if (faced.length === 0) return null;
@@ -21,7 +24,11 @@ export function poolClip(
     f.probabilities!.forEach((p, k) => (pooled[k] += w * p));
     total += w;
   }
-  const probs = pooled.map((p) => p / total);
+  const scaling = frames.length === 1 ? calibration.scaling?.image : calibration.scaling?.video;
+  const probs = applyScaling(
+    pooled.map((p) => p / total),
+    scaling,
+  );
   const best = argmax(probs);
   let peak = faced[0];
   for (const entry of faced) if (entry.f.probabilities![best] > peak.f.probabilities![best]) peak = entry;
