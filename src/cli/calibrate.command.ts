@@ -10,6 +10,7 @@ import {
 } from '../vision/calibration.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
+import { speechRobustFrames } from '../vision/clip-features.js';
 import { argmax } from '../vision/emotions.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
 import {
@@ -20,9 +21,12 @@ import {
   type RowFeatures,
 } from './eval.command.js';
 
-/** Mean feature vector over the frames with a face (null when none). */
-export function rowVector(r: RowFeatures): number[] | null {
-  const faced = r.frames.filter((f) => f !== null);
+/**
+ * Mean feature vector over the frames with a face (null when none), with the clip context
+ * pooling gives them (the speech-robust mouth, when `mouthQuantile` is set).
+ */
+export function rowVector(r: RowFeatures, mouthQuantile?: number): number[] | null {
+  const faced = speechRobustFrames(r.frames, mouthQuantile).filter((f) => f !== null);
   if (faced.length === 0) return null;
   const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
     get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
@@ -48,6 +52,8 @@ export interface CalibrateSettings {
   flipAverage: boolean;
   faceApiFlip: boolean;
   refineMesh: boolean;
+  /** Clip quantile of mouth opening and jaw drop every frame of a clip is scored with (none: own). */
+  mouthQuantile?: number;
   /** Fit the answer scaling (temperature, class bias) that makes the confidence honest (default true). */
   scaleConfidence?: boolean;
 }
@@ -73,7 +79,9 @@ export function calibrateFromRows(
   rows: RowFeatures[],
   s: CalibrateSettings,
 ): { calibration: Calibration; heldOut: Scored[]; heldOutUnscaled: Scored[]; naive: Scored[] } {
-  const usable = rows.map((r) => ({ r, x: rowVector(r) })).filter((d): d is Usable => d.x !== null);
+  const usable = rows
+    .map((r) => ({ r, x: rowVector(r, s.mouthQuantile) }))
+    .filter((d): d is Usable => d.x !== null);
   if (usable.length < 10)
     throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
   const label = (r: RowFeatures): number => EMOTIONS5.indexOf(r.row.class5);
@@ -87,6 +95,7 @@ export function calibrateFromRows(
     faceApiFlip: s.faceApiFlip,
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
+    ...(s.mouthQuantile !== undefined ? { mouthQuantile: s.mouthQuantile } : {}),
   };
   const fit = (train: Usable[]): Layer =>
     fitLogistic(
@@ -216,6 +225,11 @@ export function registerCalibrateCommand(program: Command): void {
       'frame weight exp(beta * expressiveness) when pooling a clip',
       Number.parseFloat,
     )
+    .option(
+      '--mouth-quantile <q>',
+      "score every frame of a clip with the clip's q-quantile of mouth opening and jaw drop (speech-robust; -1: off)",
+      Number.parseFloat,
+    )
     .option('--margin <x>', 'expression crop side relative to the face mesh extent', Number.parseFloat)
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
@@ -231,6 +245,7 @@ export function registerCalibrateCommand(program: Command): void {
         l2: number;
         folds: number;
         poolingBeta?: number;
+        mouthQuantile?: number;
         margin?: number;
         limit?: number;
         cache?: string;
@@ -247,6 +262,12 @@ export function registerCalibrateCommand(program: Command): void {
           faceApiFlip: current.faceApiFlip ?? current.flipAverage ?? false,
           refineMesh: current.refineMesh ?? true,
           scaleConfidence: opts.confidenceScaling,
+          mouthQuantile:
+            opts.mouthQuantile === undefined
+              ? current.mouthQuantile
+              : opts.mouthQuantile < 0
+                ? undefined
+                : opts.mouthQuantile,
         };
         // Features are extracted without any fitted layer, with the crop settings being fitted.
         const extraction = {

@@ -1,4 +1,5 @@
-import type { Calibration } from './calibration.js';
+import { framePosterior, type Calibration } from './calibration.js';
+import { speechRobustFrames } from './clip-features.js';
 import { applyScaling } from './confidence.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
 import type { FrameAnalysis } from './pipeline.js';
@@ -12,9 +13,10 @@ import type { ClipPrediction } from './prediction.js';
  * answers `no_face`).
  */
 export function poolClip(
-  frames: FrameAnalysis[],
-  calibration: Pick<Calibration, 'poolingBeta' | 'scaling'>,
+  analysed: FrameAnalysis[],
+  calibration: Pick<Calibration, 'poolingBeta' | 'scaling'> & Partial<Calibration>,
 ): ClipPrediction | null {
+  const frames = withClipContext(analysed, calibration);
   const faced = frames.map((f, i) => ({ f, i })).filter(({ f }) => f.probabilities !== null);
   if (faced.length === 0) return null;
   const pooled = [0, 0, 0, 0, 0];
@@ -57,6 +59,28 @@ export function poolClip(
     peak_t: peak.f.t,
     peakIndex: peak.i,
   };
+}
+
+/**
+ * The frames re-scored with the clip's context (the speech-robust mouth) when the calibration
+ * asks for it; the pipeline scored each frame alone.
+ */
+function withClipContext(
+  frames: FrameAnalysis[],
+  calibration: Pick<Calibration, 'poolingBeta'> & Partial<Calibration>,
+): FrameAnalysis[] {
+  if (calibration.mouthQuantile === undefined || !calibration.weights?.length) return frames;
+  const layer = calibration as Calibration;
+  const features = speechRobustFrames(
+    frames.map((f) => f.features),
+    layer.mouthQuantile,
+  );
+  return frames.map((f, i) => {
+    const x = features[i];
+    if (!x || !f.probabilities) return f;
+    const probabilities = framePosterior(x, layer);
+    return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
+  });
 }
 
 /** A square crop (source pixels, integers, inside the frame). */

@@ -113,6 +113,7 @@ function coveragePanel(r: Raster, x0: number, report: EvalReport): void {
   r.text(x0, PANEL_TOP - 40, 'ACCURACY VS ANSWERED', INK, 2);
   const at = axes(r, x0, 'SHARE ANSWERED', 'ACCURACY');
   const pts = report.coverage.filter((c) => c.answered > 0);
+  let labelled: [number, number] | undefined;
   pts.forEach((c, i) => {
     const [x, y] = at(c.answered, c.accuracy);
     if (i > 0) {
@@ -120,7 +121,11 @@ function coveragePanel(r: Raster, x0: number, report: EvalReport): void {
       r.line(px, py, x, y, BLUE, 2);
     }
     r.fillRect(x - 3, y - 3, 7, 7, RED);
-    r.text(x + 6, y + 4, `>=${c.threshold.toFixed(1)}`, INK, 1);
+    // thresholds that answer about as many rows would print over each other
+    if (!labelled || Math.hypot(x - labelled[0], y - labelled[1]) > 28) {
+      r.text(x + 6, y + 4, `>=${c.threshold.toFixed(1)}`, INK, 1);
+      labelled = [x, y];
+    }
   });
 }
 
