@@ -123,7 +123,10 @@ function coveragePanel(r: Raster, x0: number, report: EvalReport): void {
     r.fillRect(x - 3, y - 3, 7, 7, RED);
     // thresholds that answer about as many rows would print over each other
     if (!labelled || Math.hypot(x - labelled[0], y - labelled[1]) > 28) {
-      r.text(x + 6, y + 4, `>=${c.threshold.toFixed(1)}`, INK, 1);
+      const label = `>=${c.threshold.toFixed(1)}`;
+      // near the right edge the label goes to the point's left
+      if (x + 8 + r.textWidth(label, 1) > PLOT_WIDTH) r.text(x - 6, y + 4, label, INK, 1, 'right');
+      else r.text(x + 6, y + 4, label, INK, 1);
       labelled = [x, y];
     }
   });
