@@ -191,6 +191,9 @@ export function calibrateFromRows(
       held_out_people_accuracy: cv.overall.accuracy,
       held_out_people_macro_f1: cv.overall.macro_f1,
       held_out_people_ece: cv.overall.ece,
+      held_out_people_by_kind: Object.fromEntries(
+        Object.entries(cv.by_kind).map(([k, v]) => [k, { n: v.n, accuracy: v.accuracy, ece: v.ece }]),
+      ),
       held_out_people_accuracy_unscaled: cvUnscaled.overall.accuracy,
       held_out_people_ece_unscaled: cvUnscaled.overall.ece,
       folds: s.folds,
