@@ -8,10 +8,9 @@ import {
   loadCalibration,
   type Calibration,
 } from '../vision/calibration.js';
-import { EMOTIONS5 } from '../vision/emotions.js';
-import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { speechRobustFrames } from '../vision/clip-features.js';
-import { argmax } from '../vision/emotions.js';
+import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
+import { argmax, EMOTIONS5 } from '../vision/emotions.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
 import {
   analyzeLabelledRows,
