@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
+import { isUncertain } from '../vision/confidence.js';
 import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import {
@@ -175,6 +176,7 @@ export function registerEvalCommand(program: Command): void {
               kind: r.row.kind === 'image' ? 'image' : 'video',
               prediction: pooled?.emotion ?? null,
               confidence: pooled?.confidence ?? null,
+              uncertain: pooled ? isUncertain(pooled.confidence) : null,
               probabilities: pooled?.probabilities ?? null,
               ...(r.error ? { error: r.error } : {}),
             };
