@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
 import { isUncertain } from '../vision/confidence.js';
+import { GEOMETRY_FEATURES } from '../vision/geometry.js';
 import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import {
@@ -46,7 +47,7 @@ export async function analyzeLabelledRows(
       let cacheFile: string | undefined;
       if (opts.cacheDir) {
         const st = await stat(resolve(root, row.path)).catch(() => undefined);
-        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
         cacheFile = join(
           opts.cacheDir,
           `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,
