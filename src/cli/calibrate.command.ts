@@ -8,13 +8,24 @@ import {
   loadCalibration,
   type Calibration,
 } from '../vision/calibration.js';
-import { EMOTIONS5 } from '../vision/emotions.js';
+import { speechRobustFrames } from '../vision/clip-features.js';
+import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
+import { argmax, EMOTIONS5 } from '../vision/emotions.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
-import { analyzeLabelledRows, progressReporter, scoreRows, type RowFeatures } from './eval.command.js';
+import {
+  analyzeLabelledRows,
+  poolRow,
+  progressReporter,
+  scoreRows,
+  type RowFeatures,
+} from './eval.command.js';
 
-/** Mean feature vector over the frames with a face (null when none). */
-export function rowVector(r: RowFeatures): number[] | null {
-  const faced = r.frames.filter((f) => f !== null);
+/**
+ * Mean feature vector over the frames with a face (null when none), with the clip context
+ * pooling gives them (the speech-robust mouth, when `mouthQuantile` is set).
+ */
+export function rowVector(r: RowFeatures, mouthQuantile?: number): number[] | null {
+  const faced = speechRobustFrames(r.frames, mouthQuantile).filter((f) => f !== null);
   if (faced.length === 0) return null;
   const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
     get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
@@ -40,23 +51,41 @@ export interface CalibrateSettings {
   flipAverage: boolean;
   faceApiFlip: boolean;
   refineMesh: boolean;
+  /** Clip quantile of mouth opening and jaw drop every frame of a clip is scored with (none: own). */
+  mouthQuantile?: number;
+  /** Fit the answer scaling (temperature, class bias) that makes the confidence honest (default true). */
+  scaleConfidence?: boolean;
 }
+
+type Usable = { r: RowFeatures; x: number[] };
+type Layer = Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias'>;
+
+/** Rows analysed as one frame get the image scaling, clips the video one (as poolClip does). */
+const scalingKind = (r: RowFeatures): 'image' | 'video' => (r.frames.length === 1 ? 'image' : 'video');
+/** A class bias is fitted only with this many held-out answers of a kind; else the temperature alone. */
+const BIAS_MIN_ROWS = 200;
+/** With fewer held-out answers than this, a kind borrows the other kind's scaling. */
+const SCALING_MIN_ROWS = 10;
 
 /**
  * Fit the logistic layer on all rows, and estimate how it does on people it never saw by
- * cross-validation grouped by subject_id (every person's rows are held out together).
+ * cross-validation grouped by subject_id (every person's rows are held out together). The
+ * answer scaling is fitted on the layer's answers for held-out people; its own effect is
+ * measured by nested cross-validation (each outer fold's scaling is fitted on the other folds'
+ * held-out answers only), so `heldOut` is honest for the confidence too.
  */
 export function calibrateFromRows(
   rows: RowFeatures[],
   s: CalibrateSettings,
-): { calibration: Calibration; heldOut: Scored[]; naive: Scored[] } {
+): { calibration: Calibration; heldOut: Scored[]; heldOutUnscaled: Scored[]; naive: Scored[] } {
   const usable = rows
-    .map((r) => ({ r, x: rowVector(r) }))
-    .filter((d): d is { r: RowFeatures; x: number[] } => d.x !== null);
+    .map((r) => ({ r, x: rowVector(r, s.mouthQuantile) }))
+    .filter((d): d is Usable => d.x !== null);
   if (usable.length < 10)
     throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
   const label = (r: RowFeatures): number => EMOTIONS5.indexOf(r.row.class5);
   const group = (r: RowFeatures): string => r.row.subject_id || r.row.path;
+  const fold = (r: RowFeatures): number => foldOf(group(r), s.folds);
   const base: Calibration = {
     ...identityCalibration(),
     expressionMargin: s.expressionMargin,
@@ -65,48 +94,112 @@ export function calibrateFromRows(
     faceApiFlip: s.faceApiFlip,
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
+    ...(s.mouthQuantile !== undefined ? { mouthQuantile: s.mouthQuantile } : {}),
   };
-
-  const heldOut: Scored[] = [];
-  for (let k = 0; k < s.folds; k++) {
-    const train = usable.filter((d) => foldOf(group(d.r), s.folds) !== k);
-    const test = rows.filter((r) => foldOf(group(r), s.folds) === k);
-    if (test.length === 0 || train.length === 0) continue;
-    const fitted = fitLogistic(
+  const fit = (train: Usable[]): Layer =>
+    fitLogistic(
       train.map((d) => d.x),
       train.map((d) => label(d.r)),
       { l2: s.l2 },
     );
-    heldOut.push(...scoreRows(test, { ...base, ...fitted }));
-  }
-  const fitted = fitLogistic(
-    usable.map((d) => d.x),
-    usable.map((d) => label(d.r)),
-    { l2: s.l2 },
-  );
+
+  /** Each row of `rows` (outside fold `skip`) pooled by a layer fitted without its person's fold. */
+  const outOfFold = (skip?: number): { r: RowFeatures; probs: number[] | null; k: number }[] => {
+    const out: { r: RowFeatures; probs: number[] | null; k: number }[] = [];
+    for (let k = 0; k < s.folds; k++) {
+      if (k === skip) continue;
+      const train = usable.filter((d) => fold(d.r) !== k && fold(d.r) !== skip);
+      const test = rows.filter((r) => fold(r) === k);
+      if (test.length === 0 || train.length === 0) continue;
+      const layer = fit(train);
+      for (const r of test) {
+        const pooled = r.error ? null : poolRow(r, { ...base, ...layer });
+        out.push({ r, probs: pooled ? EMOTIONS5.map((e) => pooled.probabilities[e]) : null, k });
+      }
+    }
+    return out;
+  };
+
+  const scalingFrom = (answers: { r: RowFeatures; probs: number[] | null }[]): Calibration['scaling'] => {
+    const byKind = (kind: 'image' | 'video'): { r: RowFeatures; probs: number[] }[] =>
+      answers.filter(
+        (a): a is { r: RowFeatures; probs: number[] } => a.probs !== null && scalingKind(a.r) === kind,
+      );
+    const fitKind = (items: { r: RowFeatures; probs: number[] }[]): AnswerScaling =>
+      fitScaling(
+        items.map((a) => a.probs),
+        items.map((a) => label(a.r)),
+        { bias: items.length >= BIAS_MIN_ROWS },
+      );
+    const images = byKind('image');
+    const videos = byKind('video');
+    const image = images.length >= SCALING_MIN_ROWS ? fitKind(images) : undefined;
+    const video = videos.length >= SCALING_MIN_ROWS ? fitKind(videos) : undefined;
+    return { image: image ?? video, video: video ?? image };
+  };
+
+  const asScored = (r: RowFeatures, probs: number[] | null): Scored => {
+    const k = probs ? argmax(probs) : -1;
+    return {
+      source: r.row.source,
+      truth: r.row.class5,
+      predicted: probs ? EMOTIONS5[k] : null,
+      error: r.error !== undefined,
+      kind: r.row.kind === 'image' ? 'image' : 'video',
+      confidence: probs ? probs[k] : undefined,
+    };
+  };
+
+  const outer = outOfFold();
+  const heldOutUnscaled = outer.map((a) => asScored(a.r, a.probs));
+  const scale = s.scaleConfidence ?? true;
+  const nestedScaling = new Map<number, Calibration['scaling']>();
+  const heldOut = scale
+    ? outer.map((a) => {
+        // The scaling this fold would have had: fitted without any of its people.
+        const scaling = nestedScaling.get(a.k) ?? scalingFrom(outOfFold(a.k));
+        nestedScaling.set(a.k, scaling);
+        const sc = scalingKind(a.r) === 'image' ? scaling?.image : scaling?.video;
+        return asScored(a.r, a.probs ? applyScaling(a.probs, sc) : null);
+      })
+    : heldOutUnscaled;
+  const layer = fit(usable);
   const naive = scoreRows(rows, base);
   const cv = evaluate(heldOut);
+  const cvUnscaled = evaluate(heldOutUnscaled);
   const before = evaluate(naive);
+  const scaling = scale ? scalingFrom(outer) : undefined;
   const calibration: Calibration = {
     ...base,
     features: FEATURE_NAMES,
-    ...fitted,
+    ...layer,
+    ...(scaling ? { scaling } : {}),
     fitted: {
       rows: usable.length,
       per_class: Object.fromEntries(
         EMOTIONS5.map((e) => [e, usable.filter((d) => d.r.row.class5 === e).length]),
       ),
+      per_kind: {
+        image: usable.filter((d) => scalingKind(d.r) === 'image').length,
+        video: usable.filter((d) => scalingKind(d.r) === 'video').length,
+      },
       people: new Set(usable.map((d) => group(d.r))).size,
       l2: s.l2,
       naive_accuracy: before.overall.accuracy,
       naive_macro_f1: before.overall.macro_f1,
       held_out_people_accuracy: cv.overall.accuracy,
       held_out_people_macro_f1: cv.overall.macro_f1,
+      held_out_people_ece: cv.overall.ece,
+      held_out_people_by_kind: Object.fromEntries(
+        Object.entries(cv.by_kind).map(([k, v]) => [k, { n: v.n, accuracy: v.accuracy, ece: v.ece }]),
+      ),
+      held_out_people_accuracy_unscaled: cvUnscaled.overall.accuracy,
+      held_out_people_ece_unscaled: cvUnscaled.overall.ece,
       folds: s.folds,
       date: new Date().toISOString().slice(0, 10),
     },
   };
-  return { calibration, heldOut, naive };
+  return { calibration, heldOut, heldOutUnscaled, naive };
 }
 
 /**
@@ -134,9 +227,18 @@ export function registerCalibrateCommand(program: Command): void {
       'frame weight exp(beta * expressiveness) when pooling a clip',
       Number.parseFloat,
     )
+    .option(
+      '--mouth-quantile <q>',
+      "score every frame of a clip with the clip's q-quantile of mouth opening and jaw drop (speech-robust; -1: off)",
+      Number.parseFloat,
+    )
     .option('--margin <x>', 'expression crop side relative to the face mesh extent', Number.parseFloat)
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
+    .option(
+      '--no-confidence-scaling',
+      'do not fit the temperature and class bias that make the confidence honest',
+    )
     .action(
       async (opts: {
         labels: string;
@@ -145,9 +247,11 @@ export function registerCalibrateCommand(program: Command): void {
         l2: number;
         folds: number;
         poolingBeta?: number;
+        mouthQuantile?: number;
         margin?: number;
         limit?: number;
         cache?: string;
+        confidenceScaling: boolean;
       }) => {
         const current = await loadCalibration().catch(() => identityCalibration());
         const settings: CalibrateSettings = {
@@ -159,6 +263,13 @@ export function registerCalibrateCommand(program: Command): void {
           flipAverage: current.flipAverage ?? false,
           faceApiFlip: current.faceApiFlip ?? current.flipAverage ?? false,
           refineMesh: current.refineMesh ?? true,
+          scaleConfidence: opts.confidenceScaling,
+          mouthQuantile:
+            opts.mouthQuantile === undefined
+              ? current.mouthQuantile
+              : opts.mouthQuantile < 0
+                ? undefined
+                : opts.mouthQuantile,
         };
         // Features are extracted without any fitted layer, with the crop settings being fitted.
         const extraction = {
@@ -174,14 +285,29 @@ export function registerCalibrateCommand(program: Command): void {
           cacheDir: opts.cache,
           onProgress: progressReporter('calibrate'),
         });
-        const { calibration, heldOut } = calibrateFromRows(rows, settings);
+        const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, settings);
         await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`);
         const f = calibration.fitted!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
             `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
-            `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}\n`,
+            `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}, ECE ${String(f.held_out_people_ece)}\n`,
         );
+        if (settings.scaleConfidence !== false) {
+          const sc = calibration.scaling;
+          const show = (x: AnswerScaling | undefined): string =>
+            x ? `T=${x.temperature.toFixed(3)} bias=[${x.bias.map((b) => b.toFixed(3)).join(', ')}]` : 'none';
+          process.stdout.write(
+            `confidence scaling (nested CV): before accuracy ${String(f.held_out_people_accuracy_unscaled)}, ECE ${String(f.held_out_people_ece_unscaled)}\n` +
+              `  images: ${show(sc?.image)}\n  videos: ${show(sc?.video)}\n`,
+          );
+          const unscaled = evaluate(heldOutUnscaled);
+          process.stdout.write(
+            `  ECE by kind before: ${Object.entries(unscaled.by_kind)
+              .map(([k, v]) => `${k} ${v.ece.toFixed(3)}`)
+              .join(', ')}\n`,
+          );
+        }
         process.stdout.write(
           `\nheld-out people, per source and class:\n${formatReport(evaluate(heldOut))}\n`,
         );

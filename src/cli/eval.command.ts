@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
+import { isUncertain } from '../vision/confidence.js';
+import { GEOMETRY_FEATURES } from '../vision/geometry.js';
 import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import {
@@ -45,7 +47,7 @@ export async function analyzeLabelledRows(
       let cacheFile: string | undefined;
       if (opts.cacheDir) {
         const st = await stat(resolve(root, row.path)).catch(() => undefined);
-        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v2|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
         cacheFile = join(
           opts.cacheDir,
           `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,
@@ -134,6 +136,10 @@ export function registerEvalCommand(program: Command): void {
       "sample the model's frames exactly evenly (the service moves them next to keyframes)",
     )
     .option('--loop-filter', "decode the model's frames with the deblocking filter (the service skips it)")
+    .option(
+      '--plot <png>',
+      'also draw the confusion matrix, the reliability diagram and the accuracy-against-coverage curve into this PNG',
+    )
     .action(
       async (opts: {
         labels: string;
@@ -144,6 +150,7 @@ export function registerEvalCommand(program: Command): void {
         cache?: string;
         evenSampling?: boolean;
         loopFilter?: boolean;
+        plot?: string;
       }) => {
         const { loadCalibration } = await import('../vision/calibration.js');
         const calibration = await loadCalibration(opts.calibration);
@@ -156,6 +163,10 @@ export function registerEvalCommand(program: Command): void {
         });
         const report = evaluate(scoreRows(rows, calibration));
         const seconds = Math.round((performance.now() - started) / 100) / 10;
+        if (opts.plot) {
+          const { renderEvalPlot } = await import('../vision/plot/report-plot.js');
+          await writeFile(opts.plot, renderEvalPlot(report, `${opts.labels} (${rows.length} rows)`));
+        }
         const errors = rows.filter((r) => r.error).map((r) => ({ path: r.row.path, error: r.error }));
         if (opts.json) {
           const items = rows.map((r) => {
@@ -165,6 +176,8 @@ export function registerEvalCommand(program: Command): void {
               label: r.row.class5,
               kind: r.row.kind === 'image' ? 'image' : 'video',
               prediction: pooled?.emotion ?? null,
+              confidence: pooled?.confidence ?? null,
+              uncertain: pooled ? isUncertain(pooled.confidence) : null,
               probabilities: pooled?.probabilities ?? null,
               ...(r.error ? { error: r.error } : {}),
             };

@@ -2,6 +2,7 @@
  * The /predict JSON for a prediction: the one place values are rounded (4 places for
  * probabilities, milliseconds for times). The `analyze` command prints the same.
  */
+import { isUncertain } from '../vision/confidence.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 import type { Prediction } from '../vision/prediction.js';
 
@@ -12,6 +13,8 @@ export function predictionBody(p: Prediction) {
   return {
     emotion: p.emotion,
     confidence: round4(p.confidence),
+    // The label stays; the flag tells the app the answer is a coin toss (see UNCERTAIN_BELOW).
+    uncertain: isUncertain(p.confidence),
     prediction: p.emotion,
     probabilities: Object.fromEntries(EMOTIONS5.map((e) => [e, round4(p.probabilities[e])])),
     frames_analyzed: p.frames_analyzed,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import committed from './calibration.json' with { type: 'json' };
+import type { AnswerScaling } from './confidence.js';
 import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
 import { GEOMETRY_FEATURES } from './geometry.js';
 
@@ -30,6 +31,16 @@ export interface Calibration {
   bias: number[];
   /** Temporal pooling: frame weight exp(beta * expressiveness); 0 weighs all frames alike. */
   poolingBeta: number;
+  /**
+   * Speech-robust mouth: every frame of a clip is scored with the clip's quantile `mouthQuantile`
+   * of mouth opening and jaw drop (see clip-features.ts). Absent: each frame's own.
+   */
+  mouthQuantile?: number;
+  /**
+   * Scaling of the pooled probabilities into honest confidences, one-frame inputs (images) and
+   * clips apart (a pooled clip is more confident than one frame). Absent: none.
+   */
+  scaling?: { image?: AnswerScaling; video?: AnswerScaling };
   /** Free-form provenance: data, sizes, held-out scores. */
   fitted?: Record<string, unknown>;
 }
@@ -108,6 +119,7 @@ export function validateCalibration(value: unknown): Calibration {
     typeof c.expressionMargin === 'number' &&
     typeof c.faceApiMargin === 'number' &&
     typeof c.poolingBeta === 'number' &&
+    (c.mouthQuantile === undefined || (c.mouthQuantile >= 0 && c.mouthQuantile <= 1)) &&
     Array.isArray(c.weights) &&
     (c.weights.length === 0 ||
       (c.weights.length === 5 &&
@@ -115,7 +127,16 @@ export function validateCalibration(value: unknown): Calibration {
         c.bias.length === 5 &&
         c.mean.length === n &&
         c.std.length === n &&
-        c.features.join() === FEATURE_NAMES.join()));
+        c.features.join() === FEATURE_NAMES.join())) &&
+    (c.scaling === undefined ||
+      [c.scaling.image, c.scaling.video].every(
+        (sc) =>
+          sc === undefined ||
+          (typeof sc.temperature === 'number' &&
+            sc.temperature > 0 &&
+            Array.isArray(sc.bias) &&
+            sc.bias.length === 5),
+      ));
   if (!ok) throw new Error('invalid calibration file: expected the format written by `calibrate`');
   return c;
 }
@@ -168,16 +189,32 @@ export function fitLogistic(
   const m = P.map((r) => r.map(() => 0));
   const v = P.map((r) => r.map(() => 0));
   const lr = 0.05;
+  const logits = new Array<number>(K).fill(0);
   for (let it = 1; it <= iterations; it++) {
     const grad = P.map((r) => r.map(() => 0));
+    // The same sums as softmax(P z) row by row, written out: this loop runs rows x iterations
+    // times (nested cross-validation fits the layer some 26 times).
     for (let i = 0; i < n; i++) {
       const z = zs[i];
-      const logits = P.map((row) => row.reduce((s, w, j) => s + w * (j < d ? z[j] : 1), 0));
-      const p = softmax(logits);
+      let max = -Infinity;
       for (let k = 0; k < K; k++) {
-        const g = (sampleWeight[i] * (p[k] - (ys[i] === k ? 1 : 0))) / wsum;
-        for (let j = 0; j < d; j++) grad[k][j] += g * z[j];
-        grad[k][d] += g;
+        const row = P[k];
+        let s = 0;
+        for (let j = 0; j < d; j++) s += row[j] * z[j];
+        s += row[d];
+        logits[k] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        logits[k] = Math.exp(logits[k] - max);
+        sum += logits[k];
+      }
+      for (let k = 0; k < K; k++) {
+        const g = (sampleWeight[i] * (logits[k] / sum - (ys[i] === k ? 1 : 0))) / wsum;
+        const gk = grad[k];
+        for (let j = 0; j < d; j++) gk[j] += g * z[j];
+        gk[d] += g;
       }
     }
     for (let k = 0; k < K; k++) {

@@ -1,5 +1,7 @@
 import { EMOTIONS5, type Emotion5 } from './emotions.js';
 
+const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
 /** One row of a labels file in the format of evaldata/labels.csv. */
 export interface LabelRow {
   path: string;
@@ -56,6 +58,15 @@ export function parseLabels(csv: string): LabelRow[] {
   });
 }
 
+export interface GroupScores {
+  accuracy: number;
+  macro_f1: number;
+  n: number;
+  no_face: number;
+  /** ECE of this group's answers (10 bins). */
+  ece: number;
+}
+
 export interface ClassScores {
   n: number;
   precision: number;
@@ -73,9 +84,13 @@ export interface EvalReport {
     /** Expected calibration error of the answer's confidence (10 equal-width bins). */
     ece: number;
   };
-  by_source: Record<string, { accuracy: number; macro_f1: number; n: number; no_face: number }>;
+  by_source: Record<string, GroupScores>;
   /** Videos and still images apart (rows' `kind`). */
-  by_kind: Record<string, { accuracy: number; macro_f1: number; n: number; no_face: number }>;
+  by_kind: Record<string, GroupScores>;
+  /** Accuracy against the share answered when abstaining below a confidence threshold. */
+  coverage: CoveragePoint[];
+  /** The reliability diagram's bins (10), from which `overall.ece` is computed. */
+  reliability: ReliabilityBin[];
   by_class: Record<Emotion5, ClassScores>;
   /** confusion[true][predicted]; "no_face" column counts rows without a face. */
   confusion: Record<Emotion5, Record<Emotion5 | 'no_face', number>>;
@@ -93,29 +108,76 @@ export interface Scored {
   confidence?: number;
 }
 
+/** One bin of a reliability diagram: answers with confidence in [lo, hi). */
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  n: number;
+  /** Share of the bin's answers that are right (0 when empty). */
+  accuracy: number;
+  /** Mean confidence of the bin's answers (0 when empty). */
+  confidence: number;
+}
+
+const answeredOf = (items: Scored[]): Scored[] =>
+  items.filter((s) => s.predicted !== null && s.confidence !== undefined);
+
+/** Rows with an answer binned by confidence into `bins` equal intervals of [0, 1]. */
+export function reliabilityBins(items: Scored[], bins = 10): ReliabilityBin[] {
+  const answered = answeredOf(items);
+  return Array.from({ length: bins }, (_, b) => {
+    const inBin = answered.filter((s) => {
+      const c = s.confidence!;
+      return b === bins - 1 ? c >= b / bins && c <= 1 : c >= b / bins && c < (b + 1) / bins;
+    });
+    const n = inBin.length;
+    return {
+      lo: b / bins,
+      hi: (b + 1) / bins,
+      n,
+      accuracy: n ? inBin.filter((s) => s.predicted === s.truth).length / n : 0,
+      confidence: n ? inBin.reduce((sum, s) => sum + s.confidence!, 0) / n : 0,
+    };
+  });
+}
+
 /**
  * Expected calibration error: rows with an answer binned by confidence into `bins` equal
  * intervals of [0, 1]; the mean over bins of |accuracy - mean confidence|, weighted by the
  * share of rows in the bin. Rows without an answer or confidence are left out.
  */
 export function expectedCalibrationError(items: Scored[], bins = 10): number {
-  const answered = items.filter((s) => s.predicted !== null && s.confidence !== undefined);
-  if (answered.length === 0) return 0;
-  let ece = 0;
-  for (let b = 0; b < bins; b++) {
-    const inBin = answered.filter((s) => {
-      const c = s.confidence!;
-      return b === bins - 1 ? c >= b / bins && c <= 1 : c >= b / bins && c < (b + 1) / bins;
-    });
-    if (inBin.length === 0) continue;
-    const acc = inBin.filter((s) => s.predicted === s.truth).length / inBin.length;
-    const conf = inBin.reduce((sum, s) => sum + s.confidence!, 0) / inBin.length;
-    ece += (inBin.length / answered.length) * Math.abs(acc - conf);
-  }
-  return ece;
+  const answered = answeredOf(items).length;
+  if (answered === 0) return 0;
+  return reliabilityBins(items, bins).reduce(
+    (ece, b) => ece + (b.n / answered) * Math.abs(b.accuracy - b.confidence),
+    0,
+  );
 }
 
-const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+/** What an app that abstains below `threshold` would get: the share it answers and how often it is right. */
+export interface CoveragePoint {
+  threshold: number;
+  /** Share of the answers (rows with a face) whose confidence is at least the threshold. */
+  answered: number;
+  /** Accuracy over those answers (0 when none). */
+  accuracy: number;
+}
+
+export const COVERAGE_THRESHOLDS = [0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/** The accuracy-against-coverage curve of the confidence. */
+export function accuracyCoverage(items: Scored[], thresholds = COVERAGE_THRESHOLDS): CoveragePoint[] {
+  const answered = answeredOf(items);
+  return thresholds.map((threshold) => {
+    const kept = answered.filter((s) => s.confidence! >= threshold);
+    return {
+      threshold,
+      answered: r4(answered.length ? kept.length / answered.length : 0),
+      accuracy: r4(kept.length ? kept.filter((s) => s.predicted === s.truth).length / kept.length : 0),
+    };
+  });
+}
 
 function scoreSet(items: Scored[]): {
   accuracy: number;
@@ -160,6 +222,7 @@ export function evaluate(items: Scored[]): EvalReport {
         macro_f1: sc.macro_f1,
         n: subset.length,
         no_face: subset.filter((s) => s.predicted === null && !s.error).length,
+        ece: r4(expectedCalibrationError(subset)),
       };
     }
     return out;
@@ -187,6 +250,12 @@ export function evaluate(items: Scored[]): EvalReport {
     by_kind,
     by_class: all.byClass,
     confusion,
+    coverage: accuracyCoverage(items),
+    reliability: reliabilityBins(items).map((b) => ({
+      ...b,
+      accuracy: r4(b.accuracy),
+      confidence: r4(b.confidence),
+    })),
   };
 }
 
@@ -198,10 +267,10 @@ export function formatReport(report: EvalReport): string {
   lines.push(
     `overall: accuracy ${pct(o.accuracy)}  macro-F1 ${o.macro_f1.toFixed(3)}  n=${o.n}  no_face=${o.no_face}  errors=${o.errors}  ECE=${o.ece.toFixed(3)}`,
   );
-  lines.push('', 'kind                   n  accuracy  macro-F1  no_face');
+  lines.push('', 'kind                   n  accuracy  macro-F1  no_face    ECE');
   for (const [k, v] of Object.entries(report.by_kind)) {
     lines.push(
-      `${k.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}`,
+      `${k.padEnd(20)} ${String(v.n).padStart(4)}  ${pct(v.accuracy).padStart(8)}  ${v.macro_f1.toFixed(3).padStart(8)}  ${String(v.no_face).padStart(7)}  ${v.ece.toFixed(3)}`,
     );
   }
   lines.push('', 'source                 n  accuracy  macro-F1  no_face');
@@ -221,6 +290,11 @@ export function formatReport(report: EvalReport): string {
   lines.push('', `true \\ pred ${cols.map((c) => c.padStart(8)).join('')}`);
   for (const t of EMOTIONS5)
     lines.push(`${t.padEnd(11)} ${cols.map((c) => String(report.confusion[t][c]).padStart(8)).join('')}`);
+  lines.push('', 'abstain below   answered  accuracy');
+  for (const c of report.coverage)
+    lines.push(
+      `${c.threshold.toFixed(2).padStart(13)}   ${pct(c.answered).padStart(8)}  ${pct(c.accuracy).padStart(8)}`,
+    );
   return lines.join('\n');
 }
 

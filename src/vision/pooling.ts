@@ -1,17 +1,22 @@
-import type { Calibration } from './calibration.js';
+import { framePosterior, type Calibration } from './calibration.js';
+import { speechRobustFrames } from './clip-features.js';
+import { applyScaling } from './confidence.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
 import type { FrameAnalysis } from './pipeline.js';
 import type { ClipPrediction } from './prediction.js';
 
 /**
  * Pool per-frame calibrated probabilities into one clip answer. Frames are weighted by
- * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile.
- * Returns null when no frame has a face (the caller answers `no_face`).
+ * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile. The pooled
+ * probabilities then go through the calibration's answer scaling (one-frame inputs and clips
+ * apart), so that `confidence` is honest. Returns null when no frame has a face (the caller
+ * answers `no_face`).
  */
 export function poolClip(
-  frames: FrameAnalysis[],
-  calibration: Pick<Calibration, 'poolingBeta'>,
+  analysed: FrameAnalysis[],
+  calibration: Pick<Calibration, 'poolingBeta' | 'scaling'> & Partial<Calibration>,
 ): ClipPrediction | null {
+  const frames = withClipContext(analysed, calibration);
   const faced = frames.map((f, i) => ({ f, i })).filter(({ f }) => f.probabilities !== null);
   if (faced.length === 0) return null;
   const pooled = [0, 0, 0, 0, 0];
@@ -21,7 +26,11 @@ export function poolClip(
     f.probabilities!.forEach((p, k) => (pooled[k] += w * p));
     total += w;
   }
-  const probs = pooled.map((p) => p / total);
+  const scaling = frames.length === 1 ? calibration.scaling?.image : calibration.scaling?.video;
+  const probs = applyScaling(
+    pooled.map((p) => p / total),
+    scaling,
+  );
   const best = argmax(probs);
   let peak = faced[0];
   for (const entry of faced) if (entry.f.probabilities![best] > peak.f.probabilities![best]) peak = entry;
@@ -50,6 +59,28 @@ export function poolClip(
     peak_t: peak.f.t,
     peakIndex: peak.i,
   };
+}
+
+/**
+ * The frames re-scored with the clip's context (the speech-robust mouth) when the calibration
+ * asks for it; the pipeline scored each frame alone.
+ */
+function withClipContext(
+  frames: FrameAnalysis[],
+  calibration: Pick<Calibration, 'poolingBeta'> & Partial<Calibration>,
+): FrameAnalysis[] {
+  if (calibration.mouthQuantile === undefined || !calibration.weights?.length) return frames;
+  const layer = calibration as Calibration;
+  const features = speechRobustFrames(
+    frames.map((f) => f.features),
+    layer.mouthQuantile,
+  );
+  return frames.map((f, i) => {
+    const x = features[i];
+    if (!x || !f.probabilities) return f;
+    const probabilities = framePosterior(x, layer);
+    return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
+  });
 }
 
 /** A square crop (source pixels, integers, inside the frame). */

@@ -71,6 +71,7 @@ const PREDICTION: Prediction = {
 const PREDICTION_BODY = {
   emotion: 'Happy',
   confidence: 0.9123,
+  uncertain: false,
   prediction: 'Happy',
   probabilities: { Anger: 0.0123, Happy: 0.9123, Shock: 0.0333, Neutral: 0.03, Sad: 0.012 },
   frames_analyzed: 15,
@@ -133,6 +134,8 @@ class StubJobPort implements ClipJobPort {
   saturated = false;
   /** Thrown by the next run() instead of answering. */
   failNext: Error | undefined;
+  /** Changes to PREDICTION for the next run()'s answer. */
+  predictionNext: Partial<Prediction> | undefined;
 
   async run(job: ClipJob): Promise<ClipJobResult> {
     this.seen.push({ job, bytes: await readFile(job.inputPath) });
@@ -155,7 +158,7 @@ class StubJobPort implements ClipJobPort {
         pixelFormat: 'yuv420p',
         hasAudio: true,
       },
-      prediction: job.predict ? structuredClone(PREDICTION) : undefined,
+      prediction: job.predict ? { ...structuredClone(PREDICTION), ...this.takePrediction() } : undefined,
       thumbnail: job.thumbnail
         ? {
             data: Buffer.from(THUMBNAIL_BYTES),
@@ -174,6 +177,12 @@ class StubJobPort implements ClipJobPort {
 
   isSaturated(): boolean {
     return this.saturated;
+  }
+
+  private takePrediction(): Partial<Prediction> {
+    const next = this.predictionNext ?? {};
+    this.predictionNext = undefined;
+    return next;
   }
 
   last(): SeenJob {
@@ -763,6 +772,25 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
         error_code: null,
         error_message: null,
       });
+    });
+
+    it('/predict and /analyze flag a low-confidence answer as uncertain and keep its label', async () => {
+      const mixed = {
+        emotion: 'Sad' as const,
+        confidence: 0.41,
+        probabilities: { Anger: 0.1, Happy: 0.05, Shock: 0.05, Neutral: 0.39, Sad: 0.41 },
+      };
+      for (const url of ['/predict', '/analyze']) {
+        port.predictionNext = mixed;
+        const res = await postJson(url, seed());
+        expect(res.statusCode).toBe(200);
+        expect(res.json()).toMatchObject({
+          emotion: 'Sad',
+          prediction: 'Sad',
+          confidence: 0.41,
+          uncertain: true,
+        });
+      }
     });
 
     it('/thumbnail: the thumbnail JSON, with no prediction even when the model ran for the crop', async () => {

@@ -61,7 +61,10 @@ describe('eval and calibrate commands', () => {
   it('eval --json prints one JSON object with overall, by_source, by_class and confusion', async () => {
     const out = await run(['eval', '--labels', labels, '--root', root, '--json']);
     const report = JSON.parse(out) as {
-      overall: { accuracy: number; macro_f1: number; n: number; errors: number };
+      overall: { accuracy: number; macro_f1: number; n: number; errors: number; ece: number };
+      coverage: { threshold: number; answered: number; accuracy: number }[];
+      reliability: { n: number }[];
+      items: { path: string; confidence: number | null }[];
       by_source: Record<string, { n: number }>;
       by_class: Record<string, { n: number }>;
       confusion: Record<string, Record<string, number>>;
@@ -72,6 +75,10 @@ describe('eval and calibrate commands', () => {
     expect(Object.keys(report.by_source).sort()).toEqual(['demo_a', 'demo_b']);
     expect(report.by_class.Happy.n).toBe(7);
     expect(report.confusion.Happy).toHaveProperty('no_face');
+    expect(report.overall.ece).toBeGreaterThanOrEqual(0);
+    expect(report.coverage[0]).toMatchObject({ threshold: 0, answered: 1 });
+    expect(report.reliability).toHaveLength(10);
+    expect(report.items.find((i) => i.path === 'sample1.jpg')?.confidence).toBeGreaterThan(0.2);
     // the smiling samples come out Happy
     expect(report.confusion.Happy.Happy).toBeGreaterThanOrEqual(4);
   });
@@ -118,18 +125,29 @@ describe('eval and calibrate commands', () => {
     expect(report.confusion.Happy.Happy).toBe(1);
   });
 
-  it('eval --limit prints tables', async () => {
-    const out = await run(['eval', '--labels', labels, '--root', root, '--limit', '2']);
+  it('eval --limit prints tables, the per-kind ECE and the accuracy-coverage curve; --plot writes a PNG', async () => {
+    const plot = join(dir, 'eval.png');
+    const out = await run(['eval', '--labels', labels, '--root', root, '--limit', '2', '--plot', plot]);
     expect(out).toContain('overall: accuracy');
     expect(out).toContain('true \\ pred');
+    expect(out).toContain('abstain below');
+    const png = await readFile(plot);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThan(600); // width
+    expect(png.length).toBeGreaterThan(5_000);
   });
 
   it('calibrate writes a calibration that loads, with held-out-person scores', async () => {
     const file = join(dir, 'calibration.json');
     const out = await run(['calibrate', '--labels', labels, '--root', root, '--out', file, '--folds', '2']);
     expect(out).toContain('held-out people');
+    expect(out).toContain('confidence scaling (nested CV)');
     const cal = validateCalibration(JSON.parse(await readFile(file, 'utf8')));
     expect(cal.weights).toHaveLength(5);
     expect(cal.fitted?.rows).toBe(12);
+    // The answer scaling is fitted with it (images here; clips borrow it with too few of their own).
+    expect(cal.scaling?.image?.temperature).toBeGreaterThan(0);
+    expect(cal.scaling?.video).toEqual(cal.scaling?.image);
+    expect(typeof cal.fitted?.held_out_people_ece).toBe('number');
   });
 });

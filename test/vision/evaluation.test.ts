@@ -45,7 +45,7 @@ describe('evaluate', () => {
     // Happy: P 1, R 0.5, F1 0.6667; Sad: P 0.5, R 1, F1 0.6667; Anger: F1 0
     expect(report.overall.macro_f1).toBeCloseTo((2 / 3 + 2 / 3 + 0) / 3, 3);
     expect(report.by_class.Happy).toEqual({ n: 2, precision: 1, recall: 0.5, f1: 0.6667 });
-    expect(report.by_source.a).toEqual({ accuracy: 0.6667, macro_f1: 0.6667, n: 3, no_face: 0 });
+    expect(report.by_source.a).toEqual({ accuracy: 0.6667, macro_f1: 0.6667, n: 3, no_face: 0, ece: 0 });
     expect(report.by_source.b.no_face).toBe(1);
     expect(report.confusion.Happy.Sad).toBe(1);
     expect(report.confusion.Anger.no_face).toBe(1);
@@ -76,7 +76,17 @@ describe('calibration error and kinds', () => {
     expect(expectedCalibrationError([row('Happy', 'Happy', 1), row('Sad', 'Sad', 1)])).toBe(0);
     const report = evaluate(items);
     expect(report.overall.ece).toBeCloseTo(0.05, 4);
-    expect(report.by_kind.video).toMatchObject({ n: 2, accuracy: 1 });
-    expect(report.by_kind.image).toMatchObject({ n: 2, accuracy: 0.5 });
+    expect(report.by_kind.video).toMatchObject({ n: 2, accuracy: 1, ece: 0.05 });
+    expect(report.by_kind.image).toMatchObject({ n: 2, accuracy: 0.5, ece: 0.05 });
+    // The reliability diagram's bins are the ones the ECE is computed from.
+    expect(report.reliability).toHaveLength(10);
+    expect(report.reliability[9]).toEqual({ lo: 0.9, hi: 1, n: 2, accuracy: 1, confidence: 0.95 });
+    expect(report.reliability[5]).toMatchObject({ n: 2, accuracy: 0.5, confidence: 0.55 });
+    expect(report.coverage.find((c) => c.threshold === 0.9)).toEqual({
+      threshold: 0.9,
+      answered: 0.5,
+      accuracy: 1,
+    });
+    expect(formatReport(report)).toContain('abstain below');
   });
 });

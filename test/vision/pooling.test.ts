@@ -65,6 +65,33 @@ describe('poolClip', () => {
   });
 });
 
+describe('poolClip answer scaling', () => {
+  it('applies the image scaling to one-frame inputs and the video one to clips', () => {
+    const scaling = {
+      image: { temperature: 2, bias: [0, 0, 0, 0, 0] },
+      video: { temperature: 0.5, bias: [0, 0, 0, 0, 0] },
+    };
+    const still = poolClip([frame(0, SMILE)], { poolingBeta: 0, scaling })!;
+    const clip = poolClip([frame(0, SMILE), frame(0.5, SMILE)], { poolingBeta: 0, scaling })!;
+    expect(still.emotion).toBe('Happy');
+    expect(still.confidence).toBeLessThan(0.9);
+    expect(clip.confidence).toBeGreaterThan(0.9);
+    const sum = Object.values(clip.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 9);
+  });
+
+  it('a class bias can change the answer (class-prior correction)', () => {
+    const close: Probs5 = [0.1, 0.38, 0.05, 0.4, 0.07];
+    const plain = poolClip([frame(0, close)], { poolingBeta: 0 })!;
+    const corrected = poolClip([frame(0, close)], {
+      poolingBeta: 0,
+      scaling: { image: { temperature: 1, bias: [0, 0.2, 0, -0.2, 0] } },
+    })!;
+    expect(plain.emotion).toBe('Neutral');
+    expect(corrected.emotion).toBe('Happy');
+  });
+});
+
 describe('steadyFaceSquare', () => {
   it('is one square around the median face, inside the frame', () => {
     const frames = [

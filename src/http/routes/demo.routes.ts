@@ -122,7 +122,7 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
         if (!r.res.ok) { status('Error ' + r.res.status + ': ' + body.error + ' (' + body.code + ')', true); return; }
         status('Done in ' + body.latency_ms + ' ms.');
         $('result').hidden = false;
-        $('label').textContent = body.emotion ? body.emotion + ' — ' + Math.round(body.confidence * 100) + '% confident' : 'Cover ready';
+        $('label').textContent = body.emotion ? body.emotion + ' — ' + Math.round(body.confidence * 100) + '% confident' + (body.uncertain ? ' (uncertain: mixed feelings?)' : '') : 'Cover ready';
         cover(body.thumbnail && typeof body.thumbnail === 'object' ? body.thumbnail : body);
         if (body.timeline) { $('chart').hidden = false; chart(body); still(body); } else { $('chart').hidden = true; $('still').hidden = true; }
         var shown = JSON.parse(JSON.stringify(body));

@@ -1,0 +1,86 @@
+/**
+ * Honest confidence: the last step between the pooled probabilities and the answer. The
+ * calibration layer is fitted for accuracy (classes balanced); its pooled probabilities are not
+ * frequencies. A temperature and a per-class bias on their logs ("vector scaling" with one shared
+ * scale), fitted on answers for people held out of the layer's fit, make `confidence` mean what it
+ * says: of the answers given with confidence 0.7, about 70 % are right.
+ */
+import { softmax } from './calibration.js';
+
+/** p' = softmax(log(p) / temperature + bias), EMOTIONS5 order. */
+export interface AnswerScaling {
+  temperature: number;
+  /** Per-class offsets (class-prior correction); five zeros when not fitted. */
+  bias: number[];
+}
+
+/**
+ * Below this confidence an answer is flagged `uncertain` (the label stays). With the committed
+ * calibration, on still faces of people held out of the fit, 16.5 % of the answers fall under 0.5
+ * and 44.5 % of those are right, against 78 % for the rest (src/vision/README.md, "Honest
+ * confidence"): an app shows "mixed feelings" for them.
+ */
+export const UNCERTAIN_BELOW = 0.5;
+
+export function isUncertain(confidence: number): boolean {
+  return confidence < UNCERTAIN_BELOW;
+}
+
+export const IDENTITY_SCALING: AnswerScaling = { temperature: 1, bias: [0, 0, 0, 0, 0] };
+
+const EPS = 1e-6;
+
+export function applyScaling(probs: ArrayLike<number>, s: AnswerScaling | undefined): number[] {
+  const p = Array.from(probs);
+  if (!s) return p;
+  return softmax(p.map((v, k) => Math.log(v + EPS) / s.temperature + (s.bias[k] ?? 0)));
+}
+
+export interface ScalingFitOptions {
+  /** Fit the per-class bias too (needs a few hundred answers; else the temperature alone). */
+  bias?: boolean;
+  /** Weak pull of the bias towards 0 (log-odds units), so a small set does not overfit. */
+  l2?: number;
+  iterations?: number;
+}
+
+/**
+ * Fit the scaling by minimising the negative log-likelihood of the true classes on held-out
+ * answers (`probs`: pooled probabilities, `ys`: class indices). 6 parameters; plain Adam.
+ */
+export function fitScaling(probs: number[][], ys: number[], opts: ScalingFitOptions = {}): AnswerScaling {
+  const n = probs.length;
+  if (n === 0) return { ...IDENTITY_SCALING, bias: [...IDENTITY_SCALING.bias] };
+  const fitBias = opts.bias ?? true;
+  const l2 = opts.l2 ?? 0.01;
+  const iterations = opts.iterations ?? 1500;
+  const logs = probs.map((p) => p.map((v) => Math.log(v + EPS)));
+  // parameters: a = log(1 / temperature), bias[5]
+  const theta = [0, 0, 0, 0, 0, 0];
+  const m = theta.map(() => 0);
+  const v = theta.map(() => 0);
+  const lr = 0.02;
+  for (let it = 1; it <= iterations; it++) {
+    const grad = theta.map(() => 0);
+    const inv = Math.exp(theta[0]);
+    for (let i = 0; i < n; i++) {
+      const z = logs[i].map((l, k) => l * inv + theta[1 + k]);
+      const p = softmax(z);
+      for (let k = 0; k < 5; k++) {
+        const g = (p[k] - (ys[i] === k ? 1 : 0)) / n;
+        grad[0] += g * logs[i][k] * inv;
+        if (fitBias) grad[1 + k] += g;
+      }
+    }
+    for (let k = 1; k < 6; k++) grad[k] += l2 * theta[k];
+    for (let j = 0; j < theta.length; j++) {
+      m[j] = 0.9 * m[j] + 0.1 * grad[j];
+      v[j] = 0.999 * v[j] + 0.001 * grad[j] ** 2;
+      theta[j] -= (lr * (m[j] / (1 - 0.9 ** it))) / (Math.sqrt(v[j] / (1 - 0.999 ** it)) + 1e-8);
+    }
+  }
+  // The bias is defined up to a constant: centre it.
+  const b = theta.slice(1);
+  const mean = b.reduce((s, x) => s + x, 0) / 5;
+  return { temperature: 1 / Math.exp(theta[0]), bias: b.map((x) => x - mean) };
+}

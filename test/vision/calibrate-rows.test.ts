@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { calibrateFromRows, type CalibrateSettings } from '../../src/cli/calibrate.command.js';
+import type { RowFeatures } from '../../src/cli/row-analysis.js';
+import { EMOTIONS5 } from '../../src/vision/emotions.js';
+import { validateCalibration } from '../../src/vision/calibration.js';
+
+/** A deterministic pseudo-random stream (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// FER7 index of each of the five classes (angry, happy, surprise, neutral, sad)
+const FER7 = [0, 3, 5, 6, 4];
+
+/**
+ * Rows whose models are right about 70 % of the time and very sure of themselves either way: the
+ * fitted layer must learn to trust them less than they claim.
+ */
+function syntheticRows(people: number, perPerson: number, clipsEvery: number): RowFeatures[] {
+  const rand = rng(42);
+  const rows: RowFeatures[] = [];
+  for (let p = 0; p < people; p++) {
+    for (let j = 0; j < perPerson; j++) {
+      const y = Math.floor(rand() * 5);
+      const clip = (p * perPerson + j) % clipsEvery === 0;
+      const frames = Array.from({ length: clip ? 5 : 1 }, (_, t) => {
+        const said = rand() < 0.7 ? y : (y + 1 + Math.floor(rand() * 4)) % 5;
+        const p7 = new Array<number>(7).fill(0.02);
+        p7[FER7[said]] = 0.88;
+        const geometry = [0.1 + 0.05 * rand(), 0.9, 0.02, 0.12, 0.3, 0.45, 0.33, 1.2];
+        return { t: t / 5, p7, q7: [...p7], geometry };
+      });
+      rows.push({
+        row: {
+          path: `p${p}/${j}.${clip ? 'mp4' : 'jpg'}`,
+          source: 'synthetic',
+          original_label: EMOTIONS5[y],
+          class5: EMOTIONS5[y],
+          kind: clip ? 'video' : 'image',
+          subject_id: `p${p}`,
+        },
+        frames,
+      });
+    }
+  }
+  return rows;
+}
+
+const SETTINGS: CalibrateSettings = {
+  l2: 0.01,
+  folds: 5,
+  poolingBeta: 4,
+  expressionMargin: 1,
+  faceApiMargin: 1.2,
+  flipAverage: false,
+  faceApiFlip: false,
+  refineMesh: true,
+  mouthQuantile: 0.2,
+};
+
+describe('calibrateFromRows', () => {
+  it('fits the layer and an answer scaling per kind; the nested held-out ECE is reported', () => {
+    const rows = syntheticRows(60, 5, 4);
+    const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, SETTINGS);
+    validateCalibration(calibration);
+    expect(calibration.mouthQuantile).toBe(0.2);
+    expect(calibration.scaling?.image?.temperature).toBeGreaterThan(0);
+    expect(calibration.scaling?.video?.temperature).toBeGreaterThan(0);
+    // 225 images: enough for a class bias; 75 clips: the temperature alone
+    expect(calibration.scaling?.image?.bias.some((b) => b !== 0)).toBe(true);
+    expect(calibration.scaling?.video?.bias).toEqual([0, 0, 0, 0, 0]);
+    expect(heldOut).toHaveLength(rows.length);
+    expect(heldOutUnscaled).toHaveLength(rows.length);
+    const f = calibration.fitted!;
+    expect(f.held_out_people_ece).toBeLessThanOrEqual(0.1);
+    expect(Object.keys(f.held_out_people_by_kind as object).sort()).toEqual(['image', 'video']);
+  });
+
+  it('--no-confidence-scaling: no scaling, held-out answers unscaled', () => {
+    const rows = syntheticRows(20, 5, 4);
+    const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, {
+      ...SETTINGS,
+      scaleConfidence: false,
+    });
+    expect(calibration.scaling).toBeUndefined();
+    expect(heldOut).toEqual(heldOutUnscaled);
+  });
+});
