@@ -6,7 +6,6 @@ import { ConfigError, type Config } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
 import { clipResultBody } from './http/clip-bodies.js';
 import { JobMetrics } from './http/job-metrics.js';
-import { QueueRunner } from './jobs/bullmq-runner.js';
 import { ProcessPoolRunner } from './jobs/process-pool-runner.js';
 import { prepareEmotionModel } from './model-files/model-setup.js';
 import { ClipService } from './services/clip.service.js';
@@ -15,9 +14,16 @@ import { JobLifecycle } from './services/job-lifecycle.js';
 import { JobsService } from './services/jobs.service.js';
 import { ensureBootstrapAdmin, openStore, type JobStatus, type Store } from './store/index.js';
 import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookSender } from './webhooks/deliverer.js';
-import { QueuedWebhookDeliverer } from './webhooks/queued-deliverer.js';
-import { startQueueConsumer, type RunningConsumer } from './workers/queue-consumer.js';
-import { runWorkerRole } from './workers/worker-role.js';
+import type { RunningConsumer } from './workers/queue-consumer.js';
+
+// The cluster's modules (BullMQ, ioredis and what uses them) are imported only when REDIS_URL
+// is set: the embedded default does not carry them (about 20 MB less resident in the server).
+const clusterModules = {
+  queueRunner: () => import('./jobs/bullmq-runner.js'),
+  queuedWebhooks: () => import('./webhooks/queued-deliverer.js'),
+  queueConsumer: () => import('./workers/queue-consumer.js'),
+  workerRole: () => import('./workers/worker-role.js'),
+};
 
 async function packageVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -35,11 +41,11 @@ function cachedJobCounts(store: Store): () => Promise<Record<JobStatus, number>>
   };
 }
 
-function makeWebhooks(
+async function makeWebhooks(
   config: Readonly<Config>,
   store: Store,
   metrics: JobMetrics,
-): WebhookSender | undefined {
+): Promise<WebhookSender | undefined> {
   if (!config.webhookSecret) return undefined;
   const options: WebhookDelivererOptions = {
     secret: config.webhookSecret,
@@ -58,7 +64,10 @@ function makeWebhooks(
     onDone: (outcome) => metrics.webhook(outcome),
   };
   // Only the processes that finish jobs send webhooks: an API node never does in cluster mode.
-  if (config.redisUrl && config.role !== 'api') return new QueuedWebhookDeliverer(config.redisUrl, options);
+  if (config.redisUrl && config.role !== 'api') {
+    const { QueuedWebhookDeliverer } = await clusterModules.queuedWebhooks();
+    return new QueuedWebhookDeliverer(config.redisUrl, options);
+  }
   if (config.redisUrl) return undefined;
   return new WebhookDeliverer(options);
 }
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
   const cluster = config.redisUrl !== undefined;
   const queue =
     cluster && config.role !== 'worker'
-      ? new QueueRunner({
+      ? new (await clusterModules.queueRunner()).QueueRunner({
           redisUrl: config.redisUrl!,
           queueSize: config.queueSize,
           jobQueueSize: config.jobQueueSize,
@@ -90,12 +99,13 @@ async function main(): Promise<void> {
     jobCounts: cachedJobCounts(store),
     queueDepth: queue ? () => ({ ...queue.queueDepth() }) : undefined,
   });
-  const webhooks = makeWebhooks(config, store, jobMetrics);
+  const webhooks = await makeWebhooks(config, store, jobMetrics);
   const lifecycle = new JobLifecycle(store.jobs, clipResultBody, webhooks, (job) =>
     jobMetrics.observeEnd(job),
   );
 
   if (config.role === 'worker') {
+    const { runWorkerRole } = await clusterModules.workerRole();
     await runWorkerRole({ config, store, lifecycle, webhooks, jobMetrics, version });
     return;
   }
@@ -185,6 +195,7 @@ async function main(): Promise<void> {
       await queue.start();
       if (config.role === 'all') {
         const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+        const { startQueueConsumer } = await clusterModules.queueConsumer();
         consumer = await startQueueConsumer(config, model.engine, lifecycle, app.log);
       }
       app.log.info({ role: config.role }, 'queue connected: ready');
