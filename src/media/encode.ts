@@ -127,10 +127,10 @@ export async function encodeBoomerang(frames: RgbFrame[], opts: BoomerangOptions
 }
 
 /**
- * A boomerang encoded while its frames are still arriving: each frame of the forward run
- * goes to the encoder as soon as every frame before it is there (so the encoder works
- * while the decoder produces the next ones), and {@link finish} writes the rest and the
- * backward run. The file is written to a private temp folder (muxers such as mp4 with
+ * A boomerang encoded while its frames are still arriving: each frame of the playing order
+ * goes to the encoder as soon as every frame before it in that order is there (the forward
+ * run while the decoder produces the next ones, the backward run once the turning frame has
+ * arrived), and {@link finish} writes whatever is left. The file is written to a private temp folder (muxers such as mp4 with
  * `+faststart` need to seek) and removed before returning.
  *
  * @example
@@ -142,6 +142,8 @@ export async function encodeBoomerang(frames: RgbFrame[], opts: BoomerangOptions
  */
 export class BoomerangEncoder {
   private readonly sent: (RgbFrame | undefined)[];
+  /** The playing order, and how much of it is already with the encoder. */
+  private readonly order: number[];
   private written = 0;
   private chain: Promise<void> = Promise.resolve();
   private output:
@@ -164,34 +166,36 @@ export class BoomerangEncoder {
   ) {
     if (!(opts.fps > 0)) throw new RangeError('encodeBoomerang: fps must be positive');
     this.sent = new Array<RgbFrame | undefined>(count);
+    this.order = boomerangOrder(count);
   }
 
   /** Frame `position` (0-based, forward order) has arrived; out-of-range or repeated positions are ignored. */
   add(position: number, frame: RgbFrame): void {
     if (position < 0 || position >= this.count || this.sent[position]) return;
     this.sent[position] = frame;
-    // The forward run is written as far as it is contiguous.
-    while (this.written < this.count && this.sent[this.written]) {
-      const f = this.sent[this.written++]!;
+    // The playing order is written as far as its frames are there: the forward run as it
+    // becomes contiguous, the backward run as soon as the turning frame has arrived.
+    while (this.written < this.order.length && this.sent[this.order[this.written]!]) {
+      const f = this.sent[this.order[this.written++]!]!;
       this.enqueue(f);
     }
   }
 
   /**
-   * Writes what is left, the backward run, and returns the file. `frames` are the final
+   * Writes what is left of the playing order and returns the file. `frames` are the final
    * frames in order: if one differs from what was streamed (a decode that had to start
    * over), the whole boomerang is encoded again from them.
    */
   async finish(frames: RgbFrame[]): Promise<EncodedThumbnail> {
     if (frames.length !== this.count) throw new RangeError('encodeBoomerang: frame count changed');
     for (const f of frames) checkFrame(f, frames[0]);
-    const streamedOk = this.sent.slice(0, this.written).every((f, i) => f === frames[i]);
+    const streamedOk = this.sent.every((f, i) => f === undefined || f === frames[i]);
     if (!streamedOk || this.failure !== undefined) {
       await this.discard();
       return new BoomerangEncoder(this.count, this.opts).finish(frames);
     }
     try {
-      for (const i of boomerangOrder(this.count).slice(this.written)) this.enqueue(frames[i]);
+      for (const i of this.order.slice(this.written)) this.enqueue(frames[i]!);
       await this.chain;
       if (this.failure !== undefined) throw this.failure;
       const out = this.output!;
