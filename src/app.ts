@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { createAuthHook } from './http/auth.hook.js';
+import { KNOWN_ENDPOINTS } from './http/endpoints.js';
 import { replyWithError } from './http/error-reply.js';
 import {
   createClientErrorHandler,
@@ -170,20 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
-    const known = [
-      '/predict',
-      '/thumbnail',
-      '/analyze',
-      '/jobs/predict',
-      '/jobs/thumbnail',
-      '/jobs/analyze',
-      '/logs',
-      '/health',
-      '/ready',
-      '/metrics',
-    ];
     const path = request.url.split('?', 1)[0];
-    const err = known.includes(path ?? '')
+    const err = KNOWN_ENDPOINTS.has(path ?? '')
       ? new AppError('method_not_allowed', `${request.method} is not allowed on ${path}.`)
       : new AppError('not_found', `No endpoint ${request.method} ${path?.slice(0, 100)}.`);
     await replyWithError(err as FastifyError, request, reply);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../../errors.js';
+import { KNOWN_ENDPOINTS } from '../endpoints.js';
 import type { JobMetrics } from '../job-metrics.js';
 import { errorResponses, securedHeaders } from '../schemas.js';
 
@@ -11,19 +12,6 @@ export interface MetricsOptions {
   /** The async job series (queue depth, jobs by state, job latency, webhooks). */
   jobMetrics?: JobMetrics;
 }
-
-const KNOWN_ENDPOINTS = new Set([
-  '/predict',
-  '/thumbnail',
-  '/analyze',
-  '/jobs/predict',
-  '/jobs/thumbnail',
-  '/jobs/analyze',
-  '/logs',
-  '/health',
-  '/ready',
-  '/metrics',
-]);
 
 /**
  * Prometheus metrics for operators (admin key): requests by endpoint and status,
