@@ -101,6 +101,36 @@ export function deliveryHeaders(jobId: string, body: Buffer, secret: string): Re
   };
 }
 
+/**
+ * One delivery attempt: posts the signed body, and records the outcome through
+ * `options.onAttempt` (a failure to record is not the receiver's). Shared by both senders.
+ */
+export async function attemptDelivery(
+  options: WebhookDelivererOptions,
+  jobId: string,
+  url: string,
+  body: Buffer,
+  attempt: number,
+): Promise<DeliveryAttempt> {
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    statusCode = await postOnce(
+      new URL(url),
+      body,
+      deliveryHeaders(jobId, body, options.secret),
+      options.allowPrivate,
+      options.attemptTimeoutMs ?? 10_000,
+    );
+  } catch (err) {
+    error = err instanceof Error ? err.message.slice(0, 500) : String(err);
+  }
+  const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+  const outcome: DeliveryAttempt = { jobId, attempt, url, statusCode, ok, error, at: new Date() };
+  await options.onAttempt(outcome).catch(() => undefined);
+  return outcome;
+}
+
 /** Sends finished jobs to their callback URLs (in this process, or through a durable queue). */
 export interface WebhookSender {
   /** Resolves once the delivery is under way (queued durably, for the queued sender); never rejects for the receiver's sake. */
@@ -128,27 +158,9 @@ export class WebhookDeliverer implements WebhookSender {
 
   private async run(jobId: string, callbackUrl: string, document: unknown): Promise<void> {
     const body = Buffer.from(JSON.stringify(document));
-    const headers = deliveryHeaders(jobId, body, this.options.secret);
-    const url = new URL(callbackUrl);
     const attempts = attemptsWithin(this.options.retrySeconds);
     for (let attempt = 1; ; attempt++) {
-      let statusCode: number | null = null;
-      let error: string | null = null;
-      try {
-        statusCode = await postOnce(
-          url,
-          body,
-          headers,
-          this.options.allowPrivate,
-          this.options.attemptTimeoutMs ?? 10_000,
-        );
-      } catch (err) {
-        error = err instanceof Error ? err.message.slice(0, 500) : String(err);
-      }
-      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      await this.options
-        .onAttempt({ jobId, attempt, url: callbackUrl, statusCode, ok, error, at: new Date() })
-        .catch(() => undefined);
+      const { ok } = await attemptDelivery(this.options, jobId, callbackUrl, body, attempt);
       if (ok) return this.options.onDone?.('delivered');
       if (this.closed || attempt >= attempts) return this.options.onDone?.('gave_up');
       await sleep(retryDelayMs(attempt));

@@ -1,8 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import {
+  attemptDelivery,
   attemptsWithin,
-  deliveryHeaders,
-  postOnce,
   retryDelayMs,
   type WebhookDelivererOptions,
   type WebhookSender,
@@ -57,23 +56,7 @@ export class QueuedWebhookDeliverer implements WebhookSender {
     const { jobId, url } = job.data;
     const body = Buffer.from(job.data.body);
     const attempt = job.attemptsMade + 1;
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    try {
-      statusCode = await postOnce(
-        new URL(url),
-        body,
-        deliveryHeaders(jobId, body, this.options.secret),
-        this.options.allowPrivate,
-        this.options.attemptTimeoutMs ?? 10_000,
-      );
-    } catch (err) {
-      error = err instanceof Error ? err.message.slice(0, 500) : String(err);
-    }
-    const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    await this.options
-      .onAttempt({ jobId, attempt, url, statusCode, ok, error, at: new Date() })
-      .catch(() => undefined);
+    const { ok, statusCode, error } = await attemptDelivery(this.options, jobId, url, body, attempt);
     if (ok) return this.options.onDone?.('delivered');
     if (attempt >= this.attempts) this.options.onDone?.('gave_up');
     // BullMQ retries it after the backoff, until the attempts are spent.
