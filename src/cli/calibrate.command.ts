@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
+  BASE_FEATURE_NAMES,
   FEATURE_NAMES,
   featureVector,
   fitLogistic,
@@ -24,12 +25,20 @@ import {
  * Mean feature vector over the frames with a face (null when none), with the clip context
  * pooling gives them (the speech-robust mouth, when `mouthQuantile` is set).
  */
-export function rowVector(r: RowFeatures, mouthQuantile?: number): number[] | null {
+export function rowVector(r: RowFeatures, mouthQuantile?: number, embeddings = false): number[] | null {
   const faced = speechRobustFrames(r.frames, mouthQuantile).filter((f) => f !== null);
   if (faced.length === 0) return null;
   const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
     get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
-  return featureVector({ p7: mean((f) => f.p7), q7: mean((f) => f.q7), geometry: mean((f) => f.geometry) });
+  return featureVector(
+    {
+      p7: mean((f) => f.p7),
+      q7: mean((f) => f.q7),
+      geometry: mean((f) => f.geometry),
+      ...(embeddings ? { ef: mean((f) => f.ef ?? []), ea: mean((f) => f.ea ?? []) } : {}),
+    },
+    embeddings,
+  );
 }
 
 /** Stable fold of a person: all rows of one subject land in the same fold. */
@@ -55,10 +64,18 @@ export interface CalibrateSettings {
   mouthQuantile?: number;
   /** Fit the answer scaling (temperature, class bias) that makes the confidence honest (default true). */
   scaleConfidence?: boolean;
+  /**
+   * Fit a layer of its own for one-frame inputs (still images) on the base features and the
+   * expression nets' embeddings, reduced to this many principal components (undefined: none;
+   * images use the main layer).
+   */
+  rank?: number;
+  /** L2 penalty of the still-image layer (on its whitened components). */
+  stillL2?: number;
 }
 
-type Usable = { r: RowFeatures; x: number[] };
-type Layer = Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias'>;
+type Usable = { r: RowFeatures; x: number[]; e: number[] | null };
+type Layers = Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias' | 'still'>;
 
 /** Rows analysed as one frame get the image scaling, clips the video one (as poolClip does). */
 const scalingKind = (r: RowFeatures): 'image' | 'video' => (r.frames.length === 1 ? 'image' : 'video');
@@ -79,7 +96,11 @@ export function calibrateFromRows(
   s: CalibrateSettings,
 ): { calibration: Calibration; heldOut: Scored[]; heldOutUnscaled: Scored[]; naive: Scored[] } {
   const usable = rows
-    .map((r) => ({ r, x: rowVector(r, s.mouthQuantile) }))
+    .map((r) => ({
+      r,
+      x: rowVector(r, s.mouthQuantile),
+      e: s.rank !== undefined && scalingKind(r) === 'image' ? rowVector(r, undefined, true) : null,
+    }))
     .filter((d): d is Usable => d.x !== null);
   if (usable.length < 10)
     throw new Error(`calibrate: only ${usable.length} rows with a face; need at least 10`);
@@ -94,14 +115,24 @@ export function calibrateFromRows(
     faceApiFlip: s.faceApiFlip,
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
+    features: BASE_FEATURE_NAMES,
     ...(s.mouthQuantile !== undefined ? { mouthQuantile: s.mouthQuantile } : {}),
   };
-  const fit = (train: Usable[]): Layer =>
-    fitLogistic(
+  const fit = (train: Usable[]): Layers => {
+    const main = fitLogistic(
       train.map((d) => d.x),
       train.map((d) => label(d.r)),
       { l2: s.l2 },
     );
+    const stills = train.filter((d): d is Usable & { e: number[] } => d.e !== null);
+    if (s.rank === undefined || stills.length < 10) return main;
+    const still = fitLogistic(
+      stills.map((d) => d.e),
+      stills.map((d) => label(d.r)),
+      { l2: s.stillL2 ?? DEFAULT_STILL_L2, rank: s.rank },
+    );
+    return { ...main, still: { features: FEATURE_NAMES, ...still } };
+  };
 
   /** Each row of `rows` (outside fold `skip`) pooled by a layer fitted without its person's fold. */
   const outOfFold = (skip?: number): { r: RowFeatures; probs: number[] | null; k: number }[] => {
@@ -171,7 +202,6 @@ export function calibrateFromRows(
   const scaling = scale ? scalingFrom(outer) : undefined;
   const calibration: Calibration = {
     ...base,
-    features: FEATURE_NAMES,
     ...layer,
     ...(scaling ? { scaling } : {}),
     fitted: {
@@ -185,6 +215,7 @@ export function calibrateFromRows(
       },
       people: new Set(usable.map((d) => group(d.r))).size,
       l2: s.l2,
+      ...(s.rank !== undefined ? { rank: s.rank, still_l2: s.stillL2 ?? DEFAULT_STILL_L2 } : {}),
       naive_accuracy: before.overall.accuracy,
       naive_macro_f1: before.overall.macro_f1,
       held_out_people_accuracy: cv.overall.accuracy,
@@ -201,6 +232,19 @@ export function calibrateFromRows(
   };
   return { calibration, heldOut, heldOutUnscaled, naive };
 }
+
+/** The `--rank` option, else the rank the current calibration was fitted with. */
+function rankSetting(option: number | undefined, current: Calibration): number | undefined {
+  if (option !== undefined) return option > 0 ? option : undefined;
+  if (!current.still) return undefined;
+  const fitted = current.fitted?.rank;
+  return typeof fitted === 'number' ? fitted : DEFAULT_RANK;
+}
+
+/** Principal components the still-image layer is fitted on. */
+const DEFAULT_RANK = 20;
+/** L2 penalty of the still-image layer. */
+const DEFAULT_STILL_L2 = 0.1;
 
 /**
  * `calibrate --labels <csv> --root <dir> --out <file>`: fit the small layer that turns the
@@ -233,6 +277,12 @@ export function registerCalibrateCommand(program: Command): void {
       Number.parseFloat,
     )
     .option('--margin <x>', 'expression crop side relative to the face mesh extent', Number.parseFloat)
+    .option(
+      '--rank <k>',
+      "fit a layer of its own for still images on the expression nets' embeddings too, reduced to k principal components (0: none)",
+      (v) => Number.parseInt(v, 10),
+    )
+    .option('--still-l2 <x>', 'L2 penalty of the still-image layer', Number.parseFloat)
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
     .option(
@@ -250,6 +300,8 @@ export function registerCalibrateCommand(program: Command): void {
         mouthQuantile?: number;
         margin?: number;
         limit?: number;
+        rank?: number;
+        stillL2?: number;
         cache?: string;
         confidenceScaling: boolean;
       }) => {
@@ -264,6 +316,8 @@ export function registerCalibrateCommand(program: Command): void {
           faceApiFlip: current.faceApiFlip ?? current.flipAverage ?? false,
           refineMesh: current.refineMesh ?? true,
           scaleConfidence: opts.confidenceScaling,
+          rank: rankSetting(opts.rank, current),
+          stillL2: opts.stillL2,
           mouthQuantile:
             opts.mouthQuantile === undefined
               ? current.mouthQuantile

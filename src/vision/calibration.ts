@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import committed from './calibration.json' with { type: 'json' };
 import type { AnswerScaling } from './confidence.js';
 import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
@@ -9,7 +10,19 @@ import { GEOMETRY_FEATURES } from './geometry.js';
  * over the log of the mapped 5-class probabilities and the mesh's geometric features, plus the
  * pooling and crop settings chosen with it. Written by `calibrate`, read at start-up.
  */
-export interface Calibration {
+/** One fitted logistic layer: standardisation, then 5 x features weights. */
+export interface Layer {
+  /** Feature names, for humans and as a check against code changes. */
+  features: string[];
+  /** Standardisation applied before the weights. */
+  mean: number[];
+  std: number[];
+  /** 5 x features, in EMOTIONS5 order; empty means "no layer": the mapped model output is used. */
+  weights: number[][];
+  bias: number[];
+}
+
+export interface Calibration extends Layer {
   version: 1;
   /** FER model's crop side relative to the mesh extent (chosen on the development data). */
   expressionMargin: number;
@@ -21,14 +34,12 @@ export interface Calibration {
   faceApiFlip?: boolean;
   /** Run the face mesh a second time on a crop levelled on its first answer (default true). */
   refineMesh?: boolean;
-  /** Feature names, for humans and as a check against code changes. */
-  features: string[];
-  /** Standardisation applied before the weights. */
-  mean: number[];
-  std: number[];
-  /** 5 x features, in EMOTIONS5 order; empty means "no layer": the mapped model output is used. */
-  weights: number[][];
-  bias: number[];
+  /**
+   * A layer of its own for one-frame inputs (still images), fitted on the base features and the
+   * expression nets' embeddings (see `calibrate --rank`). Absent: one-frame inputs use the main
+   * layer, as clips always do.
+   */
+  still?: Layer;
   /** Temporal pooling: frame weight exp(beta * expressiveness); 0 weighs all frames alike. */
   poolingBeta: number;
   /**
@@ -46,11 +57,26 @@ export interface Calibration {
 }
 
 /** log P(class) of the FER model, log P(class) of the face-api net, then the mesh geometry. */
-export const FEATURE_NAMES: string[] = [
+export const BASE_FEATURE_NAMES: string[] = [
   ...EMOTIONS5.map((e) => `log_fer_${e}`),
   ...EMOTIONS5.map((e) => `log_faceapi_${e}`),
   ...GEOMETRY_FEATURES,
 ];
+
+/** Length of each expression net's embedding (its pooled last feature map). */
+export const EMBEDDING_SIZE = 256;
+
+/** The base features, then the FER net's and the face-api net's embeddings. */
+export const FEATURE_NAMES: string[] = [
+  ...BASE_FEATURE_NAMES,
+  ...Array.from({ length: EMBEDDING_SIZE }, (_, i) => `fer_embedding_${i}`),
+  ...Array.from({ length: EMBEDDING_SIZE }, (_, i) => `faceapi_embedding_${i}`),
+];
+
+/** Whether a fitted layer reads the nets' embeddings (else the base features alone). */
+export function usesEmbeddings(cal: Pick<Layer, 'features'>): boolean {
+  return cal.features.length === FEATURE_NAMES.length;
+}
 
 /** No fitted layer: the naive mapping of the expression model. */
 export function identityCalibration(): Calibration {
@@ -58,7 +84,7 @@ export function identityCalibration(): Calibration {
     version: 1,
     expressionMargin: 1.0,
     faceApiMargin: 1.2,
-    features: FEATURE_NAMES,
+    features: BASE_FEATURE_NAMES,
     mean: [],
     std: [],
     weights: [],
@@ -76,16 +102,27 @@ export interface ModelOutputs {
   /** face-api expression net, FER7 order. */
   q7: ArrayLike<number>;
   geometry: ArrayLike<number>;
+  /** FER net's embedding (needed by a layer fitted with embeddings). */
+  ef?: ArrayLike<number>;
+  /** face-api net's embedding. */
+  ea?: ArrayLike<number>;
 }
 
-/** Raw feature vector: log mapped probabilities of both models, then geometry. */
-export function featureVector(features: ModelOutputs): number[] {
+/**
+ * Raw feature vector: log mapped probabilities of both models, then geometry, then (with
+ * `embeddings`) both nets' embeddings.
+ */
+export function featureVector(features: ModelOutputs, embeddings = false): number[] {
   const log = (p: number): number => Math.log(p + EPS);
-  return [
+  const base = [
     ...mapFer7To5(features.p7).map(log),
     ...mapFer7To5(features.q7).map(log),
     ...Array.from(features.geometry),
   ];
+  if (!embeddings) return base;
+  if (features.ef?.length !== EMBEDDING_SIZE || features.ea?.length !== EMBEDDING_SIZE)
+    throw new Error('this calibration needs the expression nets embeddings');
+  return [...base, ...Array.from(features.ef), ...Array.from(features.ea)];
 }
 
 export function softmax(logits: number[]): number[] {
@@ -96,7 +133,7 @@ export function softmax(logits: number[]): number[] {
 }
 
 /** Class logits of the fitted layer for a raw feature vector. */
-export function calibratedLogits(x: number[], cal: Calibration): number[] {
+export function calibratedLogits(x: number[], cal: Layer): number[] {
   // No layer: the log of the two models' averaged probabilities.
   if (cal.weights.length === 0)
     return x.slice(0, 5).map((l, k) => Math.log((Math.exp(l) + Math.exp(x[5 + k])) / 2));
@@ -105,13 +142,27 @@ export function calibratedLogits(x: number[], cal: Calibration): number[] {
 }
 
 /** Calibrated 5-class probabilities of one frame. */
-export function framePosterior(features: ModelOutputs, cal: Calibration): Probs5 {
-  return softmax(calibratedLogits(featureVector(features), cal)) as Probs5;
+export function framePosterior(features: ModelOutputs, cal: Layer): Probs5 {
+  return softmax(calibratedLogits(featureVector(features, usesEmbeddings(cal)), cal)) as Probs5;
+}
+
+function validLayer(l: Layer | undefined): boolean {
+  if (typeof l !== 'object' || l === null || !Array.isArray(l.weights) || !Array.isArray(l.features)) return false;
+  const names = usesEmbeddings(l) ? FEATURE_NAMES : BASE_FEATURE_NAMES;
+  const n = names.length;
+  return (
+    l.weights.length === 0 ||
+    (l.weights.length === 5 &&
+      l.weights.every((r) => Array.isArray(r) && r.length === n) &&
+      l.bias.length === 5 &&
+      l.mean.length === n &&
+      l.std.length === n &&
+      l.features.join() === names.join())
+  );
 }
 
 export function validateCalibration(value: unknown): Calibration {
   const c = value as Calibration;
-  const n = FEATURE_NAMES.length;
   const ok =
     typeof c === 'object' &&
     c !== null &&
@@ -120,14 +171,8 @@ export function validateCalibration(value: unknown): Calibration {
     typeof c.faceApiMargin === 'number' &&
     typeof c.poolingBeta === 'number' &&
     (c.mouthQuantile === undefined || (c.mouthQuantile >= 0 && c.mouthQuantile <= 1)) &&
-    Array.isArray(c.weights) &&
-    (c.weights.length === 0 ||
-      (c.weights.length === 5 &&
-        c.weights.every((r) => Array.isArray(r) && r.length === n) &&
-        c.bias.length === 5 &&
-        c.mean.length === n &&
-        c.std.length === n &&
-        c.features.join() === FEATURE_NAMES.join())) &&
+    validLayer(c) &&
+    (c.still === undefined || (validLayer(c.still) && c.still.weights.length === 5)) &&
     (c.scaling === undefined ||
       [c.scaling.image, c.scaling.video].every(
         (sc) =>
@@ -157,28 +202,80 @@ export interface FitOptions {
   iterations?: number;
   /** Weigh classes inversely to their frequency, so macro-F1 is what is optimised. */
   balanced?: boolean;
+  /**
+   * Reduced rank: fit on the leading `rank` principal components of the standardised
+   * features (whitened), then fold the projection back into one weight per feature. Needed
+   * when the features outnumber what the rows can pin down (the nets' embeddings).
+   */
+  rank?: number;
 }
 
 /**
- * Fit the multinomial logistic regression by full-batch gradient descent (Adam): a few hundred
- * rows and 13 features, so a closed loop in JS is enough and needs no dependency.
+ * Fit the multinomial logistic regression on standardised features, optionally of reduced rank
+ * (see `FitOptions.rank`). The answer is always one weight per feature, so the service applies
+ * it the same way whatever the fit did.
  */
 export function fitLogistic(
   xs: number[][],
   ys: number[],
   opts: FitOptions = {},
-): Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias'> {
-  const l2 = opts.l2 ?? 0.01;
-  const iterations = opts.iterations ?? 2000;
+): Omit<Layer, 'features'> {
   const n = xs.length;
   const d = xs[0]?.length ?? 0;
-  const K = 5;
   const mean = new Array<number>(d).fill(0);
   const std = new Array<number>(d).fill(0);
   for (const x of xs) x.forEach((v, j) => (mean[j] += v / n));
   for (const x of xs) x.forEach((v, j) => (std[j] += (v - mean[j]) ** 2 / n));
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1;
   const zs = xs.map((x) => x.map((v, j) => (v - mean[j]) / std[j]));
+  const rank = opts.rank !== undefined && opts.rank < Math.min(d, n) ? opts.rank : undefined;
+  if (rank === undefined) return { mean, std, ...fitSoftmax(zs, ys, opts) };
+  const axes = principalAxes(zs, rank);
+  const { weights, bias } = fitSoftmax(
+    zs.map((z) => axes.project(z)),
+    ys,
+    opts,
+  );
+  return { mean, std, weights: weights.map((w) => axes.unproject(w)), bias };
+}
+
+/**
+ * The leading `rank` principal axes of centred rows, with the projection onto them scaled to
+ * unit variance and its transpose (to fold weights on the components back onto the features).
+ */
+export function principalAxes(
+  zs: number[][],
+  rank: number,
+): { project: (z: number[]) => number[]; unproject: (w: number[]) => number[] } {
+  const Z = new Matrix(zs);
+  const cov = Z.transpose().mmul(Z).div(zs.length);
+  const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+  const values = evd.realEigenvalues;
+  const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]).slice(0, rank);
+  const V = evd.eigenvectorMatrix;
+  const d = cov.rows;
+  // axes[c][j] = V[j][order[c]] / sqrt(lambda): component c of z is sum_j axes[c][j] z[j]
+  const axes = order.map((c) => {
+    const s = Math.sqrt(Math.max(values[c], 1e-12));
+    return Array.from({ length: d }, (_, j) => V.get(j, c) / s);
+  });
+  return {
+    project: (z) => axes.map((a) => a.reduce((sum, v, j) => sum + v * z[j], 0)),
+    unproject: (w) => Array.from({ length: d }, (_, j) => axes.reduce((sum, a, c) => sum + w[c] * a[j], 0)),
+  };
+}
+
+/** Softmax regression on standardised inputs by full-batch gradient descent (Adam). */
+function fitSoftmax(
+  zs: number[][],
+  ys: number[],
+  opts: FitOptions,
+): Pick<Layer, 'weights' | 'bias'> {
+  const l2 = opts.l2 ?? 0.01;
+  const iterations = opts.iterations ?? 2000;
+  const n = zs.length;
+  const d = zs[0]?.length ?? 0;
+  const K = 5;
   const counts = new Array<number>(K).fill(0);
   for (const y of ys) counts[y]++;
   const sampleWeight = ys.map((y) => (opts.balanced === false ? 1 : n / (K * Math.max(1, counts[y]))));
@@ -229,8 +326,6 @@ export function fitLogistic(
     }
   }
   return {
-    mean,
-    std,
     weights: P.map((row) => row.slice(0, d)),
     bias: P.map((row) => row[d]),
   };

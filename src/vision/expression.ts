@@ -5,6 +5,14 @@ import { inChunks } from './batching.js';
 import { loadHumanModel, tf } from './model-loader.js';
 
 const INPUT = 64;
+/** The last feature map before the class convolution (global-average-pooled: the embedding). */
+const FEATURE_NODE = 'StatefulPartitionedCall/model_1/add_2/add';
+
+/** One crop's answer: FER7 probabilities and the pooled feature vector they were computed from. */
+export interface ExpressionOutput {
+  probs: Float32Array;
+  embedding: Float32Array;
+}
 
 /** The mini-Xception FER2013 expression model shipped by @vladmandic/human (64x64 greyscale). */
 export class ExpressionModel {
@@ -17,14 +25,14 @@ export class ExpressionModel {
   /**
    * FER7 probabilities for each crop, batched; with `flip`, averaged with the mirror image.
    */
-  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<Float32Array[]> {
+  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<ExpressionOutput[]> {
     return inChunks(items, (chunk) => this.runBatch(chunk, flip));
   }
 
   private async runBatch(
     items: { frame: RgbFrame; crop: CropSpec }[],
     flip: boolean,
-  ): Promise<Float32Array[]> {
+  ): Promise<ExpressionOutput[]> {
     if (items.length === 0) return [];
     const stride = INPUT * INPUT;
     const views = flip ? 2 : 1;
@@ -37,15 +45,23 @@ export class ExpressionModel {
     // The model was trained on greyscale in [-1, 1].
     for (let i = 0; i < input.length; i++) input[i] = input[i] * 2 - 1;
     const x = tf.tensor4d(input, [n, INPUT, INPUT, 1]);
-    const y = this.model.execute(x) as tf.Tensor;
+    const [map, y] = this.model.execute(x, [FEATURE_NODE, 'Identity']) as tf.Tensor[];
     x.dispose();
+    const pooled = tf.mean(map, [1, 2]);
+    map.dispose();
+    const dim = pooled.shape[1]!;
     const data = (await y.data()) as Float32Array;
+    const emb = (await pooled.data()) as Float32Array;
     y.dispose();
+    pooled.dispose();
     return items.map((_, i) => {
-      const out = new Float32Array(7);
-      for (let v = 0; v < views; v++)
-        for (let k = 0; k < 7; k++) out[k] += data[(views * i + v) * 7 + k] / views;
-      return out;
+      const probs = new Float32Array(7);
+      const embedding = new Float32Array(dim);
+      for (let v = 0; v < views; v++) {
+        for (let k = 0; k < 7; k++) probs[k] += data[(views * i + v) * 7 + k] / views;
+        for (let k = 0; k < dim; k++) embedding[k] += emb[(views * i + v) * dim + k] / views;
+      }
+      return { probs, embedding };
     });
   }
 }

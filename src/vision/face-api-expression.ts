@@ -4,6 +4,7 @@ import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
 import { inChunks } from './batching.js';
 import { initBackend, packageDir, tf } from './model-loader.js';
+import type { ExpressionOutput } from './expression.js';
 
 const INPUT = 112;
 /** face-api's class order. */
@@ -77,14 +78,14 @@ export class FaceApiExpressionModel {
   }
 
   /** FER7-ordered probabilities for each crop, batched; with `flip`, averaged with the mirror image. */
-  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<Float32Array[]> {
+  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<ExpressionOutput[]> {
     return inChunks(items, (chunk) => this.runBatch(chunk, flip));
   }
 
   private async runBatch(
     items: { frame: RgbFrame; crop: CropSpec }[],
     flip: boolean,
-  ): Promise<Float32Array[]> {
+  ): Promise<ExpressionOutput[]> {
     if (items.length === 0) return [];
     const stride = INPUT * INPUT * 3;
     const views = flip ? 2 : 1;
@@ -96,22 +97,31 @@ export class FaceApiExpressionModel {
     });
     // face-api: (pixel - mean RGB) / 255, on 0..255 pixels
     for (let i = 0; i < input.length; i++) input[i] = (input[i] * 255 - MEAN_RGB[i % 3]) / 255;
-    const probs = tf.tidy(() => {
+    const [pooledT, probs] = tf.tidy(() => {
       let x = tf.tensor4d(input, [n, INPUT, INPUT, 3]);
       x = this.denseBlock(x, 'dense0', true);
       x = this.denseBlock(x, 'dense1', false);
       x = this.denseBlock(x, 'dense2', false);
       x = this.denseBlock(x, 'dense3', false);
       const pooled = tf.reshape(tf.avgPool(x, [7, 7], [2, 2], 'valid'), [n, -1]) as tf.Tensor2D;
-      return tf.softmax(tf.add(tf.matMul(pooled, this.w['fc/weights'] as tf.Tensor2D), this.w['fc/bias']));
+      return [
+        pooled,
+        tf.softmax(tf.add(tf.matMul(pooled, this.w['fc/weights'] as tf.Tensor2D), this.w['fc/bias'])),
+      ];
     });
+    const dim = pooledT.shape[1]!;
     const data = (await probs.data()) as Float32Array;
+    const emb = (await pooledT.data()) as Float32Array;
     probs.dispose();
+    pooledT.dispose();
     return items.map((_, i) => {
       const out = new Float32Array(7);
-      for (let v = 0; v < views; v++)
+      const embedding = new Float32Array(dim);
+      for (let v = 0; v < views; v++) {
         for (let k = 0; k < 7; k++) out[TO_FER7[k]] += data[(views * i + v) * 7 + k] / views;
-      return out;
+        for (let k = 0; k < dim; k++) embedding[k] += emb[(views * i + v) * dim + k] / views;
+      }
+      return { probs: out, embedding };
     });
   }
 }

@@ -23,7 +23,20 @@ export interface FrameFeatures {
   q7: number[];
   /** Geometric measurements from the mesh, see GEOMETRY_FEATURES. */
   geometry: number[];
+  /** FER model's pooled last feature map (its embedding). */
+  ef?: number[];
+  /** face-api net's pooled last feature map. */
+  ea?: number[];
 }
+
+interface ModelScores {
+  p7: Float32Array;
+  q7: Float32Array;
+  ef: Float32Array;
+  ea: Float32Array;
+}
+
+const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
 export interface FrameAnalysis {
   /** Presentation time of the frame, seconds. */
@@ -130,7 +143,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     const detections = new Map<number, Detection>();
     const attempts = new Map<number, number>();
     const meshes: (MeshResult | null)[] = new Array<MeshResult | null>(n).fill(null);
-    const scores = new Map<number, { p7: Float32Array; q7: Float32Array }>();
+    const scores = new Map<number, ModelScores>();
     const ownDetection = new Set<number>();
     const done = new Set<number>();
     const middle = Math.floor((n - 1) / 2);
@@ -242,7 +255,14 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
         faceApiFlip,
       );
-      withFace.forEach((i, k) => scores.set(i, { p7: expr[k], q7: expr2[k] }));
+      withFace.forEach((i, k) =>
+        scores.set(i, {
+          p7: expr[k].probs,
+          q7: expr2[k].probs,
+          ef: expr[k].embedding,
+          ea: expr2[k].embedding,
+        }),
+      );
     };
     const arrivedNotDone = (): number[] => {
       const ids: number[] = [];
@@ -308,7 +328,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   function frameAnalysis(
     frame: RgbFrame,
     m: MeshResult | null,
-    e: { p7: Float32Array; q7: Float32Array } | undefined,
+    e: ModelScores | undefined,
   ): FrameAnalysis {
     if (!m || !e)
       return {
@@ -329,6 +349,8 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       p7: Array.from(e.p7),
       q7: Array.from(e.q7),
       geometry: meshFeatures(m.points),
+      ef: Array.from(e.ef, round4),
+      ea: Array.from(e.ea, round4),
     };
     const probabilities = framePosterior(features, calibration);
     return {

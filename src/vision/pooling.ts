@@ -62,13 +62,21 @@ export function poolClip(
 }
 
 /**
- * The frames re-scored with the clip's context (the speech-robust mouth) when the calibration
- * asks for it; the pipeline scored each frame alone.
+ * The frames re-scored with their input's context when the calibration asks for it (the
+ * pipeline scored each frame alone with the main layer): a one-frame input by the still-image
+ * layer, a clip's frames with the clip's speech-robust mouth.
  */
 function withClipContext(
   frames: FrameAnalysis[],
   calibration: Pick<Calibration, 'poolingBeta'> & Partial<Calibration>,
 ): FrameAnalysis[] {
+  const still = calibration.still;
+  if (frames.length === 1 && still)
+    return frames.map((f) => {
+      if (!f.features || !f.probabilities) return f;
+      const probabilities = framePosterior(f.features, still);
+      return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
+    });
   if (calibration.mouthQuantile === undefined || !calibration.weights?.length) return frames;
   const layer = calibration as Calibration;
   const features = speechRobustFrames(

@@ -40,7 +40,7 @@ describe('speech-robust mouth (clip context)', () => {
     expect(cal.mouthQuantile).toBeDefined();
     const frame = (t: number, geometry: number[]): FrameAnalysis => {
       const f = features(geometry);
-      const probabilities = framePosterior(f, { ...cal, mouthQuantile: undefined }) as Probs5;
+      const probabilities = framePosterior(f, cal) as Probs5;
       return {
         t,
         face: { box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.9 },
