@@ -5,6 +5,7 @@ import {
   FEATURE_NAMES,
   featureVector,
   fitLogistic,
+  formatCalibration,
   identityCalibration,
   loadCalibration,
   type Calibration,
@@ -340,7 +341,7 @@ export function registerCalibrateCommand(program: Command): void {
           onProgress: progressReporter('calibrate'),
         });
         const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, settings);
-        await writeFile(opts.out, `${JSON.stringify(calibration, null, 2)}\n`);
+        await writeFile(opts.out, formatCalibration(calibration));
         const f = calibration.fitted!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +

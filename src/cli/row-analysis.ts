@@ -20,7 +20,14 @@ const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 600, minFrames: 1 };
 export interface RowFeatures {
   row: LabelRow & { class5: Emotion5 };
   /** Per analysed frame: null when no face. */
-  frames: ({ t: number; p7: number[]; q7: number[]; geometry: number[]; ef?: number[]; ea?: number[] } | null)[];
+  frames: ({
+    t: number;
+    p7: number[];
+    q7: number[];
+    geometry: number[];
+    ef?: number[];
+    ea?: number[];
+  } | null)[];
   error?: string;
 }
 

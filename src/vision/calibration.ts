@@ -147,7 +147,8 @@ export function framePosterior(features: ModelOutputs, cal: Layer): Probs5 {
 }
 
 function validLayer(l: Layer | undefined): boolean {
-  if (typeof l !== 'object' || l === null || !Array.isArray(l.weights) || !Array.isArray(l.features)) return false;
+  if (typeof l !== 'object' || l === null || !Array.isArray(l.weights) || !Array.isArray(l.features))
+    return false;
   const names = usesEmbeddings(l) ? FEATURE_NAMES : BASE_FEATURE_NAMES;
   const n = names.length;
   return (
@@ -187,6 +188,19 @@ export function validateCalibration(value: unknown): Calibration {
 }
 
 /**
+ * The calibration as the JSON `calibrate` writes: numbers to 6 significant digits (far below
+ * what the fit can tell apart), each array of numbers on one line.
+ */
+export function formatCalibration(cal: Calibration): string {
+  const json = JSON.stringify(
+    cal,
+    (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v),
+    2,
+  );
+  return `${json.replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`;
+}
+
+/**
  * The calibration from `path` (an operator's own, written by `calibrate`; the service
  * passes its CALIBRATION_PATH setting), else the committed one (src/vision/calibration.json).
  */
@@ -215,11 +229,7 @@ export interface FitOptions {
  * (see `FitOptions.rank`). The answer is always one weight per feature, so the service applies
  * it the same way whatever the fit did.
  */
-export function fitLogistic(
-  xs: number[][],
-  ys: number[],
-  opts: FitOptions = {},
-): Omit<Layer, 'features'> {
+export function fitLogistic(xs: number[][], ys: number[], opts: FitOptions = {}): Omit<Layer, 'features'> {
   const n = xs.length;
   const d = xs[0]?.length ?? 0;
   const mean = new Array<number>(d).fill(0);
@@ -247,17 +257,27 @@ export function principalAxes(
   zs: number[][],
   rank: number,
 ): { project: (z: number[]) => number[]; unproject: (w: number[]) => number[] } {
+  const n = zs.length;
   const Z = new Matrix(zs);
-  const cov = Z.transpose().mmul(Z).div(zs.length);
-  const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+  const d = Z.columns;
+  // With fewer rows than features the n x n Gram matrix has the same non-zero spectrum and is
+  // cheaper to decompose: an axis is then Z' u / sqrt(n lambda).
+  const gram = n < d;
+  const M = gram ? Z.mmul(Z.transpose()).div(n) : Z.transpose().mmul(Z).div(n);
+  const evd = new EigenvalueDecomposition(M, { assumeSymmetric: true });
   const values = evd.realEigenvalues;
-  const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]).slice(0, rank);
   const V = evd.eigenvectorMatrix;
-  const d = cov.rows;
-  // axes[c][j] = V[j][order[c]] / sqrt(lambda): component c of z is sum_j axes[c][j] z[j]
+  const order = values
+    .map((_, i) => i)
+    .sort((a, b) => values[b] - values[a])
+    .slice(0, rank);
+  // axes[c][j] = v_c[j] / sqrt(lambda_c): component c of z is sum_j axes[c][j] z[j], unit variance
   const axes = order.map((c) => {
-    const s = Math.sqrt(Math.max(values[c], 1e-12));
-    return Array.from({ length: d }, (_, j) => V.get(j, c) / s);
+    const lambda = Math.max(values[c], 1e-12);
+    if (!gram) return Array.from({ length: d }, (_, j) => V.get(j, c) / Math.sqrt(lambda));
+    const u = V.getColumn(c);
+    const scale = Math.sqrt(n * lambda) * Math.sqrt(lambda);
+    return Array.from({ length: d }, (_, j) => zs.reduce((sum, z, i) => sum + z[j] * u[i], 0) / scale);
   });
   return {
     project: (z) => axes.map((a) => a.reduce((sum, v, j) => sum + v * z[j], 0)),
@@ -266,11 +286,7 @@ export function principalAxes(
 }
 
 /** Softmax regression on standardised inputs by full-batch gradient descent (Adam). */
-function fitSoftmax(
-  zs: number[][],
-  ys: number[],
-  opts: FitOptions,
-): Pick<Layer, 'weights' | 'bias'> {
+function fitSoftmax(zs: number[][], ys: number[], opts: FitOptions): Pick<Layer, 'weights' | 'bias'> {
   const l2 = opts.l2 ?? 0.01;
   const iterations = opts.iterations ?? 2000;
   const n = zs.length;

@@ -325,11 +325,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     };
   }
 
-  function frameAnalysis(
-    frame: RgbFrame,
-    m: MeshResult | null,
-    e: ModelScores | undefined,
-  ): FrameAnalysis {
+  function frameAnalysis(frame: RgbFrame, m: MeshResult | null, e: ModelScores | undefined): FrameAnalysis {
     if (!m || !e)
       return {
         t: frame.t,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrateFromRows, type CalibrateSettings } from '../../src/cli/calibrate.command.js';
 import type { RowFeatures } from '../../src/cli/row-analysis.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
-import { validateCalibration } from '../../src/vision/calibration.js';
+import { EMBEDDING_SIZE, FEATURE_NAMES, validateCalibration } from '../../src/vision/calibration.js';
 
 /** A deterministic pseudo-random stream (mulberry32). */
 function rng(seed: number): () => number {
@@ -64,7 +64,43 @@ const SETTINGS: CalibrateSettings = {
   mouthQuantile: 0.2,
 };
 
+/**
+ * The same rows with embeddings that know the class better than the models' probabilities do
+ * (a noisy one-hot of the class spread over a few dimensions).
+ */
+function withEmbeddings(rows: RowFeatures[]): RowFeatures[] {
+  const rand = rng(7);
+  return rows.map((r) => {
+    const y = EMOTIONS5.indexOf(r.row.class5);
+    return {
+      ...r,
+      frames: r.frames.map((f) => {
+        const e = Array.from({ length: EMBEDDING_SIZE }, (_, i) => (i % 5 === y && i < 40 ? 1 : 0) + rand());
+        return f && { ...f, ef: e, ea: e.map((v) => v * 0.5 + rand()) };
+      }),
+    };
+  });
+}
+
 describe('calibrateFromRows', () => {
+  it('with a rank, still images get a layer of their own on the embeddings; clips keep the main layer', () => {
+    const rows = withEmbeddings(syntheticRows(30, 5, 4));
+    const plain = calibrateFromRows(rows, SETTINGS);
+    const { calibration, heldOut } = calibrateFromRows(rows, { ...SETTINGS, rank: 8, stillL2: 0.1 });
+    validateCalibration(JSON.parse(JSON.stringify(calibration)));
+    expect(calibration.still?.features).toEqual(FEATURE_NAMES);
+    expect(calibration.still?.weights[0]).toHaveLength(FEATURE_NAMES.length);
+    expect(calibration.weights[0]).toHaveLength(18);
+    expect(calibration.fitted?.rank).toBe(8);
+    const accuracy = (items: typeof heldOut, kind: 'image' | 'video'): number => {
+      const of = items.filter((i) => i.kind === kind);
+      return of.filter((i) => i.predicted === i.truth).length / of.length;
+    };
+    // the embeddings carry the class: held-out images gain, clips are answered as before
+    expect(accuracy(heldOut, 'image')).toBeGreaterThan(accuracy(plain.heldOut, 'image') + 0.1);
+    expect(accuracy(heldOut, 'video')).toBe(accuracy(plain.heldOut, 'video'));
+  });
+
   it('fits the layer and an answer scaling per kind; the nested held-out ECE is reported', () => {
     const rows = syntheticRows(60, 5, 4);
     const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, SETTINGS);

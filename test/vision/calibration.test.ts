@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BASE_FEATURE_NAMES,
+  EMBEDDING_SIZE,
   FEATURE_NAMES,
   featureVector,
+  principalAxes,
   fitLogistic,
   framePosterior,
   identityCalibration,
@@ -24,10 +27,21 @@ describe('calibration layer', () => {
 
   it('feature vectors are log-probabilities of both models then geometry, as named', () => {
     const x = featureVector({ p7: [0, 0, 0, 1, 0, 0, 0], q7: [1, 0, 0, 0, 0, 0, 0], geometry: GEOMETRY });
-    expect(x).toHaveLength(FEATURE_NAMES.length);
+    expect(x).toHaveLength(BASE_FEATURE_NAMES.length);
     expect(x[1]).toBeCloseTo(Math.log(1 + 1e-4));
     expect(x[5]).toBeCloseTo(Math.log(1 + 1e-4));
     expect(x.slice(10)).toEqual(GEOMETRY);
+  });
+
+  it('with embeddings, both nets embeddings follow the base features; a missing one is an error', () => {
+    const ef = Array.from({ length: EMBEDDING_SIZE }, (_, i) => i);
+    const ea = Array.from({ length: EMBEDDING_SIZE }, (_, i) => -i);
+    const outputs = { p7: [0, 0, 0, 1, 0, 0, 0], q7: [1, 0, 0, 0, 0, 0, 0], geometry: GEOMETRY, ef, ea };
+    const x = featureVector(outputs, true);
+    expect(x).toHaveLength(FEATURE_NAMES.length);
+    expect(x.slice(18, 18 + EMBEDDING_SIZE)).toEqual(ef);
+    expect(x.slice(18 + EMBEDDING_SIZE)).toEqual(ea);
+    expect(() => featureVector({ ...outputs, ea: undefined }, true)).toThrow(/embeddings/);
   });
 
   it('softmax is stable for large logits', () => {
@@ -41,7 +55,7 @@ describe('calibration layer', () => {
     const ys: number[] = [];
     for (let k = 0; k < 5; k++) {
       for (let i = 0; i < 20; i++) {
-        const x = new Array<number>(FEATURE_NAMES.length)
+        const x = new Array<number>(BASE_FEATURE_NAMES.length)
           .fill(0)
           .map((_, j) => (j === k ? 5 : 0) + Math.sin(i * 7 + j) * 0.5);
         xs.push(x);
@@ -58,6 +72,74 @@ describe('calibration layer', () => {
       if (logits.indexOf(Math.max(...logits)) === ys[i]) correct++;
     });
     expect(correct / xs.length).toBe(1);
+  });
+
+  it.each([40, 4])(
+    'principal axes (%i rows of 6): weights on the components fold back onto the features exactly',
+    (rows) => {
+      const raw = Array.from({ length: rows }, (_, i) =>
+        Array.from({ length: 6 }, (_, j) => Math.sin(i * 1.3 + j * 0.7) + (j < 2 ? Math.cos(i) : 0)),
+      );
+      // centred, as fitLogistic's standardised rows are
+      const means = raw[0].map((_, j) => raw.reduce((s, r) => s + r[j], 0) / raw.length);
+      const zs = raw.map((r) => r.map((v, j) => v - means[j]));
+      const axes = principalAxes(zs, 3);
+      expect(axes.project(zs[0])).toHaveLength(3);
+      const w = [0.5, -1, 2];
+      const folded = axes.unproject(w);
+      for (const z of zs.slice(0, 5)) {
+        const viaComponents = axes.project(z).reduce((s, c, k) => s + c * w[k], 0);
+        const viaFeatures = folded.reduce((s, v, j) => s + v * z[j], 0);
+        expect(viaFeatures).toBeCloseTo(viaComponents, 8);
+      }
+      // whitened: every component has unit variance over the rows
+      const comps = zs.map((z) => axes.project(z));
+      for (let c = 0; c < 3; c++) {
+        const m = comps.reduce((s, v) => s + v[c], 0) / comps.length;
+        const v = comps.reduce((s, x) => s + (x[c] - m) ** 2, 0) / comps.length;
+        expect(v).toBeCloseTo(1, 6);
+      }
+    },
+  );
+
+  it('fitLogistic with a rank: one weight per feature, learnt through few components', () => {
+    // 60 noisy features; the class lives in a 5-dimensional subspace
+    const xs: number[][] = [];
+    const ys: number[] = [];
+    for (let k = 0; k < 5; k++)
+      for (let i = 0; i < 30; i++) {
+        ys.push(k);
+        xs.push(Array.from({ length: 60 }, (_, j) => (j % 5 === k ? 3 : 0) + Math.sin(i * 3.1 + j * 1.7)));
+      }
+    const fitted = fitLogistic(xs, ys, { l2: 0.01, iterations: 500, rank: 8 });
+    expect(fitted.weights).toHaveLength(5);
+    expect(fitted.weights[0]).toHaveLength(60);
+    const layer = { ...identityCalibration(), ...fitted };
+    let correct = 0;
+    xs.forEach((x, i) => {
+      const z = x.map((v, j) => (v - layer.mean[j]) / layer.std[j]);
+      const logits = layer.weights.map((row, k) => row.reduce((s, w, j) => s + w * z[j], layer.bias[k]));
+      if (logits.indexOf(Math.max(...logits)) === ys[i]) correct++;
+    });
+    expect(correct / xs.length).toBeGreaterThan(0.95);
+  });
+
+  it('a still-image layer must read the full feature list', async () => {
+    const cal = await loadCalibration();
+    const width = (n: number) => ({
+      features: n === FEATURE_NAMES.length ? FEATURE_NAMES : BASE_FEATURE_NAMES,
+      mean: new Array<number>(n).fill(0),
+      std: new Array<number>(n).fill(1),
+      weights: Array.from({ length: 5 }, () => new Array<number>(n).fill(0)),
+      bias: [0, 0, 0, 0, 0],
+    });
+    expect(validateCalibration({ ...cal, still: width(FEATURE_NAMES.length) }).still).toBeDefined();
+    expect(() =>
+      validateCalibration({ ...cal, still: { ...width(FEATURE_NAMES.length), mean: [0] } }),
+    ).toThrow(/invalid calibration/);
+    expect(() =>
+      validateCalibration({ ...cal, still: { ...width(BASE_FEATURE_NAMES.length), weights: [] } }),
+    ).toThrow(/invalid calibration/);
   });
 
   it('the committed calibration loads and is well-formed; malformed files are refused', async () => {

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Probs5 } from '../../src/vision/emotions.js';
 import type { FrameAnalysis } from '../../src/vision/pipeline.js';
 import { poolClip, steadyFaceSquare } from '../../src/vision/pooling.js';
+import {
+  BASE_FEATURE_NAMES,
+  EMBEDDING_SIZE,
+  FEATURE_NAMES,
+  type Layer,
+} from '../../src/vision/calibration.js';
 
 function frame(
   t: number,
@@ -21,7 +27,45 @@ function frame(
 const NEUTRAL: Probs5 = [0.05, 0.1, 0.05, 0.75, 0.05];
 const SMILE: Probs5 = [0.02, 0.9, 0.02, 0.04, 0.02];
 
+/** A layer that answers `k` whatever it sees (only its bias speaks). */
+function constantLayer(k: number): Layer {
+  const n = FEATURE_NAMES.length;
+  return {
+    features: FEATURE_NAMES,
+    mean: new Array<number>(n).fill(0),
+    std: new Array<number>(n).fill(1),
+    weights: Array.from({ length: 5 }, () => new Array<number>(n).fill(0)),
+    bias: [0, 1, 2, 3, 4].map((j) => (j === k ? 3 : 0)),
+  };
+}
+
+function withFeatures(f: FrameAnalysis): FrameAnalysis {
+  const ef = new Array<number>(EMBEDDING_SIZE).fill(0.1);
+  return {
+    ...f,
+    features: {
+      p7: [0, 0, 0, 1, 0, 0, 0],
+      q7: [0, 0, 0, 1, 0, 0, 0],
+      geometry: new Array<number>(BASE_FEATURE_NAMES.length - 10).fill(0.3),
+      ef,
+      ea: ef,
+    },
+  };
+}
+
 describe('poolClip', () => {
+  it('a one-frame input is answered by the still-image layer when there is one; clips are not', () => {
+    const still = constantLayer(4); // Sad
+    const image = poolClip([withFeatures(frame(0, SMILE))], { poolingBeta: 0, still })!;
+    expect(image.emotion).toBe('Sad');
+    expect(image.timeline[0].emotion).toBe('Sad');
+    const clip = poolClip([withFeatures(frame(0, SMILE)), withFeatures(frame(1, SMILE))], {
+      poolingBeta: 0,
+      still,
+    })!;
+    expect(clip.emotion).toBe('Happy');
+  });
+
   it('returns null when no frame has a face (the caller answers no_face)', () => {
     expect(poolClip([frame(0, null), frame(0.5, null)], { poolingBeta: 0 })).toBeNull();
   });
