@@ -4,13 +4,13 @@ import {
   BASE_FEATURE_NAMES,
   FEATURE_NAMES,
   featureVector,
-  fitLogistic,
   formatCalibration,
   identityCalibration,
   loadCalibration,
   type Calibration,
 } from '../vision/calibration.js';
 import { speechRobustFrames } from '../vision/clip-features.js';
+import { fitLogistic } from '../vision/fit-layer.js';
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { argmax, EMOTIONS5 } from '../vision/emotions.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';

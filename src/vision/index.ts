@@ -14,12 +14,6 @@ export type { ClipEmotion, EmotionEngine, EngineModel, EngineSettings } from './
 export { DEFAULT_MODEL_NAME } from './engines/default-engine.js';
 export { EMOTIONS5, FER7, FER7_TO_5, mapFer7To5, isEmotion5 } from './emotions.js';
 export type { Emotion5, Probs5 } from './emotions.js';
-export {
-  loadCalibration,
-  identityCalibration,
-  fitLogistic,
-  featureVector,
-  framePosterior,
-} from './calibration.js';
+export { loadCalibration, identityCalibration, featureVector, framePosterior } from './calibration.js';
 export type { Calibration } from './calibration.js';
 export { ANALYSIS_MAX_SIDE } from './sizes.js';

@@ -5,8 +5,6 @@ import {
   EMBEDDING_SIZE,
   FEATURE_NAMES,
   featureVector,
-  principalAxes,
-  fitLogistic,
   framePosterior,
   identityCalibration,
   loadCalibration,
@@ -15,6 +13,7 @@ import {
   type Layer,
 } from '../../src/vision/calibration.js';
 import { argmax, mapFer7To5 } from '../../src/vision/emotions.js';
+import { fitLogistic, principalAxes } from '../../src/vision/fit-layer.js';
 
 const GEOMETRY = [0.1, 0.9, 0.05, 0.15, 0.3, 0.45, 0.35, 1.2];
 
