@@ -7,6 +7,7 @@ import {
   formatCalibration,
   identityCalibration,
   loadCalibration,
+  stillOutputs,
   type Calibration,
 } from '../vision/calibration.js';
 import { speechRobustFrames } from '../vision/clip-features.js';
@@ -60,6 +61,8 @@ export interface CalibrateSettings {
   faceApiMargin: number;
   flipAverage: boolean;
   faceApiFlip: boolean;
+  /** One-frame inputs: the still-image layer reads the nets mirror-averaged (default false). */
+  stillFlip?: boolean;
   refineMesh: boolean;
   /** Clip quantile of mouth opening and jaw drop every frame of a clip is scored with (none: own). */
   mouthQuantile?: number;
@@ -100,7 +103,14 @@ export function calibrateFromRows(
     .map((r) => ({
       r,
       x: rowVector(r, s.mouthQuantile),
-      e: s.rank !== undefined && scalingKind(r) === 'image' ? rowVector(r, undefined, true) : null,
+      e:
+        s.rank !== undefined && scalingKind(r) === 'image'
+          ? rowVector(
+              { ...r, frames: r.frames.map((f) => f && { ...f, ...stillOutputs(f) }) },
+              undefined,
+              true,
+            )
+          : null,
     }))
     .filter((d): d is Usable => d.x !== null);
   if (usable.length < 10)
@@ -114,6 +124,7 @@ export function calibrateFromRows(
     faceApiMargin: s.faceApiMargin,
     flipAverage: s.flipAverage,
     faceApiFlip: s.faceApiFlip,
+    ...(s.stillFlip ? { stillFlip: true } : {}),
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
     features: BASE_FEATURE_NAMES,
@@ -284,6 +295,11 @@ export function registerCalibrateCommand(program: Command): void {
       (v) => Number.parseInt(v, 10),
     )
     .option('--still-l2 <x>', 'L2 penalty of the still-image layer', Number.parseFloat)
+    .option(
+      '--still-flip',
+      'the still-image layer reads the nets averaged over the crop and its mirror image',
+    )
+    .option('--no-still-flip', 'the still-image layer reads the plain crop')
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
     .option('--cache <dir>', 'keep per-row features here to re-run faster')
     .option(
@@ -303,6 +319,7 @@ export function registerCalibrateCommand(program: Command): void {
         limit?: number;
         rank?: number;
         stillL2?: number;
+        stillFlip?: boolean;
         cache?: string;
         confidenceScaling: boolean;
       }) => {
@@ -315,6 +332,7 @@ export function registerCalibrateCommand(program: Command): void {
           faceApiMargin: current.faceApiMargin,
           flipAverage: current.flipAverage ?? false,
           faceApiFlip: current.faceApiFlip ?? current.flipAverage ?? false,
+          stillFlip: opts.stillFlip ?? current.stillFlip ?? false,
           refineMesh: current.refineMesh ?? true,
           scaleConfidence: opts.confidenceScaling,
           rank: rankSetting(opts.rank, current),
@@ -333,6 +351,7 @@ export function registerCalibrateCommand(program: Command): void {
           faceApiMargin: settings.faceApiMargin,
           flipAverage: settings.flipAverage,
           faceApiFlip: settings.faceApiFlip,
+          stillFlip: settings.stillFlip,
           refineMesh: settings.refineMesh,
         };
         const rows = await analyzeLabelledRows(opts.labels, opts.root, extraction, {

@@ -11,6 +11,7 @@ import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js'
 import { MediaClip } from '../media/index.js';
 import type { LabelRow } from '../vision/evaluation.js';
 import { ANALYSIS_MAX_SIDE, type EmotionPipeline, type Emotion5 } from '../vision/index.js';
+import type { FrameFeatures } from '../vision/pipeline.js';
 
 /** Frames sampled per clip, as /predict does. */
 const PREDICT_FRAMES = 15;
@@ -20,14 +21,7 @@ const LIMITS = { maxPixels: 4096 * 2160, maxSeconds: 600, minFrames: 1 };
 export interface RowFeatures {
   row: LabelRow & { class5: Emotion5 };
   /** Per analysed frame: null when no face. */
-  frames: ({
-    t: number;
-    p7: number[];
-    q7: number[];
-    geometry: number[];
-    ef?: number[];
-    ea?: number[];
-  } | null)[];
+  frames: ((FrameFeatures & { t: number }) | null)[];
   error?: string;
 }
 

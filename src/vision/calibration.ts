@@ -31,6 +31,11 @@ export interface Calibration extends Layer {
   flipAverage?: boolean;
   /** Mirror averaging for the face-api net alone (defaults to flipAverage). */
   faceApiFlip?: boolean;
+  /**
+   * For one-frame inputs, the still-image layer reads both nets averaged over the crop and its
+   * mirror image (`FrameFeatures.mirrored`); the main layer keeps the plain outputs.
+   */
+  stillFlip?: boolean;
   /** Run the face mesh a second time on a crop levelled on its first answer (default true). */
   refineMesh?: boolean;
   /**
@@ -105,6 +110,14 @@ export interface ModelOutputs {
   ef?: ArrayLike<number>;
   /** face-api net's embedding. */
   ea?: ArrayLike<number>;
+  /** A one-frame input's net outputs averaged with the mirror image (see `stillFlip`). */
+  mirrored?: { p7: ArrayLike<number>; q7: ArrayLike<number>; ef: ArrayLike<number>; ea: ArrayLike<number> };
+}
+
+/** What the still-image layer reads: the mirror-averaged net outputs when the frame has them. */
+export function stillOutputs<T extends ModelOutputs>(f: T): T {
+  // mirrored holds the same kinds of arrays as the frame's own outputs
+  return f.mirrored ? ({ ...f, ...f.mirrored } as T) : f;
 }
 
 /**

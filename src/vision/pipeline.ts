@@ -27,13 +27,29 @@ export interface FrameFeatures {
   ef?: number[];
   /** face-api net's pooled last feature map. */
   ea?: number[];
+  /** One-frame inputs with `stillFlip`: both nets averaged over the crop and its mirror image. */
+  mirrored?: { p7: number[]; q7: number[]; ef: number[]; ea: number[] };
 }
 
-interface ModelScores {
+interface NetOutputs {
   p7: Float32Array;
   q7: Float32Array;
   ef: Float32Array;
   ea: Float32Array;
+}
+
+interface ModelScores extends NetOutputs {
+  mirrored?: NetOutputs;
+}
+
+/** Net outputs as plain arrays, embeddings rounded (what the cache and the fit see). */
+function plainOutputs(e: NetOutputs): { p7: number[]; q7: number[]; ef: number[]; ea: number[] } {
+  return {
+    p7: Array.from(e.p7),
+    q7: Array.from(e.q7),
+    ef: Array.from(e.ef, round4),
+    ea: Array.from(e.ea, round4),
+  };
 }
 
 const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
@@ -127,6 +143,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const faceApiMargin = calibration.faceApiMargin;
   const flip = calibration.flipAverage ?? false;
   const faceApiFlip = calibration.faceApiFlip ?? flip;
+  const stillFlip = calibration.stillFlip ?? false;
   const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
 
   /**
@@ -255,12 +272,40 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
         faceApiFlip,
       );
+      // A still image: the still-image layer also gets both nets mirror-averaged (one more
+      // pass of the two small nets on one crop).
+      const mirror =
+        n === 1 && stillFlip && withFace.length > 0
+          ? await Promise.all([
+              expression.run(
+                withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, margin) })),
+                true,
+              ),
+              faceApi.run(
+                withFace.map((i) => ({
+                  frame: frames[i]!,
+                  crop: expressionCrop(meshes[i]!.points, faceApiMargin),
+                })),
+                true,
+              ),
+            ])
+          : undefined;
       withFace.forEach((i, k) =>
         scores.set(i, {
           p7: expr[k].probs,
           q7: expr2[k].probs,
           ef: expr[k].embedding,
           ea: expr2[k].embedding,
+          ...(mirror
+            ? {
+                mirrored: {
+                  p7: mirror[0][k].probs,
+                  q7: mirror[1][k].probs,
+                  ef: mirror[0][k].embedding,
+                  ea: mirror[1][k].embedding,
+                },
+              }
+            : {}),
         }),
       );
     };
@@ -341,12 +386,14 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
       landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
     }
+    const { p7, q7, ef, ea } = plainOutputs(e);
     const features: FrameFeatures = {
-      p7: Array.from(e.p7),
-      q7: Array.from(e.q7),
+      p7,
+      q7,
       geometry: meshFeatures(m.points),
-      ef: Array.from(e.ef, round4),
-      ea: Array.from(e.ea, round4),
+      ef,
+      ea,
+      ...(e.mirrored ? { mirrored: plainOutputs(e.mirrored) } : {}),
     };
     const probabilities = framePosterior(features, calibration);
     return {

@@ -1,4 +1,4 @@
-import { framePosterior, type Calibration } from './calibration.js';
+import { framePosterior, stillOutputs, type Calibration } from './calibration.js';
 import { speechRobustFrames } from './clip-features.js';
 import { applyScaling } from './confidence.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
@@ -74,7 +74,7 @@ function withClipContext(
   if (frames.length === 1 && still)
     return frames.map((f) => {
       if (!f.features || !f.probabilities) return f;
-      const probabilities = framePosterior(f.features, still);
+      const probabilities = framePosterior(stillOutputs(f.features), still);
       return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
     });
   if (calibration.mouthQuantile === undefined || !calibration.weights?.length) return frames;

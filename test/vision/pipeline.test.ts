@@ -59,6 +59,29 @@ describe('emotion pipeline on real faces', () => {
     expect(clip.confidence).toBeGreaterThan(0.5);
   });
 
+  it('stillFlip: a one-frame input also carries the mirror-averaged net outputs; a clip does not', async () => {
+    const frame = await still(join(faceApiDemo, 'sample6.jpg'));
+    const cal = { ...pipeline.calibration, flipAverage: false, faceApiFlip: false };
+    const plain = await createEmotionPipeline({ calibration: { ...cal, stillFlip: false } });
+    const averaged = await createEmotionPipeline({
+      calibration: { ...cal, stillFlip: false, flipAverage: true, faceApiFlip: true },
+    });
+    const withMirror = await createEmotionPipeline({ calibration: { ...cal, stillFlip: true } });
+    const [one] = await withMirror.analyzeFrames([frame]);
+    const [ref] = await plain.analyzeFrames([frame]);
+    const [avg] = await averaged.analyzeFrames([frame]);
+    const { mirrored, ...own } = one.features!;
+    expect(own).toEqual(ref.features);
+    expect(mirrored).toEqual({
+      p7: avg.features!.p7,
+      q7: avg.features!.q7,
+      ef: avg.features!.ef,
+      ea: avg.features!.ea,
+    });
+    const clip = await withMirror.analyzeFrames([frame, { ...frame, t: 0.1 }]);
+    expect(clip[0].features!.mirrored).toBeUndefined();
+  });
+
   it('gives no face for a face-free frame, and a clip of them pools to null', async () => {
     const frames = [noFaceFrame(), { ...noFaceFrame(), index: 1, t: 0.5 }];
     const analysis = await pipeline.analyzeFrames(frames);

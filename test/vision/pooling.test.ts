@@ -54,6 +54,19 @@ function withFeatures(f: FrameAnalysis): FrameAnalysis {
 }
 
 describe('poolClip', () => {
+  it('the still-image layer reads the mirror-averaged outputs when a one-frame input has them', () => {
+    // Sad when the first FER embedding number is high, else Happy
+    const still = constantLayer(1);
+    still.weights[4][BASE_FEATURE_NAMES.length] = 1;
+    const f = withFeatures(frame(0, SMILE));
+    const ef = f.features!.ef!.map((v, i) => (i === 0 ? 10 : v));
+    const mirrored = { p7: f.features!.p7, q7: f.features!.q7, ef, ea: f.features!.ea! };
+    expect(poolClip([f], { poolingBeta: 0, still })!.emotion).toBe('Happy');
+    expect(
+      poolClip([{ ...f, features: { ...f.features!, mirrored } }], { poolingBeta: 0, still })!.emotion,
+    ).toBe('Sad');
+  });
+
   it('a one-frame input is answered by the still-image layer when there is one; clips are not', () => {
     const still = constantLayer(4); // Sad
     const image = poolClip([withFeatures(frame(0, SMILE))], { poolingBeta: 0, still })!;
