@@ -264,31 +264,21 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       }
       const withFace = ids.filter((i) => meshes[i] !== null);
       // Both expression models on aligned crops (optionally with mirror images), batched.
-      const expr = await expression.run(
-        withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, margin) })),
-        flip,
-      );
-      const expr2 = await faceApi.run(
-        withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, faceApiMargin) })),
-        faceApiFlip,
-      );
+      const ferCrops = withFace.map((i) => ({
+        frame: frames[i]!,
+        crop: expressionCrop(meshes[i]!.points, margin),
+      }));
+      const faceApiCrops = withFace.map((i) => ({
+        frame: frames[i]!,
+        crop: expressionCrop(meshes[i]!.points, faceApiMargin),
+      }));
+      const expr = await expression.run(ferCrops, flip);
+      const expr2 = await faceApi.run(faceApiCrops, faceApiFlip);
       // A still image: the still-image layer also gets both nets mirror-averaged (one more
       // pass of the two small nets on one crop).
       const mirror =
         n === 1 && stillFlip && withFace.length > 0
-          ? await Promise.all([
-              expression.run(
-                withFace.map((i) => ({ frame: frames[i]!, crop: expressionCrop(meshes[i]!.points, margin) })),
-                true,
-              ),
-              faceApi.run(
-                withFace.map((i) => ({
-                  frame: frames[i]!,
-                  crop: expressionCrop(meshes[i]!.points, faceApiMargin),
-                })),
-                true,
-              ),
-            ])
+          ? await Promise.all([expression.run(ferCrops, true), faceApi.run(faceApiCrops, true)])
           : undefined;
       withFace.forEach((i, k) =>
         scores.set(i, {
