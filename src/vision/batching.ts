@@ -17,3 +17,14 @@ export async function inChunks<T, R>(
   for (let i = 0; i < items.length; i += size) out.push(...(await fn(items.slice(i, i + size))));
   return out;
 }
+
+/**
+ * Item `item`'s output row averaged over its `views` (the crop, then its mirror image), from a
+ * batch output laid out as [items x views x dim].
+ */
+export function meanOverViews(values: Float32Array, item: number, views: number, dim: number): Float32Array {
+  const out = new Float32Array(dim);
+  for (let v = 0; v < views; v++)
+    for (let k = 0; k < dim; k++) out[k] += values[(views * item + v) * dim + k] / views;
+  return out;
+}

@@ -1,7 +1,7 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
-import { inChunks } from './batching.js';
+import { inChunks, meanOverViews } from './batching.js';
 import { loadHumanModel, tf } from './model-loader.js';
 
 const INPUT = 64;
@@ -54,14 +54,9 @@ export class ExpressionModel {
     const emb = (await pooled.data()) as Float32Array;
     y.dispose();
     pooled.dispose();
-    return items.map((_, i) => {
-      const probs = new Float32Array(7);
-      const embedding = new Float32Array(dim);
-      for (let v = 0; v < views; v++) {
-        for (let k = 0; k < 7; k++) probs[k] += data[(views * i + v) * 7 + k] / views;
-        for (let k = 0; k < dim; k++) embedding[k] += emb[(views * i + v) * dim + k] / views;
-      }
-      return { probs, embedding };
-    });
+    return items.map((_, i) => ({
+      probs: meanOverViews(data, i, views, 7),
+      embedding: meanOverViews(emb, i, views, dim),
+    }));
   }
 }

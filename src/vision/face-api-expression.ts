@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
-import { inChunks } from './batching.js';
+import { inChunks, meanOverViews } from './batching.js';
 import { initBackend, packageDir, tf } from './model-loader.js';
 import type { ExpressionOutput } from './expression.js';
 
@@ -115,13 +115,10 @@ export class FaceApiExpressionModel {
     probs.dispose();
     pooledT.dispose();
     return items.map((_, i) => {
-      const out = new Float32Array(7);
-      const embedding = new Float32Array(dim);
-      for (let v = 0; v < views; v++) {
-        for (let k = 0; k < 7; k++) out[TO_FER7[k]] += data[(views * i + v) * 7 + k] / views;
-        for (let k = 0; k < dim; k++) embedding[k] += emb[(views * i + v) * dim + k] / views;
-      }
-      return { probs: out, embedding };
+      const own = meanOverViews(data, i, views, 7);
+      const probs = new Float32Array(7);
+      own.forEach((p, k) => (probs[TO_FER7[k]] = p));
+      return { probs, embedding: meanOverViews(emb, i, views, dim) };
     });
   }
 }
