@@ -105,11 +105,7 @@ export function calibrateFromRows(
       x: rowVector(r, s.mouthQuantile),
       e:
         s.rank !== undefined && scalingKind(r) === 'image'
-          ? rowVector(
-              { ...r, frames: r.frames.map((f) => f && { ...f, ...stillOutputs(f) }) },
-              undefined,
-              true,
-            )
+          ? rowVector({ ...r, frames: r.frames.map((f) => f && stillOutputs(f)) }, undefined, true)
           : null,
     }))
     .filter((d): d is Usable => d.x !== null);
