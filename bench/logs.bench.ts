@@ -20,6 +20,7 @@ import pg from 'pg';
 import { openStore } from '../src/store/index.js';
 import type { LogFilter, RequestLogEntry, Store } from '../src/store/types.js';
 import { pgUnavailableReason, startPgCluster } from '../test/store/pg-cluster.js';
+import { seededRandom } from '../test/helpers/random.js';
 
 const ROWS = Number(process.env.LOG_ROWS ?? 1_000_000);
 const PG_ROWS = Number(process.env.PG_LOG_ROWS ?? ROWS);
@@ -28,17 +29,6 @@ const DAY = 86_400_000;
 const END = Date.parse('2026-11-01T00:00:00Z');
 const SPAN = 90 * DAY;
 const START = END - SPAN;
-
-// Deterministic PRNG so SQLite and PostgreSQL hold the same rows.
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(r: number, table: [T, number][]): T {
   let acc = 0;
@@ -80,7 +70,8 @@ const STATUSES: [number, number][] = [
 type Row = Omit<RequestLogEntry, 'timestamp'> & { ts: number };
 
 function* generateRows(n: number): Generator<Row> {
-  const rand = mulberry32(42);
+  // Deterministic, so SQLite and PostgreSQL hold the same rows.
+  const rand = seededRandom(42);
   const emotions = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
   for (let i = 0; i < n; i++) {
     let status = pick(rand(), STATUSES);

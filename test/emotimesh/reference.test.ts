@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emotiMeshFromStateDict, type StateDict, type Tensor } from '../../src/vision/emotimesh/index.js';
+import { seededRandom } from '../helpers/random.js';
 
 interface Arch {
   channels: number;
@@ -22,20 +23,8 @@ interface Arch {
 const N = 1404;
 const EPS = 1e-5;
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomStateDict(arch: Arch, seed: number): StateDict {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const sd = new Map<string, Tensor>();
   const put = (key: string, shape: number[], gen: () => number) => {
     const numel = shape.reduce((a, b) => a * b, 1);
@@ -172,7 +161,7 @@ describe('EmotiMesh_Net on widths not in the PyTorch fixtures', () => {
       const model = await emotiMeshFromStateDict(sd, { threads: 1 });
       try {
         expect(model.info.architecture).toMatchObject(arch);
-        const rand = rng(2000 + n);
+        const rand = seededRandom(2000 + n);
         const steps = 1 + n;
         const inputs = [0, 1].map(() =>
           Float32Array.from({ length: steps * N }, () => Math.round(rand() * 1000) / 1000),

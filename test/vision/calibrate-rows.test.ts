@@ -3,17 +3,7 @@ import { calibrateFromRows, type CalibrateSettings } from '../../src/cli/calibra
 import type { RowFeatures } from '../../src/cli/row-analysis.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
 import { EMBEDDING_SIZE, FEATURE_NAMES, validateCalibration } from '../../src/vision/calibration.js';
-
-/** A deterministic pseudo-random stream (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 // FER7 index of each of the five classes (angry, happy, surprise, neutral, sad)
 const FER7 = [0, 3, 5, 6, 4];
@@ -23,7 +13,7 @@ const FER7 = [0, 3, 5, 6, 4];
  * fitted layer must learn to trust them less than they claim.
  */
 function syntheticRows(people: number, perPerson: number, clipsEvery: number): RowFeatures[] {
-  const rand = rng(42);
+  const rand = seededRandom(42);
   const rows: RowFeatures[] = [];
   for (let p = 0; p < people; p++) {
     for (let j = 0; j < perPerson; j++) {
@@ -69,7 +59,7 @@ const SETTINGS: CalibrateSettings = {
  * (a noisy one-hot of the class spread over a few dimensions).
  */
 function withEmbeddings(rows: RowFeatures[]): RowFeatures[] {
-  const rand = rng(7);
+  const rand = seededRandom(7);
   return rows.map((r) => {
     const y = EMOTIONS5.indexOf(r.row.class5);
     return {

@@ -8,21 +8,11 @@ import {
 } from '../../src/vision/confidence.js';
 import { accuracyCoverage, expectedCalibrationError, type Scored } from '../../src/vision/evaluation.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
-
-/** A deterministic pseudo-random stream (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 /** Over-confident answers: right 60 % of the time, each given with confidence ~0.95. */
 function overconfident(n: number, seed = 1): { probs: number[][]; ys: number[] } {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const probs: number[][] = [];
   const ys: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -77,7 +67,7 @@ describe('answer scaling (honest confidence)', () => {
 
   it('the class bias corrects a prior the answers over-use, and is centred', () => {
     // The model says Happy (1) half of the time when the truth is Neutral (3).
-    const rand = rng(7);
+    const rand = seededRandom(7);
     const probs: number[][] = [];
     const ys: number[] = [];
     for (let i = 0; i < 800; i++) {
