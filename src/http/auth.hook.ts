@@ -17,6 +17,12 @@ export interface AuthOptions {
 const ENV_ADMIN_KEY_ID = 'env-admin';
 const MAX_CLIENT_ID_LENGTH = 200;
 
+/** The free-form x-client-id an admin key may record its requests under (the v1 API's behaviour). */
+function claimedClientId(header: string | string[] | undefined): string | null {
+  const claimed = (Array.isArray(header) ? header[0] : header)?.trim().slice(0, MAX_CLIENT_ID_LENGTH);
+  return claimed ? claimed : null;
+}
+
 /**
  * Builds the onRequest check for every non-public route: the API key (401 first, as the
  * seed does), then the required date header (400).
@@ -41,9 +47,9 @@ export function createAuthHook(options: AuthOptions): (request: FastifyRequest) 
   }
 
   return async function authenticate(request: FastifyRequest): Promise<void> {
-    const header = request.headers['x-client-id'];
-    const claimed = (Array.isArray(header) ? header[0] : header)?.trim().slice(0, MAX_CLIENT_ID_LENGTH);
-    request.clientId = claimed ? claimed : null;
+    // Nobody is anybody until a key says so: a request without a valid key (and one to a public
+    // route) is logged with no client id, so that it cannot show up in a client's own log view.
+    request.clientId = null;
     if (request.routeOptions.config?.public || request.routeOptions.url === undefined) return;
 
     const raw = request.headers['x-api-key'];
@@ -51,7 +57,7 @@ export function createAuthHook(options: AuthOptions): (request: FastifyRequest) 
     const caller = presented && presented.length <= 512 ? await identify(presented) : undefined;
     if (!caller) throw new AppError('unauthorized', 'Unauthorized');
     request.caller = caller;
-    if (caller.boundClientId !== null) request.clientId = caller.boundClientId;
+    request.clientId = caller.boundClientId ?? claimedClientId(request.headers['x-client-id']);
 
     checkRequestDate(request.headers, now(), options.maxClockSkewSeconds);
   };

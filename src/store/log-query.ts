@@ -43,6 +43,12 @@ function buildWhere(filter: LogFilter, dialect: LogQueryDialect): { where: strin
   if (wanted('success')) terms.push(`success = ${bind(dialect.boolean(filter.success!))}`);
   if (wanted('client_id')) terms.push(`client_id = ${bind(filter.client_id)}`);
   if (wanted('endpoint')) terms.push(`endpoint = ${bind(filter.endpoint)}`);
+  if (filter.made_by_client !== undefined) {
+    // A residual test on the rows the client_id index already narrowed down (api_keys is small).
+    terms.push(
+      `key_id IN (SELECT id FROM api_keys WHERE role = 'client' AND client_id = ${bind(filter.made_by_client)})`,
+    );
+  }
   if (filter.cursor !== undefined) {
     const cursor = decodeCursor(filter.cursor);
     // Written as a plain range on ts plus a residual test, rather than a row-value

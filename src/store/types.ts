@@ -26,6 +26,11 @@ export interface LogFilter {
   success?: boolean;
   client_id?: string;
   endpoint?: string;
+  /**
+   * Only entries of requests made with a client key of this client id (a client key's own view):
+   * an admin key's request recorded under the same x-client-id is not the client's.
+   */
+  made_by_client?: string;
   /** 1-1000, default 100. */
   limit: number;
   /** Opaque cursor from a previous page's next_cursor. */

@@ -16,7 +16,7 @@ export async function logsRoutes(
         operationId: 'logs',
         summary: 'Read the request log, newest first',
         description:
-          'Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only its own entries.',
+          "Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.",
         headers: securedHeaders,
         querystring: LogsQuery,
         response: { 200: LogsResponse, ...errorResponses(400, 401, 429) },
@@ -31,6 +31,7 @@ export async function logsRoutes(
           return { logs: [], count: 0, next_cursor: null, latency_ms: Math.round(reply.elapsedTime) };
         }
         filter.client_id = caller.boundClientId ?? '\u0000no-client';
+        filter.made_by_client = filter.client_id;
       }
       let page;
       try {
