@@ -4,6 +4,7 @@
  * worker processes). Requests go through Fastify's `inject`. The end-to-end suites in
  * test/e2e check the same contract against the real server and real videos.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -442,6 +443,23 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       expect((await withKey({ 'x-date': now.toISOString() })).statusCode).toBe(200);
       // A few minutes off is within MAX_CLOCK_SKEW_SECONDS (900).
       expect((await withKey({ date: new Date(Date.now() - 5 * 60_000).toISOString() })).statusCode).toBe(200);
+    });
+
+    it('accepts what `date -u -R` and `date -R` write, and ISO 8601 with an offset', async () => {
+      const dateR = execFileSync('date', ['-u', '-R'], { encoding: 'utf8' }).trim();
+      expect(dateR).toMatch(/\+0000$/);
+      expect((await withKey({ date: dateR })).statusCode).toBe(200);
+      const local = execFileSync('date', ['-R'], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'Asia/Kolkata' },
+      });
+      expect(local.trim()).toMatch(/\+0530$/);
+      expect((await withKey({ 'x-date': local.trim() })).statusCode).toBe(200);
+      const isoOffset = execFileSync('date', ['-Iseconds'], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'America/New_York' },
+      });
+      expect((await withKey({ date: isoOffset.trim() })).statusCode).toBe(200);
     });
 
     it('is checked on the video endpoints too, before any job', async () => {

@@ -32,9 +32,52 @@ describe('request date header', () => {
   it('reads the HTTP date format', () => {
     expect(parseRequestDate('Sun, 06 Nov 1994 08:49:37 GMT')?.toISOString()).toBe('1994-11-06T08:49:37.000Z');
   });
+  it('reads RFC 2822 dates with a numeric zone, as `date -u -R` writes them', () => {
+    expect(parseRequestDate('Fri, 04 Dec 2026 15:40:00 +0000')?.toISOString()).toBe(
+      '2026-12-04T15:40:00.000Z',
+    );
+    expect(parseRequestDate('Fri, 04 Dec 2026 16:40:00 +0100')?.toISOString()).toBe(
+      '2026-12-04T15:40:00.000Z',
+    );
+    expect(parseRequestDate('Thu, 03 Dec 2026 21:10:00 -1830')?.toISOString()).toBe(
+      '2026-12-04T15:40:00.000Z',
+    );
+    // Weekday and seconds are optional in RFC 2822; one-digit days and UT/UTC are allowed.
+    expect(parseRequestDate('4 Dec 2026 15:40 UT')?.toISOString()).toBe('2026-12-04T15:40:00.000Z');
+    expect(parseRequestDate('fri, 4 dec 2026 15:40:00 utc')?.toISOString()).toBe('2026-12-04T15:40:00.000Z');
+  });
+  it('reads ISO 8601 with an offset across a day boundary', () => {
+    expect(parseRequestDate('2026-12-05T00:40:00+09:00')?.toISOString()).toBe('2026-12-04T15:40:00.000Z');
+    expect(parseRequestDate('2026-12-04T10:40:00-05')?.toISOString()).toBe('2026-12-04T15:40:00.000Z');
+  });
   it('refuses garbage and impossible dates', () => {
-    for (const bad of ['', 'yesterday', '2025-02-31T00:00:00Z', '2025-13-01', '12345', 'Sun, 06 Nov 1994'])
+    for (const bad of [
+      '',
+      'yesterday',
+      '2025-02-31T00:00:00Z',
+      '2025-02-31T00:00:00+02:00',
+      '2025-13-01',
+      '12345',
+      'Sun, 06 Nov 1994',
+      'Fri, 31 Feb 2026 15:40:00 +0000',
+      'Fri, 04 Dec 2026 25:40:00 +0000',
+      'Fri, 04 Dec 2026 15:40:00 +00',
+      'Fri, 04 Dec 2026 15:40:00 CEST',
+    ])
       expect(parseRequestDate(bad), bad).toBeUndefined();
+  });
+  it('names the accepted formats when it refuses one', () => {
+    const now = new Date('2026-12-04T15:40:00Z');
+    try {
+      checkRequestDate({ date: '04/12/2026 15:40' }, now, 900);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as AppError).code).toBe('bad_date');
+      expect((err as AppError).message).toMatch(/ISO 8601.*HTTP date.*RFC 2822/);
+    }
+    expect(
+      codeOf(() => checkRequestDate({ date: 'Fri, 04 Dec 2026 15:40:00 +0000' }, now, 900)),
+    ).toBeUndefined();
   });
   it('checks presence, format and skew, preferring x-date', () => {
     const now = new Date('2025-08-16T12:00:00Z');
