@@ -7,6 +7,7 @@ import { loadConfig } from './config/load-config.js';
 import { clipResultBody } from './http/clip-bodies.js';
 import { JobMetrics } from './http/job-metrics.js';
 import { ProcessPoolRunner } from './jobs/process-pool-runner.js';
+import { StartupGate } from './jobs/startup-gate.js';
 import { prepareEmotionModel } from './model-files/model-setup.js';
 import { ClipService } from './services/clip.service.js';
 import { LocalJobDispatcher, QueueJobDispatcher } from './services/job-dispatch.js';
@@ -134,8 +135,13 @@ async function main(): Promise<void> {
           app.log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
       });
   const runner = queue ?? pool!;
-  const clips = new ClipService(runner, config);
-  const dispatcher = queue ? new QueueJobDispatcher(queue) : new LocalJobDispatcher(pool!, lifecycle);
+  // Requests that arrive while the models load wait for them (bounded), rather than being refused.
+  const gate = new StartupGate(runner, {
+    waitMs: config.startupWaitSeconds * 1000,
+    maxWaiting: config.queueSize + config.workers,
+  });
+  const clips = new ClipService(gate, config);
+  const dispatcher = queue ? new QueueJobDispatcher(queue) : new LocalJobDispatcher(gate, lifecycle);
   if (!cluster) {
     // In one process, a job left queued or running by the previous run has nobody to finish it.
     await store.jobs.failUnfinished(

@@ -32,6 +32,7 @@ export interface Config {
   /** Jobs waiting for a worker beyond which requests get 503. */
   queueSize: number;
   jobTimeoutSeconds: number;
+  startupWaitSeconds: number;
   /** Requests per minute per API key; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   model: ModelChoice;
@@ -244,6 +245,12 @@ export const SETTINGS = [
     key: 'jobTimeoutSeconds',
     doc: 'Longest one video job may run before it is stopped (default 60)',
     parse: number('JOB_TIMEOUT_SECONDS', 60, 1, 3600),
+  },
+  {
+    env: 'STARTUP_WAIT_SECONDS',
+    key: 'startupWaitSeconds',
+    doc: 'How long a request that arrives while the models load waits for them (default 30; past it 503 not_ready with Retry-After; 0 refuses at once)',
+    parse: number('STARTUP_WAIT_SECONDS', 30, 0, 3600),
   },
   {
     env: 'RATE_LIMIT_PER_MINUTE',

@@ -162,3 +162,70 @@ describe('start-up with a bad checkpoint', () => {
     ).rejects.toThrow(/does not load|forbidden|not allowed|global/i);
   });
 });
+
+describe('the first request after start (real server)', () => {
+  let dir: string;
+  let smile: Buffer;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emothumb-first-'));
+    smile = await readFile(await makeSmilingClip(dir));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.dispose()));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits for the models instead of refusing a request sent as soon as the port answers', async () => {
+    const server = await startServer({}, { waitReady: false });
+    servers.push(server);
+    // Sent the moment the server listens: the models are still loading (/ready says so).
+    const readyBefore = await fetch(`${server.url}/ready`);
+    const predicted = send(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+      body: smile,
+    });
+    expect(readyBefore.status).toBe(503);
+    expect(((await readyBefore.json()) as { code: string }).code).toBe('not_ready');
+    const res = await predicted;
+    expect(res.status, res.body.toString()).toBe(200);
+    expect(res.json<PredictResult>().emotion).toBe('Happy');
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  });
+
+  it('past STARTUP_WAIT_SECONDS answers 503 not_ready with Retry-After', async () => {
+    // A checkpoint URL that never answers keeps the server loading for as long as the test needs.
+    const { createServer } = await import('node:http');
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const port = (hanging.address() as { port: number }).port;
+    try {
+      const server = await startServer(
+        {
+          MODEL: 'emotimesh',
+          MODEL_URL: `http://127.0.0.1:${port}/EmotiMesh_Net.pth`,
+          STARTUP_WAIT_SECONDS: '1',
+        },
+        { waitReady: false },
+      );
+      servers.push(server);
+      const started = Date.now();
+      const res = await send(`${server.url}/predict`, {
+        method: 'POST',
+        headers: { ...authHeaders(), 'content-type': 'video/mp4' },
+        body: smile,
+      });
+      expect(res.status).toBe(503);
+      expect(res.json<{ code: string }>().code).toBe('not_ready');
+      expect(res.headers['retry-after']).toBe('5');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      await server.stop('SIGKILL');
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
+  });
+});
