@@ -49,6 +49,10 @@ export const ERROR_TABLE = {
     message: 'The thumbnail would be larger than the configured limit.',
   },
   no_face: { status: 422, message: 'No face was found in any analysed frame.' },
+  idempotency_key_reused: {
+    status: 422,
+    message: 'This Idempotency-Key was first used for a different request.',
+  },
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   internal: { status: 500, message: 'Internal server error.' },
   not_implemented: { status: 501, message: 'Not implemented yet.' },

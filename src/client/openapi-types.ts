@@ -107,7 +107,7 @@ export interface paths {
     put?: never;
     /**
      * Queue a /predict job; poll GET /jobs/<id> or receive a signed webhook
-     * @description Takes exactly the bodies and options of POST /predict, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     * @description Takes exactly the bodies and options of POST /predict, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.
      */
     post: operations['submitPredictJob'];
     delete?: never;
@@ -127,7 +127,7 @@ export interface paths {
     put?: never;
     /**
      * Queue a /thumbnail job; poll GET /jobs/<id> or receive a signed webhook
-     * @description Takes exactly the bodies and options of POST /thumbnail, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     * @description Takes exactly the bodies and options of POST /thumbnail, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.
      */
     post: operations['submitThumbnailJob'];
     delete?: never;
@@ -147,7 +147,7 @@ export interface paths {
     put?: never;
     /**
      * Queue a /analyze job; poll GET /jobs/<id> or receive a signed webhook
-     * @description Takes exactly the bodies and options of POST /analyze, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.
+     * @description Takes exactly the bodies and options of POST /analyze, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.
      */
     post: operations['submitAnalyzeJob'];
     delete?: never;
@@ -182,7 +182,7 @@ export interface paths {
     };
     /**
      * Read the request log, newest first
-     * @description Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only its own entries.
+     * @description Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.
      */
     get: operations['logs'];
     put?: never;
@@ -433,7 +433,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -455,7 +455,8 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };
@@ -710,7 +711,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -732,7 +733,8 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };
@@ -1050,7 +1052,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1072,7 +1074,8 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };
@@ -1311,6 +1314,34 @@ export interface operations {
              * @enum {string}
              */
             code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };
@@ -1597,6 +1628,34 @@ export interface operations {
              * @enum {string}
              */
             code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };
@@ -1904,6 +1963,34 @@ export interface operations {
              * @enum {string}
              */
             code: 'unsupported_media_type';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face'
+              | 'idempotency_key_reused';
             request_id?: string;
           };
         };

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { AppError } from '../errors.js';
 import type { ThumbnailRequest } from '../jobs/clip-job.types.js';
 import type { JobRecord, JobRepository, JobTask } from '../store/index.js';
@@ -47,6 +48,35 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
   return value.trim();
 }
 
+/** JSON with sorted keys: the same options give the same text whatever order they came in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What an Idempotency-Key is bound to (draft-ietf-httpapi-idempotency-key-header): the endpoint,
+ * the options as parsed (so `?duration=2` and `"duration": 2.0` are the same request) and a
+ * SHA-256 of the uploaded bytes (so the transport does not matter either).
+ */
+export async function requestFingerprint(
+  s: Pick<JobSubmission, 'task' | 'thumbnail' | 'callbackUrl' | 'inputPath'>,
+): Promise<string> {
+  const upload = createHash('sha256');
+  for await (const chunk of createReadStream(s.inputPath)) upload.update(chunk as Buffer);
+  return createHash('sha256')
+    .update(canonicalJson({ task: s.task, options: s.thumbnail ?? null, callback_url: s.callbackUrl }))
+    .update('\n')
+    .update(upload.digest('hex'))
+    .digest('hex');
+}
+
 /** Async jobs: accept (idempotently), hand over to the dispatcher, answer status polls. */
 export class JobsService {
   private readonly now: () => Date;
@@ -82,6 +112,7 @@ export class JobsService {
     let handedOver = false;
     try {
       const now = this.now();
+      const fingerprint = s.idempotencyKey !== null ? await requestFingerprint(s) : null;
       const { job, created } = await this.jobs.create({
         id: randomUUID(),
         task: s.task,
@@ -90,11 +121,21 @@ export class JobsService {
         key_id: s.caller.keyId,
         request_id: s.requestId,
         idempotency_key: s.idempotencyKey,
+        request_fingerprint: fingerprint,
         callback_url: s.callbackUrl,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + this.options.ttlHours * 3600_000).toISOString(),
       });
-      if (!created) return { job, created };
+      if (!created) {
+        // Jobs made before fingerprints were kept have none: they keep the old replay behaviour.
+        if (job.request_fingerprint !== null && job.request_fingerprint !== fingerprint) {
+          throw new AppError(
+            'idempotency_key_reused',
+            `The Idempotency-Key "${s.idempotencyKey}" was first used for a different request (job ${job.id}: ${job.task}); use a new key for a new request.`,
+          );
+        }
+        return { job, created };
+      }
       const clip = this.clips.jobFor(s.task, s.inputPath, s.thumbnail, s.requestId);
       handedOver = true;
       try {

@@ -107,6 +107,8 @@ export interface JobRecord {
   /** The HTTP request that created it. */
   request_id: string | null;
   idempotency_key: string | null;
+  /** With an idempotency key: a digest of the request it was first used with (task, options, upload). */
+  request_fingerprint: string | null;
   callback_url: string | null;
   created_at: string;
   started_at: string | null;
@@ -128,6 +130,7 @@ export interface NewJob {
   key_id: string | null;
   request_id: string | null;
   idempotency_key: string | null;
+  request_fingerprint: string | null;
   callback_url: string | null;
   created_at: string;
   expires_at: string;

@@ -336,6 +336,48 @@ describe('async jobs in the single-process default (buildApp + inject, SQLite)',
     expect(bad.json()).toMatchObject({ code: 'bad_idempotency_key' });
   });
 
+  it('refuses an Idempotency-Key reused for a different request: 422 idempotency_key_reused', async () => {
+    const key = { 'idempotency-key': 'entry-43' };
+    const first = await app.inject({
+      method: 'POST',
+      url: '/jobs/analyze?duration=2',
+      headers: auth(clientA, { 'content-type': 'video/mp4', ...key }),
+      payload: VIDEO,
+    });
+    expect(first.statusCode).toBe(202);
+    const id = first.json<Accepted>().job_id;
+    await poll(id, clientA);
+    const seen = port.seen.length;
+
+    // The same request by another transport, its options written differently: the same job.
+    const sameAsJson = await app.inject({
+      method: 'POST',
+      url: '/jobs/analyze',
+      headers: auth(clientA, key),
+      payload: { encoding: 'base64', format: 'mp4', content: VIDEO.toString('base64'), duration: 2.0 },
+    });
+    expect(sameAsJson.statusCode).toBe(200);
+    expect(sameAsJson.json<JobDoc>().job_id).toBe(id);
+
+    const refusals = [
+      // Another endpoint with the same bytes.
+      raw('/jobs/predict', clientA, key),
+      // The same endpoint with other options.
+      { ...raw('/jobs/analyze?duration=3', clientA, key) },
+      // The same endpoint and options with other bytes.
+      { ...raw('/jobs/analyze?duration=2', clientA, key), payload: Buffer.from('another clip') },
+    ];
+    for (const request of refusals) {
+      const res = await app.inject(request);
+      expect(res.statusCode, String(request.url)).toBe(422);
+      expect(res.json<{ code: string; error: string }>()).toMatchObject({ code: 'idempotency_key_reused' });
+      expect(res.json<{ error: string }>().error).toContain(id);
+    }
+    // Nothing was queued for the refused requests, and the first job is untouched.
+    expect(port.seen.length).toBe(seen);
+    expect((await poll(id, clientA)).status).toBe('succeeded');
+  });
+
   it("shows a client only its own client's jobs (404 job_not_found otherwise); the admin sees all", async () => {
     const res = await app.inject(raw('/jobs/predict', clientA));
     const id = res.json<Accepted>().job_id;

@@ -14,6 +14,7 @@ function newJob(id: string, over: Partial<NewJob> = {}): NewJob {
     key_id: 'k1',
     request_id: `req-${id}`,
     idempotency_key: null,
+    request_fingerprint: null,
     callback_url: null,
     created_at: at(0).toISOString(),
     expires_at: at(3600_000).toISOString(),
@@ -68,6 +69,18 @@ describe.each(backends)('jobs on $name', (backend) => {
         succeeded: 1,
         failed: 0,
       });
+    });
+
+    it('keeps the fingerprint of the request an idempotency key was first used with', async () => {
+      const first = await store.jobs.create(
+        newJob('f1', { idempotency_key: 'fp', request_fingerprint: 'sha-a' }),
+      );
+      expect(first.job.request_fingerprint).toBe('sha-a');
+      const again = await store.jobs.create(
+        newJob('f2', { idempotency_key: 'fp', request_fingerprint: 'sha-b' }),
+      );
+      expect(again).toMatchObject({ created: false, job: { id: 'f1', request_fingerprint: 'sha-a' } });
+      expect((await store.jobs.get('f1', at(1)))?.request_fingerprint).toBe('sha-a');
     });
 
     it('keeps one unexpired job per owner and idempotency key, and frees the key when it expires', async () => {

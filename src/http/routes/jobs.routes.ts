@@ -68,14 +68,14 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
         schema: {
           operationId: `submit${task[0]!.toUpperCase()}${task.slice(1)}Job`,
           summary: `Queue a /${task} job; poll GET /jobs/<id> or receive a signed webhook`,
-          description: `Takes exactly the bodies and options of POST /${task}, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header. Answers 202 with the job id and a Location header.`,
+          description: `Takes exactly the bodies and options of POST /${task}, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.`,
           headers: jobHeaders,
           querystring: ThumbnailQuery,
           body: videoBodyContent(task === 'predict' ? PredictJsonBody : ThumbnailJsonBody),
           response: {
             200: JobDocumentSchema,
             202: JobAccepted,
-            ...errorResponses(400, 401, 413, 415, 429, 500, 503),
+            ...errorResponses(400, 401, 413, 415, 422, 429, 500, 503),
           },
         },
       },

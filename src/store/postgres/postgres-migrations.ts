@@ -93,6 +93,12 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
     `,
   },
+  {
+    // What an Idempotency-Key was first used for (endpoint, options, a hash of the upload):
+    // the same key with a different request is refused rather than answered with the first job.
+    version: 4,
+    sql: `ALTER TABLE jobs ADD COLUMN request_fingerprint TEXT;`,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

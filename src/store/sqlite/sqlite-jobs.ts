@@ -46,8 +46,8 @@ export class SqliteJobRepository implements JobRepository {
       this.db
         .prepare(
           `INSERT INTO jobs (id, task, status, owner, client_id, key_id, request_id, idempotency_key,
-             callback_url, created_at, expires_at, attempts)
-           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+             request_fingerprint, callback_url, created_at, expires_at, attempts)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(
           job.id,
@@ -57,6 +57,7 @@ export class SqliteJobRepository implements JobRepository {
           job.key_id,
           job.request_id,
           job.idempotency_key,
+          job.request_fingerprint,
           job.callback_url,
           Date.parse(job.created_at),
           Date.parse(job.expires_at),

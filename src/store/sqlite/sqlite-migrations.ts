@@ -91,6 +91,12 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
     `,
   },
+  {
+    // What an Idempotency-Key was first used for (endpoint, options, a hash of the upload):
+    // the same key with a different request is refused rather than answered with the first job.
+    version: 4,
+    sql: `ALTER TABLE jobs ADD COLUMN request_fingerprint TEXT;`,
+  },
 ];
 
 /** The index led by each equality filter (migration 2). */
