@@ -77,6 +77,10 @@ describe.skipIf(!CHROMIUM)('the demo page in Chromium (real server, a phone clip
       expect(await page.getAttribute(`polyline[data-emotion="${e}"]`, 'data-points')).toBe('15');
     }
     expect(await page.locator('line[data-peak]').count()).toBe(1);
+    // Time ticks along the bottom, from 0 s on.
+    const ticks = await page.locator('text[data-tick]').allTextContents();
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    expect(ticks[0]).toBe('0 s');
     await page.waitForSelector('#still canvas[data-face="drawn"]', { timeout: 20_000 });
 
     // The MP4 cover really plays: decoded, sized, and its clock moves.
@@ -111,11 +115,66 @@ describe.skipIf(!CHROMIUM)('the demo page in Chromium (real server, a phone clip
     });
   }
 
-  it('shows an error as its message and code', async () => {
+  it('shows an error as its message and code, and nothing of the previous answer under it', async () => {
+    expect(await page.isVisible('#result')).toBe(true);
     await page.fill('#key', 'not-a-key');
     await send('mp4');
     expect(await page.textContent('#status')).toMatch(/^Error 401: .+ \(unauthorized\)$/);
+    expect(await page.isVisible('#result')).toBe(false);
+    expect(await page.textContent('#label')).toBe('');
+    expect(await page.locator('#thumb video, #thumb img, svg[role="img"]').count()).toBe(0);
     await page.fill('#key', ADMIN_KEY);
+  });
+
+  it('is readable at phone width (375 px): no sideways scrolling, 12 px chart text, the endpoint menu whole', async () => {
+    const phone = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    try {
+      await phone.goto(`${server.url}/demo`);
+      await phone.fill('#key', ADMIN_KEY);
+      await phone.setInputFiles('#video', clip);
+      await phone.click('#send');
+      await phone.waitForFunction(
+        () => /Done in|Error/.test(document.getElementById('status')?.textContent ?? ''),
+        undefined,
+        { timeout: 60_000 },
+      );
+      expect(await phone.textContent('#status')).toMatch(/^Done in/);
+      const layout = await phone.evaluate(() => {
+        const doc = document as unknown as {
+          documentElement: { scrollWidth: number };
+          querySelectorAll(
+            s: string,
+          ): ArrayLike<{ getBoundingClientRect(): { height: number; right: number } }>;
+          createElement(tag: 'canvas'): {
+            getContext(k: '2d'): { font: string; measureText(t: string): { width: number } };
+          };
+        };
+        const win = globalThis as unknown as {
+          getComputedStyle(el: unknown): { font: string; paddingLeft: string; paddingRight: string };
+        };
+        const ticks = Array.from(doc.querySelectorAll('svg[role="img"] text'));
+        const select = document.querySelector('#ep') as {
+          clientWidth: number;
+          options: ArrayLike<{ text: string }>;
+        };
+        const g = doc.createElement('canvas').getContext('2d');
+        g.font = win.getComputedStyle(select).font;
+        const widest = Math.max(...Array.from(select.options).map((o) => g.measureText(o.text).width));
+        return {
+          pageWidth: doc.documentElement.scrollWidth,
+          smallestText: Math.min(...ticks.map((t) => t.getBoundingClientRect().height)),
+          rightmostText: Math.max(...ticks.map((t) => t.getBoundingClientRect().right)),
+          selectRoom: select.clientWidth - widest,
+        };
+      });
+      expect(layout.pageWidth).toBeLessThanOrEqual(375);
+      expect(layout.smallestText).toBeGreaterThanOrEqual(10);
+      expect(layout.rightmostText).toBeLessThanOrEqual(375);
+      // Room for the widest option's text besides the arrow.
+      expect(layout.selectRoom).toBeGreaterThan(20);
+    } finally {
+      await phone.close();
+    }
   });
 });
 

@@ -12,18 +12,19 @@ const DEMO_PAGE = `<!doctype html>
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d8dce4;--accent:#3355dd}
 body{font:16px/1.45 system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:var(--fg)}
 h1{font-size:1.6rem;margin:.2rem 0 .4rem}p.lead{color:var(--muted);margin-top:0}
-form{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:.6rem 1rem;align-items:end}
+form{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,15rem),1fr));gap:.6rem 1rem;align-items:end}
 label{display:block;font-size:.9rem;color:var(--muted);margin-bottom:.15rem}
 input,select,button{font:inherit;padding:.35rem .5rem;width:100%;box-sizing:border-box}
 #drop{grid-column:1/-1;border:2px dashed var(--line);border-radius:10px;padding:1.2rem;text-align:center;color:var(--muted)}
-#drop.over{border-color:var(--accent);color:var(--accent)}
+#drop input{max-width:100%}#drop.over{border-color:var(--accent);color:var(--accent)}
 #send{background:var(--accent);color:#fff;border:0;border-radius:6px;cursor:pointer}#send:disabled{opacity:.5}
 #status{grid-column:1/-1;min-height:1.4em}#status.error{color:#b42318}
 #result{display:grid;grid-template-columns:1fr 1fr;gap:1rem;margin-top:1rem}
+@media (max-width:600px){body{margin:1rem auto}#result{grid-template-columns:1fr}}
 #result[hidden]{display:none}#label{font-size:1.4rem;font-weight:600;grid-column:1/-1}
 figure{margin:0}figcaption{font-size:.85rem;color:var(--muted)}
 #thumb video,#thumb img,#still canvas{max-width:100%;border-radius:8px;display:block}
-#chart{grid-column:1/-1}svg text{font-size:11px;fill:var(--muted)}
+#chart{grid-column:1/-1}svg{display:block}svg text{font-size:12px;fill:var(--muted)}
 .legend span{display:inline-block;margin-right:.8rem;font-size:.85rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;border-radius:2px}
 pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8rem}
 </style></head><body>
@@ -32,7 +33,7 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
 <form id="f">
 <div id="drop">Drop a video here, or choose one: <label for="video" style="display:inline">Video</label> <input id="video" type="file" accept="video/*" style="width:auto"></div>
 <div><label for="key">API key</label><input id="key" type="password" autocomplete="off" required></div>
-<div><label for="ep">Endpoint</label><select id="ep"><option value="/analyze">/analyze (emotion + cover)</option><option value="/predict">/predict (emotion)</option><option value="/thumbnail">/thumbnail (cover)</option></select></div>
+<div><label for="ep">Endpoint</label><select id="ep"><option value="/analyze">/analyze: emotion + cover</option><option value="/predict">/predict: emotion</option><option value="/thumbnail">/thumbnail: cover</option></select></div>
 <div><label for="fmt">Cover format</label><select id="fmt"><option>mp4</option><option>webp</option><option>gif</option></select></div>
 <div><label for="duration">Cover duration (s)</label><input id="duration" type="number" min="0.1" max="10" step="0.1" value="3"></div>
 <div><label for="crop">Crop</label><select id="crop"><option value="">default</option><option>none</option><option>square</option><option>face</option></select></div>
@@ -62,7 +63,8 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
   function svgEl(name, attrs) { var el = document.createElementNS('http://www.w3.org/2000/svg', name); for (var k in attrs) el.setAttribute(k, attrs[k]); return el; }
   function chart(body) {
     var points = body.timeline || [];
-    var W = 640, H = 200, L = 34, B = 22, T = 8, R = 8;
+    // Drawn at the width it is shown at, so that its text keeps its size on a phone.
+    var W = Math.max(280, Math.round($('svg').clientWidth || 640)), H = 200, L = 36, B = 22, T = 8, R = 12;
     var tMax = Math.max(0.001, points.length ? points[points.length - 1].t : 1);
     var x = function (t) { return L + (W - L - R) * (t / tMax); };
     var y = function (p) { return T + (H - T - B) * (1 - p); };
@@ -71,7 +73,14 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
       'aria-label': 'Emotion timeline: ' + points.length + ' frames over ' + tMax.toFixed(1) + ' s; ' + body.emotion + ' peaks at ' + (body.peak_t || 0).toFixed(2) + ' s' + (best.length ? ' (' + best.join(', ') + ')' : '') });
     svg.appendChild(svgEl('line', { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: '#d8dce4' }));
     [0, 0.5, 1].forEach(function (p) { var t = svgEl('text', { x: 2, y: y(p) + 4 }); t.textContent = Math.round(p * 100) + '%'; svg.appendChild(t); });
-    var tl = svgEl('text', { x: W - R - 30, y: H - 4 }); tl.textContent = tMax.toFixed(1) + ' s'; svg.appendChild(tl);
+    // Time ticks at a step that leaves about 60 px between labels.
+    var steps = [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60];
+    var step = steps.filter(function (s) { return (W - L - R) * s / tMax >= 60; })[0] || 60;
+    for (var tick = 0; tick <= tMax + 1e-9; tick += step) {
+      svg.appendChild(svgEl('line', { x1: x(tick), y1: y(0), x2: x(tick), y2: y(0) + 4, stroke: '#5b6475' }));
+      var tt = svgEl('text', { x: x(tick), y: H - 4, 'text-anchor': tick === 0 ? 'start' : 'middle', 'data-tick': tick.toFixed(2) });
+      tt.textContent = (Math.round(tick * 100) / 100) + ' s'; svg.appendChild(tt);
+    }
     EMOTIONS.forEach(function (e) {
       var pts = points.filter(function (p) { return p.probabilities; }).map(function (p) { return x(p.t).toFixed(1) + ',' + y(p.probabilities[e]).toFixed(1); });
       svg.appendChild(svgEl('polyline', { points: pts.join(' '), fill: 'none', stroke: COLORS[e], 'stroke-width': e === body.emotion ? 3 : 1.5, 'data-emotion': e, 'data-points': String(pts.length) }));
@@ -105,6 +114,13 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
     if (el.tagName === 'VIDEO') { el.autoplay = el.loop = el.muted = true; el.playsInline = true; } else { el.alt = 'Cover (' + thumb.format + ')'; }
     fig.insertBefore(el, fig.firstChild);
   }
+  // A new request starts from a clean page: an error must never sit above an older answer.
+  function clearResult() {
+    $('result').hidden = true; $('label').textContent = ''; $('json').textContent = '';
+    var old = $('thumb').querySelector('video,img'); if (old) old.remove();
+    $('svg').textContent = ''; $('legend').textContent = '';
+    var c = $('still').querySelector('canvas'); c.removeAttribute('data-face'); c.width = 0; c.height = 0;
+  }
   $('f').addEventListener('submit', function (e) {
     e.preventDefault();
     if (!file) { status('Choose or drop a video first.', true); return; }
@@ -114,6 +130,7 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
       if ($('crop').value) q.set('crop', $('crop').value); if ($('anchor').value) q.set('anchor', $('anchor').value);
     }
     status('Working…'); $('send').disabled = true;
+    clearResult();
     fetch(ep + (q.toString() ? '?' + q : ''), { method: 'POST', body: file,
       headers: { 'x-api-key': $('key').value, 'x-date': new Date().toISOString(), 'content-type': file.type || 'application/octet-stream' } })
       .then(function (res) { return res.json().then(function (body) { return { res: res, body: body }; }); })
