@@ -1,6 +1,7 @@
 import './polyfills.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, type Config } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
@@ -46,14 +47,22 @@ async function makeWebhooks(
   config: Readonly<Config>,
   store: Store,
   metrics: JobMetrics,
+  log: Logger,
 ): Promise<WebhookSender | undefined> {
   if (!config.webhookSecret) return undefined;
   const options: WebhookDelivererOptions = {
     secret: config.webhookSecret,
     allowPrivate: config.webhookAllowPrivate,
     retrySeconds: config.webhookRetrySeconds,
-    onAttempt: (a) =>
-      store.jobs.recordDelivery({
+    onAttempt: (a) => {
+      // Operators see a receiver's trouble in the service log, not only in a table.
+      if (!a.ok) {
+        log.warn(
+          { job_id: a.jobId, attempt: a.attempt, status_code: a.statusCode, error: a.error },
+          'webhook delivery failed',
+        );
+      }
+      return store.jobs.recordDelivery({
         job_id: a.jobId,
         attempt: a.attempt,
         url: a.url,
@@ -61,7 +70,8 @@ async function makeWebhooks(
         ok: a.ok,
         error: a.error,
         delivered_at: a.at.toISOString(),
-      }),
+      });
+    },
     onDone: (outcome) => metrics.webhook(outcome),
   };
   // Only the processes that finish jobs send webhooks: an API node never does in cluster mode.
@@ -100,7 +110,7 @@ async function main(): Promise<void> {
     jobCounts: cachedJobCounts(store),
     queueDepth: queue ? () => ({ ...queue.queueDepth() }) : undefined,
   });
-  const webhooks = await makeWebhooks(config, store, jobMetrics);
+  const webhooks = await makeWebhooks(config, store, jobMetrics, pino({ level: config.logLevel }));
   const lifecycle = new JobLifecycle(store.jobs, clipResultBody, webhooks, (job) =>
     jobMetrics.observeEnd(job),
   );

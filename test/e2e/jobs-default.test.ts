@@ -124,13 +124,15 @@ describe('the job API in the single-process default (no Redis, no PostgreSQL)', 
 });
 
 describe('a signed webhook from the single-process default', () => {
-  it('is verified by a real local receiver (WEBHOOK_ALLOW_PRIVATE=true)', async () => {
+  it('is verified by a real local receiver (WEBHOOK_ALLOW_PRIVATE=true); a failed attempt is retried and logged', async () => {
     const bodies: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
     const receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         bodies.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        // The first attempt fails: it is retried, and the failure is in the service's log.
+        res.statusCode = bodies.length === 1 ? 503 : 200;
         res.end();
       });
     });
@@ -152,9 +154,16 @@ describe('a signed webhook from the single-process default', () => {
         body: JSON.stringify({ content: clip.toString('base64'), duration: 1, callback_url: url }),
       });
       expect(res.status, res.body.toString()).toBe(202);
-      for (let i = 0; i < 300 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(bodies).toHaveLength(1);
-      const hook = bodies[0]!;
+      for (let i = 0; i < 300 && bodies.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(bodies).toHaveLength(2);
+      const jobId = res.json<{ job_id: string }>().job_id;
+      const failure = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('webhook delivery failed'));
+      expect(failure, server.output()).toBeDefined();
+      expect(JSON.parse(failure!)).toMatchObject({ level: 40, job_id: jobId, attempt: 1, status_code: 503 });
+      const hook = bodies[1]!;
       expect(verifyWebhookSignature(hook.body, hook.headers['x-signature'] as string, SECRET)).toBe(true);
       const doc = JSON.parse(hook.body.toString()) as JobDoc;
       expect(doc).toMatchObject({ job_id: res.json<{ job_id: string }>().job_id, status: 'succeeded' });
