@@ -1,5 +1,6 @@
 import './polyfills.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -81,6 +82,15 @@ async function makeWebhooks(
   }
   if (config.redisUrl) return undefined;
   return new WebhookDeliverer(options);
+}
+
+/** Where a newcomer goes next: the demo page and the API reference, at the address they can open. */
+function startBanner(address: ReturnType<Server['address']>, host: string): string {
+  if (address === null || typeof address === 'string') return '';
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const shown = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const base = `http://${shown}:${address.port}`;
+  return `\n  Emotion thumbnails API on ${base}\n    demo page:  ${base}/demo\n    API docs:   ${base}/docs\n\n`;
 }
 
 async function main(): Promise<void> {
@@ -205,6 +215,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  process.stdout.write(startBanner(app.server.address(), config.host));
   try {
     await jobs.purgeExpired();
     if (queue) {

@@ -53,6 +53,16 @@ describe('auth, date header and the request log (real server)', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('prints where the demo page and the API docs are when it starts, and they answer there', async () => {
+    const port = new URL(server.url).port;
+    const demo = new RegExp(`demo page: +(http://127\\.0\\.0\\.1:${port}/demo)`).exec(server.output());
+    const docs = new RegExp(`API docs: +(http://127\\.0\\.0\\.1:${port}/docs)`).exec(server.output());
+    expect(demo, server.output()).not.toBeNull();
+    expect(docs).not.toBeNull();
+    expect((await fetch(demo![1]!)).status).toBe(200);
+    expect((await fetch(docs![1]!)).status).toBe(200);
+  });
+
   it('refuses a missing or wrong key with 401 Unauthorized', async () => {
     const missing = await fetch(`${server.url}/logs`, { headers: { date: new Date().toISOString() } });
     expect(missing.status).toBe(401);
