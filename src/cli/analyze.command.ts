@@ -14,7 +14,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .argument('<file>', 'video file (mp4, mov, webm, ...)')
     .action(async (file: string) => {
       if (!existsSync(file)) {
-        process.stdout.write(`${JSON.stringify({ error: `No such file: ${file}`, code: 'no_such_file' })}\n`);
+        // Errors go to stderr (as JSON, like the API's), so stdout carries only the answer.
+        process.stderr.write(`${JSON.stringify({ error: `No such file: ${file}`, code: 'no_such_file' })}\n`);
         process.exitCode = 1;
         return;
       }
@@ -52,7 +53,7 @@ export function registerAnalyzeCommand(program: Command): void {
       } catch (err) {
         progress?.stop();
         if (err instanceof AppError) {
-          process.stdout.write(`${JSON.stringify({ error: err.message, code: err.code })}\n`);
+          process.stderr.write(`${JSON.stringify({ error: err.message, code: err.code })}\n`);
           process.exitCode = 1;
           return;
         }
