@@ -16,7 +16,10 @@ export const ERROR_TABLE = {
     status: 400,
     message: 'The "date" (or "x-date") header is required (ISO 8601 or HTTP date).',
   },
-  bad_date: { status: 400, message: 'The "date" header could not be parsed; use ISO 8601 or an HTTP date.' },
+  bad_date: {
+    status: 400,
+    message: 'The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822.',
+  },
   clock_skew: { status: 400, message: 'The "date" header is too far from the server clock.' },
   invalid_duration: { status: 400, message: 'Duration must be between 0.1 and 10 seconds.' },
   invalid_filter: { status: 400, message: 'A log filter is invalid.' },
@@ -34,6 +37,10 @@ export const ERROR_TABLE = {
   not_found: { status: 404, message: 'No such endpoint.' },
   job_not_found: { status: 404, message: 'No such job (or it has expired).' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
+  not_acceptable: {
+    status: 406,
+    message: 'The Accept header allows none of the types this endpoint answers with.',
+  },
   payload_too_large: { status: 413, message: 'The upload is larger than the configured limit.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type.' },

@@ -102,12 +102,69 @@ export function parseThumbnailOptions(
   };
 }
 
-/** True when the client asked for the raw file (Accept names the format's type) rather than JSON. */
-export function wantsRawFile(accept: string | undefined, format: ThumbnailFormat): boolean {
-  if (!accept) return false;
-  const mime = MIME_TYPES[format];
+interface MediaRange {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+/** The media ranges of an Accept header, with their weights (RFC 9110 section 12.5.1). */
+function mediaRanges(accept: string): MediaRange[] {
   return accept
     .toLowerCase()
     .split(',')
-    .some((part) => part.split(';', 1)[0]?.trim() === mime);
+    .map((part) => {
+      const [range = '', ...params] = part.split(';').map((p) => p.trim());
+      const [type = '', subtype = ''] = range.split('/');
+      const qParam = params.find((p) => p.startsWith('q='));
+      const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+      return { type, subtype, q: Number.isFinite(q) ? Math.min(1, Math.max(0, q)) : 0 };
+    })
+    .filter((r) => r.type !== '' && r.subtype !== '');
+}
+
+/** The weight the most specific matching range gives `mime` (0: not acceptable). */
+function weight(ranges: MediaRange[], mime: string, exactOnly = false): number {
+  const [type, subtype] = mime.split('/');
+  const exact = ranges.find((r) => r.type === type && r.subtype === subtype);
+  if (exact || exactOnly) return exact?.q ?? 0;
+  const group = ranges.find((r) => r.type === type && r.subtype === '*');
+  if (group) return group.q;
+  return ranges.find((r) => r.type === '*' && r.subtype === '*')?.q ?? 0;
+}
+
+const notAcceptable = (offered: string[]): AppError =>
+  new AppError(
+    'not_acceptable',
+    `This endpoint answers with ${offered.join(' or ')}; the Accept header allows none of them.`,
+  );
+
+/** 406 not_acceptable unless the Accept header (if any) allows a JSON answer. */
+export function checkAcceptsJson(accept: string | undefined): void {
+  if (!accept || accept.trim() === '') return;
+  if (weight(mediaRanges(accept), 'application/json') <= 0) throw notAcceptable(['application/json']);
+}
+
+/**
+ * What /thumbnail answers with, from its Accept header: the raw file when the header names a
+ * cover's type (`video/mp4`, `image/webp`, `image/gif`), which also picks the format when
+ * `output_format` was not given; else the JSON body. `requested` is the `output_format` the
+ * client gave, if any: naming another format's type only is a 406, never a silent MP4.
+ * @returns the format of the raw file to send, or null for JSON.
+ */
+export function negotiateThumbnail(
+  accept: string | undefined,
+  requested: ThumbnailFormat | undefined,
+): ThumbnailFormat | null {
+  if (!accept || accept.trim() === '') return null;
+  const ranges = mediaRanges(accept);
+  const candidates = requested ? [requested] : THUMBNAIL_FORMATS;
+  let best: ThumbnailFormat | null = null;
+  for (const format of candidates) {
+    const q = weight(ranges, MIME_TYPES[format], true);
+    if (q > 0 && (best === null || q > weight(ranges, MIME_TYPES[best], true))) best = format;
+  }
+  if (best) return best;
+  if (weight(ranges, 'application/json') > 0) return null;
+  throw notAcceptable(['application/json', ...candidates.map((f) => MIME_TYPES[f])]);
 }

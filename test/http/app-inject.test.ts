@@ -834,22 +834,59 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       expect(res.headers['x-latency-ms']).toMatch(/^\d+$/);
     });
 
-    it('/thumbnail answers JSON when Accept names another type than the thumbnail format', async () => {
+    it('/thumbnail answers JSON when Accept names another type than the output_format asked for, but allows JSON', async () => {
       const res = await call({
         method: 'POST',
         url: '/thumbnail',
         headers: { ...auth(), 'content-type': 'application/json', accept: 'image/webp, application/json' },
-        payload: JSON.stringify(seed()),
+        payload: JSON.stringify(seed({ output_format: 'mp4' })),
       });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject(THUMBNAIL_BODY);
     });
 
-    it('/analyze: the prediction plus the thumbnail object (JSON even with Accept: video/mp4)', async () => {
-      const res = await call({
+    it('/thumbnail: Accept picks the format when output_format is not given, or is 406', async () => {
+      const before = port.seen.length;
+      const webp = await call({
+        method: 'POST',
+        url: '/thumbnail',
+        headers: { ...auth(), 'content-type': 'application/json', accept: 'image/webp, application/json' },
+        payload: JSON.stringify(seed()),
+      });
+      expect(webp.statusCode).toBe(200);
+      // The raw file, made as WebP (the stub answers with its fixed bytes).
+      expect(port.seen[before]!.job.thumbnail).toMatchObject({ format: 'webp' });
+      expect(webp.rawPayload.equals(THUMBNAIL_BYTES)).toBe(true);
+
+      const gifOnly = await call({
+        method: 'POST',
+        url: '/thumbnail?output_format=mp4',
+        headers: { ...auth(), 'content-type': 'video/mp4', accept: 'image/gif' },
+        payload: Buffer.from('fake video'),
+      });
+      expectError(gifOnly, 406, 'not_acceptable');
+      expect(gifOnly.json<{ error: string }>().error).toContain('video/mp4');
+      const html = await call({
+        method: 'POST',
+        url: '/predict',
+        headers: { ...auth(), 'content-type': 'video/mp4', accept: 'text/html' },
+        payload: Buffer.from('fake video'),
+      });
+      expectError(html, 406, 'not_acceptable');
+    });
+
+    it('/analyze: the prediction plus the thumbnail object (JSON; an Accept without JSON is 406)', async () => {
+      const refused = await call({
         method: 'POST',
         url: '/analyze',
         headers: { ...auth(), 'content-type': 'application/json', accept: 'video/mp4' },
+        payload: JSON.stringify(seed()),
+      });
+      expectError(refused, 406, 'not_acceptable');
+      const res = await call({
+        method: 'POST',
+        url: '/analyze',
+        headers: { ...auth(), 'content-type': 'application/json', accept: 'application/json, video/mp4' },
         payload: JSON.stringify(seed()),
       });
       expect(res.statusCode).toBe(200);

@@ -6,7 +6,8 @@ import { checkPredictOptions, SEED_HINT_SCHEMAS } from '../../src/http/request-o
 import {
   parseThumbnailOptions,
   THUMBNAIL_OPTION_SCHEMAS,
-  wantsRawFile,
+  checkAcceptsJson,
+  negotiateThumbnail,
 } from '../../src/http/thumbnail-options.js';
 import { decodeBase64Content } from '../../src/http/video-upload.js';
 
@@ -200,10 +201,22 @@ describe('thumbnail options', () => {
       );
   });
   it('knows when the client wants the raw file', () => {
-    expect(wantsRawFile('video/mp4', 'mp4')).toBe(true);
-    expect(wantsRawFile('application/json, video/mp4;q=0.9', 'mp4')).toBe(true);
-    expect(wantsRawFile('*/*', 'mp4')).toBe(false);
-    expect(wantsRawFile('image/gif', 'mp4')).toBe(false);
+    expect(negotiateThumbnail('video/mp4', 'mp4')).toBe('mp4');
+    expect(negotiateThumbnail('application/json, video/mp4;q=0.9', 'mp4')).toBe('mp4');
+    expect(negotiateThumbnail('*/*', 'mp4')).toBeNull();
+    expect(negotiateThumbnail(undefined, undefined)).toBeNull();
+    expect(negotiateThumbnail('application/json', undefined)).toBeNull();
+    // Without output_format, the Accept header picks the format.
+    expect(negotiateThumbnail('image/webp', undefined)).toBe('webp');
+    expect(negotiateThumbnail('image/gif;q=0.5, image/webp;q=0.8', undefined)).toBe('webp');
+    expect(negotiateThumbnail('image/webp;q=0, image/gif, application/json', undefined)).toBe('gif');
+    // A format the client asked for that Accept does not allow: 406, not an MP4 in JSON.
+    expect(codeOf(() => negotiateThumbnail('image/gif', 'mp4'))).toBe('not_acceptable');
+    expect(codeOf(() => negotiateThumbnail('text/html', undefined))).toBe('not_acceptable');
+    expect(negotiateThumbnail('image/gif, */*;q=0.1', 'mp4')).toBeNull();
+    expect(codeOf(() => checkAcceptsJson('video/mp4'))).toBe('not_acceptable');
+    expect(codeOf(() => checkAcceptsJson('application/*'))).toBeUndefined();
+    expect(codeOf(() => checkAcceptsJson('text/html,application/xhtml+xml,*/*;q=0.8'))).toBeUndefined();
   });
 });
 

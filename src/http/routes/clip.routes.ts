@@ -16,7 +16,8 @@ import {
   videoBodyContent,
 } from '../schemas.js';
 import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
-import { parseThumbnailOptions, wantsRawFile } from '../thumbnail-options.js';
+import { checkAcceptsJson, negotiateThumbnail, parseThumbnailOptions } from '../thumbnail-options.js';
+import type { ThumbnailFormat } from '../../media/types.js';
 import { receiveVideo } from '../video-upload.js';
 
 export interface ClipRoutesOptions {
@@ -25,7 +26,7 @@ export interface ClipRoutesOptions {
   maxUploadBytes: number;
 }
 
-const ERRORS = errorResponses(400, 401, 413, 415, 422, 429, 500, 503);
+const ERRORS = errorResponses(400, 401, 406, 413, 415, 422, 429, 500, 503);
 export function recordPrediction(request: FastifyRequest, outcome: ClipOutcome): void {
   if (!outcome.prediction) return;
   request.logExtras.prediction = outcome.prediction.emotion;
@@ -75,6 +76,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       },
     },
     async (request, reply) => {
+      checkAcceptsJson(request.headers.accept);
       const outcome = await withUpload(request, (path, opts) => {
         checkPredictOptions(opts);
         return clips.predict(path, request.id);
@@ -97,7 +99,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
               ? 'Make a looping boomerang thumbnail of a clip'
               : 'Predict the emotion and make a thumbnail anchored at its peak, from one upload',
           description:
-            "Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.",
+            'Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.',
           headers: securedHeaders,
           querystring: ThumbnailQuery,
           body: videoBodyContent(ThumbnailJsonBody),
@@ -105,15 +107,22 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
         },
       },
       async (request, reply) => {
+        let raw: ThumbnailFormat | null = null;
+        if (url === '/analyze') checkAcceptsJson(request.headers.accept);
         const outcome = await withUpload(request, (path, opts) => {
-          const thumb = parseThumbnailOptions(thumbnailOptionsOf(opts, url === '/analyze'), defaults);
-          return url === '/thumbnail'
-            ? clips.thumbnail(path, thumb, request.id)
-            : clips.analyze(path, thumb, request.id);
+          const options = thumbnailOptionsOf(opts, url === '/analyze');
+          let thumb = parseThumbnailOptions(options, defaults);
+          if (url === '/analyze') return clips.analyze(path, thumb, request.id);
+          // Accept may ask for the raw file, and pick its format when output_format was not given.
+          const given = options.output_format !== undefined && options.output_format !== null;
+          raw = negotiateThumbnail(request.headers.accept, given ? thumb.format : undefined);
+          if (raw !== null && raw !== thumb.format)
+            thumb = parseThumbnailOptions(options, { ...defaults, format: raw });
+          return clips.thumbnail(path, thumb, request.id);
         });
         recordPrediction(request, outcome);
         const thumb = outcome.thumbnail!;
-        if (url === '/thumbnail' && wantsRawFile(request.headers.accept, thumb.format)) {
+        if (raw !== null) {
           return reply
             .type(thumb.mimeType)
             .header('x-thumbnail-frames', String(thumb.frames))
