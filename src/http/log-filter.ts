@@ -48,36 +48,54 @@ function parseSuccess(value: unknown): boolean {
   throw bad('"success" must be "True" or "False".');
 }
 
+/** The filters one source (the JSON body or the query string) gives, parsed; no defaults. */
+function parseSource(source: Record<string, unknown>): Partial<LogFilter> {
+  for (const key of Object.keys(source)) {
+    if (!FILTER_KEYS.has(key)) throw bad(`Unknown filter "${key}". Known: ${[...FILTER_KEYS].join(', ')}.`);
+    if (Array.isArray(source[key])) throw bad(`"${key}" is given more than once; give it once.`);
+  }
+  const present = (k: string): boolean => source[k] !== undefined && source[k] !== null && source[k] !== '';
+  const filter: Partial<LogFilter> = {};
+  if (present('start_date')) filter.start_date = parseDate('start_date', source.start_date);
+  if (present('end_date')) {
+    filter.end_date = parseDate('end_date', source.end_date);
+    // A date alone means the whole of that day (UTC), as a person means it.
+    if (/^\s*\d{4}-\d{2}-\d{2}\s*$/.test(asText('end_date', source.end_date)))
+      filter.end_date = new Date(filter.end_date.getTime() + 86_400_000 - 1);
+  }
+  if (present('status_code')) filter.status_code = parseInteger('status_code', source.status_code, 100, 599);
+  if (present('success')) filter.success = parseSuccess(source.success);
+  if (present('client_id')) filter.client_id = asText('client_id', source.client_id).slice(0, 200);
+  if (present('endpoint')) {
+    const endpoint = asText('endpoint', source.endpoint);
+    filter.endpoint = endpoint.startsWith('/') ? endpoint : `/${endpoint}`;
+  }
+  if (present('limit')) filter.limit = parseInteger('limit', source.limit, 1, MAX_LOG_LIMIT);
+  if (present('cursor')) filter.cursor = asText('cursor', source.cursor).slice(0, 200);
+  return filter;
+}
+
+const comparable = (v: unknown): unknown => (v instanceof Date ? v.getTime() : v);
+
 /**
- * Turns the seed's filters (a JSON body, even on GET) merged with query parameters
- * into a validated LogFilter. Query parameters win where both are given.
+ * Turns the v1 API's filters (a JSON body, even on GET) and query parameters into a
+ * validated LogFilter. A filter given both ways must say the same thing in both (once
+ * parsed: `"success": true` and `?success=True` agree); different values are a 400 rather
+ * than one silently winning.
  */
 export function parseLogFilter(body: unknown, query: Record<string, unknown>): LogFilter {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
     throw bad('The filter body must be a JSON object.');
-  const merged: Record<string, unknown> = { ...(body as Record<string, unknown> | undefined), ...query };
-  for (const key of Object.keys(merged)) {
-    if (!FILTER_KEYS.has(key)) throw bad(`Unknown filter "${key}". Known: ${[...FILTER_KEYS].join(', ')}.`);
+  const fromBody = parseSource((body ?? {}) as Record<string, unknown>);
+  const fromQuery = parseSource(query);
+  for (const key of Object.keys(fromQuery) as (keyof LogFilter)[]) {
+    if (key in fromBody && comparable(fromBody[key]) !== comparable(fromQuery[key]))
+      throw bad(
+        `"${key}" is given in the JSON body and in the query string with different values; give it once.`,
+      );
   }
-  const present = (k: string): boolean => merged[k] !== undefined && merged[k] !== null && merged[k] !== '';
-  const filter: LogFilter = { limit: DEFAULT_LOG_LIMIT };
-  if (present('start_date')) filter.start_date = parseDate('start_date', merged.start_date);
-  if (present('end_date')) {
-    filter.end_date = parseDate('end_date', merged.end_date);
-    // A date alone means the whole of that day (UTC), as a person means it.
-    if (/^\s*\d{4}-\d{2}-\d{2}\s*$/.test(asText('end_date', merged.end_date)))
-      filter.end_date = new Date(filter.end_date.getTime() + 86_400_000 - 1);
-  }
+  const filter: LogFilter = { limit: DEFAULT_LOG_LIMIT, ...fromBody, ...fromQuery };
   if (filter.start_date && filter.end_date && filter.start_date > filter.end_date)
     throw bad('"start_date" is after "end_date".');
-  if (present('status_code')) filter.status_code = parseInteger('status_code', merged.status_code, 100, 599);
-  if (present('success')) filter.success = parseSuccess(merged.success);
-  if (present('client_id')) filter.client_id = asText('client_id', merged.client_id).slice(0, 200);
-  if (present('endpoint')) {
-    const endpoint = asText('endpoint', merged.endpoint);
-    filter.endpoint = endpoint.startsWith('/') ? endpoint : `/${endpoint}`;
-  }
-  if (present('limit')) filter.limit = parseInteger('limit', merged.limit, 1, MAX_LOG_LIMIT);
-  if (present('cursor')) filter.cursor = asText('cursor', merged.cursor).slice(0, 200);
   return filter;
 }

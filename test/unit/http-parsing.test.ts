@@ -111,6 +111,26 @@ describe('log filters', () => {
     expect(parseLogFilter(undefined, { endpoint: 'predict' }).endpoint).toBe('/predict');
     expect(parseLogFilter(undefined, {}).limit).toBe(100);
   });
+  it('refuses a filter given in the body and the query with different values, and a repeated one', () => {
+    expect(codeOf(() => parseLogFilter({ status_code: 200 }, { status_code: '500' }))).toBe('invalid_filter');
+    expect(codeOf(() => parseLogFilter({ client_id: 'a' }, { client_id: 'b' }))).toBe('invalid_filter');
+    expect(codeOf(() => parseLogFilter({}, { status_code: ['200', '500'] }))).toBe('invalid_filter');
+    // The same value written two ways agrees.
+    expect(
+      parseLogFilter({ success: true, status_code: 200 }, { success: 'True', status_code: '200' }),
+    ).toMatchObject({
+      success: true,
+      status_code: 200,
+    });
+    expect(
+      parseLogFilter({ start_date: '2025-08-13T00:00:00Z' }, { start_date: '2025-08-13T02:00:00+02:00' })
+        .start_date,
+    ).toEqual(new Date('2025-08-13T00:00:00Z'));
+    // A start in the body and an end in the query are read together.
+    expect(codeOf(() => parseLogFilter({ start_date: '2025-02-02' }, { end_date: '2025-01-01' }))).toBe(
+      'invalid_filter',
+    );
+  });
   it('refuses bad values with invalid_filter', () => {
     for (const body of [
       { start_date: 'x' },
