@@ -11,6 +11,14 @@ import { allows } from './thumbnail-options.js';
 
 /** The seed's fields (hints: the bytes are probed). `content` never reaches here. */
 export const SEED_OPTIONS = ['encoding', 'format', 'fps'] as const;
+/** How the clip came: its options come with it (JSON fields), or in the query string and form fields. */
+export type UploadTransport = 'json' | 'raw' | 'multipart';
+/** The seed's hints that mean something beside a raw or multipart upload (`encoding` does not). */
+const HINTS_BESIDE_A_FILE = ['format', 'fps'] as const;
+
+/** The seed's fields a transport takes. */
+const seedOptionsFor = (transport: UploadTransport): readonly string[] =>
+  transport === 'json' ? SEED_OPTIONS : HINTS_BESIDE_A_FILE;
 /** The /thumbnail options. */
 export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
 
@@ -33,13 +41,15 @@ function checkKnown(source: Record<string, unknown>, known: readonly string[], w
     if (!known.includes(key)) {
       throw invalid(`Unknown option "${where}${key}". Known options: ${known.join(', ')}.`);
     }
+    // A repeated query parameter or form field, or a JSON array: which one was meant is a guess.
+    if (Array.isArray(source[key])) throw invalid(`"${where}${key}" must be given once, as a single value.`);
   }
 }
 
 /** The seed's hints, when given, must be sane (they are hints; the clip is probed). */
 function checkSeedHints(source: Record<string, unknown>): void {
   const fps = source.fps;
-  if (fps !== undefined && fps !== null && fps !== '') {
+  if (fps !== undefined && fps !== null) {
     const n = typeof fps === 'number' ? fps : typeof fps === 'string' ? Number(fps) : NaN;
     const { exclusiveMinimum, maximum } = SEED_HINT_SCHEMAS.fps;
     if (!allows(SEED_HINT_SCHEMAS.fps, n)) {
@@ -55,8 +65,11 @@ function checkSeedHints(source: Record<string, unknown>): void {
 }
 
 /** /predict: the seed's fields only. */
-export function checkPredictOptions(source: Record<string, unknown>): void {
-  checkKnown(source, SEED_OPTIONS);
+export function checkPredictOptions(
+  source: Record<string, unknown>,
+  transport: UploadTransport = 'json',
+): void {
+  checkKnown(source, seedOptionsFor(transport));
   checkSeedHints(source);
 }
 
@@ -68,8 +81,13 @@ export function checkPredictOptions(source: Record<string, unknown>): void {
 export function thumbnailOptionsOf(
   source: Record<string, unknown>,
   nestedAllowed: boolean,
+  transport: UploadTransport = 'json',
 ): Record<string, unknown> {
-  const known = [...SEED_OPTIONS, ...THUMBNAIL_OPTIONS, ...(nestedAllowed ? ['thumbnail'] : [])];
+  const known = [
+    ...seedOptionsFor(transport),
+    ...THUMBNAIL_OPTIONS,
+    ...(nestedAllowed && transport === 'json' ? ['thumbnail'] : []),
+  ];
   checkKnown(source, known);
   checkSeedHints(source);
   const { thumbnail: nested, ...top } = source;

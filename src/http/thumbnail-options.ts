@@ -50,7 +50,8 @@ export function allows(schema: TSchema, value: unknown): boolean {
 }
 
 function pick<T extends string>(name: 'output_format' | 'crop' | 'anchor', value: unknown, fallback: T): T {
-  if (value === undefined || value === null || value === '') return fallback;
+  // Absent (or JSON null) takes the default; an empty value is a mistake, as in any transport.
+  if (value === undefined || value === null) return fallback;
   const schema = THUMBNAIL_OPTION_SCHEMAS[name];
   const text = String(value).toLowerCase();
   if (!allows(schema, text))
@@ -73,7 +74,7 @@ export function parseThumbnailOptions(
   defaults: Partial<ThumbnailRequest> = {},
 ): ThumbnailRequest {
   let durationSec = defaults.durationSec ?? 3;
-  if (source.duration !== undefined && source.duration !== null && source.duration !== '') {
+  if (source.duration !== undefined && source.duration !== null) {
     durationSec = numeric(source.duration);
     if (!allows(THUMBNAIL_OPTION_SCHEMAS.duration, durationSec))
       throw new AppError(
@@ -85,7 +86,7 @@ export function parseThumbnailOptions(
   // GIFs are 25-40x the MP4's bytes at the same size (measured: 1.2-2.2 MB at 480 px for a
   // 3 s cover): by default they come at 320 px (0.6-1.0 MB), the size GIFs are shared at.
   let maxSize = defaults.maxSize ?? (format === 'gif' ? DEFAULT_GIF_SIDE : DEFAULT_SIDE);
-  if (source.max_size !== undefined && source.max_size !== null && source.max_size !== '') {
+  if (source.max_size !== undefined && source.max_size !== null) {
     maxSize = numeric(source.max_size);
     if (!allows(THUMBNAIL_OPTION_SCHEMAS.max_size, maxSize))
       throw new AppError(

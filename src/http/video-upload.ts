@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import type { UploadTransport } from './request-options.js';
 
 /** An uploaded clip, spooled to a temporary file, with the options that came with it. */
 export interface VideoUpload {
@@ -13,6 +14,8 @@ export interface VideoUpload {
   bytes: number;
   /** Options from the JSON body, or from the query string for raw and multipart uploads. */
   options: Record<string, unknown>;
+  /** How the clip came (which options make sense beside it). */
+  transport: UploadTransport;
   /** Removes the temporary file. */
   dispose(): Promise<void>;
 }
@@ -76,6 +79,29 @@ async function spool(source: Readable, path: string, maxBytes: number): Promise<
   return bytes;
 }
 
+/**
+ * Options may come in the body (JSON fields, form fields) and in the query string; one given
+ * both ways must say the same thing (`"duration": 2` and `?duration=2` agree), else it is a
+ * 400 rather than one of them silently winning. The spooled file is removed on refusal.
+ */
+async function mergeOptions(
+  fromBody: Record<string, unknown>,
+  query: Record<string, unknown>,
+  path: string,
+): Promise<Record<string, unknown>> {
+  for (const [key, value] of Object.entries(query)) {
+    const other = fromBody[key];
+    if (other === undefined || JSON.stringify(other) === JSON.stringify(value)) continue;
+    if (typeof other !== 'object' && typeof value !== 'object' && String(other) === String(value)) continue;
+    await rm(path, { force: true });
+    throw new AppError(
+      'invalid_request',
+      `"${key}" is given in the body and in the query string with different values; give it once.`,
+    );
+  }
+  return { ...fromBody, ...query };
+}
+
 function isMultipart(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
 }
@@ -87,10 +113,15 @@ export async function receiveVideo(
   maxBytes: number,
 ): Promise<VideoUpload> {
   const path = join(tmpDir, `${randomUUID()}.upload`);
-  const make = (bytes: number, options: Record<string, unknown>): VideoUpload => ({
+  const make = (
+    bytes: number,
+    options: Record<string, unknown>,
+    transport: UploadTransport,
+  ): VideoUpload => ({
     path,
     bytes,
     options,
+    transport,
     dispose: () => rm(path, { force: true }),
   });
   const query = (request.query ?? {}) as Record<string, unknown>;
@@ -119,7 +150,9 @@ export async function receiveVideo(
           bytes = await spool(part.file, path, maxBytes);
           truncated = part.file.truncated;
         } else if (part.fieldname !== 'video') {
-          fields[part.fieldname] = part.value;
+          // A repeated field is kept as a list, for the option checks to refuse as they do a repeated query parameter.
+          const earlier = fields[part.fieldname];
+          fields[part.fieldname] = earlier === undefined ? part.value : [earlier, part.value].flat();
         }
       }
     } catch (err) {
@@ -139,7 +172,7 @@ export async function receiveVideo(
     }
     if (bytes < 0) throw new AppError('missing_video', 'Send the clip in a multipart field named "video".');
     if (bytes === 0) throw new AppError('missing_video', 'The "video" field is empty.');
-    return make(bytes, { ...fields, ...query });
+    return make(bytes, await mergeOptions(fields, query, path), 'multipart');
   }
 
   const body = request.body;
@@ -150,7 +183,7 @@ export async function receiveVideo(
       await rm(path, { force: true });
       throw new AppError('missing_video', 'The request body is empty.');
     }
-    return make(bytes, query);
+    return make(bytes, query, 'raw');
   }
 
   if (typeof body !== 'object' || Array.isArray(body))
@@ -164,5 +197,5 @@ export async function receiveVideo(
   if (data.length > maxBytes) throw tooLarge(maxBytes);
   await writeFile(path, data);
   const { content: _content, ...options } = payload;
-  return make(data.length, { ...options, ...query });
+  return make(data.length, await mergeOptions(options, query, path), 'json');
 }

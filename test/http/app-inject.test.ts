@@ -485,9 +485,11 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       expectError(await postJson('/predict', seed({ content: 'data:video/mp4,AAAA' })), 400, 'bad_base64');
     });
 
-    it('answers empty content with missing_video, and no content field with invalid_request', async () => {
+    it('answers empty content, no content field and {} with missing_video', async () => {
       expectError(await postJson('/thumbnail', seed({ content: '' })), 400, 'missing_video');
-      expectError(await postJson('/predict', { encoding: 'base64', format: 'mp4' }), 400, 'invalid_request');
+      expectError(await postJson('/predict', { encoding: 'base64', format: 'mp4' }), 400, 'missing_video');
+      expectError(await postJson('/predict', {}), 400, 'missing_video');
+      expectError(await postJson('/jobs/analyze', {}), 400, 'missing_video');
       expect(port.seen).toHaveLength(0);
     });
 
@@ -514,6 +516,101 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       const big = Buffer.alloc(MAX_UPLOAD_BYTES + 1, 7).toString('base64');
       expectError(await postJson('/predict', seed({ content: big })), 413, 'payload_too_large');
       expect(port.seen).toHaveLength(before);
+    });
+  });
+
+  describe('one error per mistake, whatever the transport', () => {
+    // Each mistake as a JSON field, a query parameter beside a raw upload, and a form field.
+    const mistakes: {
+      name: string;
+      json: Record<string, unknown>;
+      query: string;
+      fields: [string, string][];
+    }[] = [
+      {
+        name: 'a duration that is not a number',
+        json: { duration: 'abc' },
+        query: 'duration=abc',
+        fields: [['duration', 'abc']],
+      },
+      { name: 'an empty duration', json: { duration: '' }, query: 'duration=', fields: [['duration', '']] },
+      {
+        name: 'a duration out of range',
+        json: { duration: 99 },
+        query: 'duration=99',
+        fields: [['duration', '99']],
+      },
+      {
+        name: 'an unknown output format',
+        json: { output_format: 'tiff' },
+        query: 'output_format=tiff',
+        fields: [['output_format', 'tiff']],
+      },
+      { name: 'an empty crop', json: { crop: '' }, query: 'crop=', fields: [['crop', '']] },
+      {
+        name: 'a max_size that is not a number',
+        json: { max_size: 'big' },
+        query: 'max_size=big',
+        fields: [['max_size', 'big']],
+      },
+      { name: 'an fps hint of 0', json: { fps: 0 }, query: 'fps=0', fields: [['fps', '0']] },
+      {
+        name: 'a repeated duration',
+        json: { duration: [2, 3] },
+        query: 'duration=2&duration=3',
+        fields: [
+          ['duration', '2'],
+          ['duration', '3'],
+        ],
+      },
+    ];
+    for (const m of mistakes) {
+      it(`gives ${m.name} the same code and message by JSON, query string and form field`, async () => {
+        const byJson = await postJson('/thumbnail', seed(m.json));
+        const byQuery = await postRaw(`/thumbnail?${m.query}`, VIDEO, 'video/mp4');
+        const form = multipart([
+          ...m.fields.map(([name, data]) => ({ name, data })),
+          { name: 'video', filename: 'clip.mp4', data: VIDEO },
+        ]);
+        const byField = await call({
+          method: 'POST',
+          url: '/thumbnail',
+          headers: { ...auth(), ...form.headers },
+          payload: form.payload,
+        });
+        const bodies = [byJson, byQuery, byField].map((r) => ({
+          status: r.statusCode,
+          body: r.json<ErrorBody>(),
+        }));
+        expect(bodies[0]!.status).toBe(400);
+        expect(bodies[1]).toEqual(bodies[0]);
+        expect(bodies[2]).toEqual(bodies[0]);
+      });
+    }
+
+    it("does not offer the JSON body's fields (encoding, thumbnail) to a raw upload's options", async () => {
+      const res = await postRaw('/analyze?encoding=base64', VIDEO, 'video/mp4');
+      const body = expectError(res, 400, 'invalid_request');
+      expect(body.error).toContain('Unknown option "encoding"');
+      expect(body.error).not.toMatch(/Known options: .*encoding/);
+      expect(body.error).toMatch(/Known options: .*duration/);
+    });
+
+    it('refuses an option given in the JSON body and the query string with different values', async () => {
+      const res = await call({
+        method: 'POST',
+        url: '/thumbnail?duration=3',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload: JSON.stringify(seed({ duration: 2 })),
+      });
+      expect(expectError(res, 400, 'invalid_request').error).toContain('"duration"');
+      const agreeing = await call({
+        method: 'POST',
+        url: '/thumbnail?duration=2',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload: JSON.stringify(seed({ duration: 2 })),
+      });
+      expect(agreeing.statusCode).toBe(200);
     });
   });
 
@@ -567,16 +664,29 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
       ]);
       const res = await call({
         method: 'POST',
-        url: '/thumbnail?crop=square',
+        url: '/thumbnail?crop=face&anchor=peak',
         headers: { ...auth(), ...form.headers },
         payload: form.payload,
       });
       expect(res.statusCode).toBe(200);
       const { job, bytes } = port.last();
       expect(bytes.equals(VIDEO)).toBe(true);
-      // Query parameters win over form fields.
-      expect(job.thumbnail).toEqual({ ...DEFAULT_THUMBNAIL, durationSec: 2, format: 'webp', crop: 'square' });
+      expect(job.thumbnail).toEqual({
+        ...DEFAULT_THUMBNAIL,
+        durationSec: 2,
+        format: 'webp',
+        crop: 'face',
+        anchor: 'peak',
+      });
       expect(existsSync(job.inputPath)).toBe(false);
+      // A field and a query parameter that disagree are a 400, not one silently winning.
+      const conflicting = await call({
+        method: 'POST',
+        url: '/thumbnail?crop=square',
+        headers: { ...auth(), ...form.headers },
+        payload: form.payload,
+      });
+      expect(expectError(conflicting, 400, 'invalid_request').error).toContain('"crop"');
     });
 
     it('also reads option fields sent after the "video" field when they arrive with it', async () => {

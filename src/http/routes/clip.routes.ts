@@ -15,7 +15,7 @@ import {
   ThumbnailResponse,
   videoBodyContent,
 } from '../schemas.js';
-import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
+import { checkPredictOptions, thumbnailOptionsOf, type UploadTransport } from '../request-options.js';
 import { checkAcceptsJson, negotiateThumbnail, parseThumbnailOptions } from '../thumbnail-options.js';
 import type { ThumbnailFormat } from '../../media/types.js';
 import { receiveVideo } from '../video-upload.js';
@@ -50,11 +50,11 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
 
   async function withUpload<T>(
     request: FastifyRequest,
-    work: (path: string, opts: Record<string, unknown>) => Promise<T>,
+    work: (path: string, opts: Record<string, unknown>, transport: UploadTransport) => Promise<T>,
   ) {
     const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
     try {
-      return await work(upload.path, upload.options);
+      return await work(upload.path, upload.options, upload.transport);
     } finally {
       await upload.dispose();
     }
@@ -64,6 +64,9 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
     '/predict',
     {
       bodyLimit,
+      // The schemas document the options; our own checks judge them, so that the same mistake gets
+      // the same code and message by JSON, query string or form field (Fastify's would differ).
+      attachValidation: true,
       onRequest: refuseWhenSaturated,
       schema: {
         operationId: 'predict',
@@ -77,8 +80,8 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
     },
     async (request, reply) => {
       checkAcceptsJson(request.headers.accept);
-      const outcome = await withUpload(request, (path, opts) => {
-        checkPredictOptions(opts);
+      const outcome = await withUpload(request, (path, opts, transport) => {
+        checkPredictOptions(opts, transport);
         return clips.predict(path, request.id);
       });
       recordPrediction(request, outcome);
@@ -91,6 +94,9 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       url,
       {
         bodyLimit,
+        // The schemas document the options; our own checks judge them, so that the same mistake gets
+        // the same code and message by JSON, query string or form field (Fastify's would differ).
+        attachValidation: true,
         onRequest: refuseWhenSaturated,
         schema: {
           operationId: url === '/thumbnail' ? 'thumbnail' : 'analyze',
@@ -109,8 +115,8 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       async (request, reply) => {
         let raw: ThumbnailFormat | null = null;
         if (url === '/analyze') checkAcceptsJson(request.headers.accept);
-        const outcome = await withUpload(request, (path, opts) => {
-          const options = thumbnailOptionsOf(opts, url === '/analyze');
+        const outcome = await withUpload(request, (path, opts, transport) => {
+          const options = thumbnailOptionsOf(opts, url === '/analyze', transport);
           let thumb = parseThumbnailOptions(options, defaults);
           if (url === '/analyze') return clips.analyze(path, thumb, request.id);
           // Accept may ask for the raw file, and pick its format when output_format was not given.

@@ -64,6 +64,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       `/jobs/${task}`,
       {
         bodyLimit,
+        // The schemas document the options; our own checks judge them, so that the same mistake gets
+        // the same code and message by JSON, query string or form field (Fastify's would differ).
+        attachValidation: true,
         onRequest: refuseEarly,
         schema: {
           operationId: `submit${task[0]!.toUpperCase()}${task.slice(1)}Job`,
@@ -91,10 +94,10 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
           const { callback_url: bodyCallback, ...opts } = upload.options;
           if (bodyCallback !== undefined && callbackUrl === null)
             callbackUrl = await jobs.checkCallbackUrl(bodyCallback);
-          if (task === 'predict') checkPredictOptions(opts);
+          if (task === 'predict') checkPredictOptions(opts, upload.transport);
           else
             thumbnail = parseThumbnailOptions(
-              thumbnailOptionsOf(opts, task === 'analyze'),
+              thumbnailOptionsOf(opts, task === 'analyze', upload.transport),
               TASK_DEFAULTS[task],
             );
         } catch (err) {
