@@ -36,8 +36,8 @@ export class PostgresJobRepository implements JobRepository {
     }
     const inserted = await this.pool.query<PgJobRow>(
       `INSERT INTO jobs (id, task, status, owner, client_id, key_id, request_id, idempotency_key,
-         callback_url, created_at, expires_at, attempts)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, 0)
+         callback_url, subject_id, created_at, expires_at, attempts)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)
        ON CONFLICT DO NOTHING RETURNING *`,
       [
         job.id,
@@ -48,6 +48,7 @@ export class PostgresJobRepository implements JobRepository {
         job.request_id,
         job.idempotency_key,
         job.callback_url,
+        job.subject_id ?? null,
         job.created_at,
         job.expires_at,
       ],

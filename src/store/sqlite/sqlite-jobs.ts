@@ -46,8 +46,8 @@ export class SqliteJobRepository implements JobRepository {
       this.db
         .prepare(
           `INSERT INTO jobs (id, task, status, owner, client_id, key_id, request_id, idempotency_key,
-             callback_url, created_at, expires_at, attempts)
-           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+             callback_url, subject_id, created_at, expires_at, attempts)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(
           job.id,
@@ -58,6 +58,7 @@ export class SqliteJobRepository implements JobRepository {
           job.request_id,
           job.idempotency_key,
           job.callback_url,
+          job.subject_id ?? null,
           Date.parse(job.created_at),
           Date.parse(job.expires_at),
         );
