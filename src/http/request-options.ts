@@ -11,6 +11,8 @@ import { allows } from './thumbnail-options.js';
 
 /** The seed's fields (hints: the bytes are probed). `content` never reaches here. */
 export const SEED_OPTIONS = ['encoding', 'format', 'fps'] as const;
+/** /predict and /analyze (and their jobs): whose answer it is, to learn from their corrections. */
+export const SUBJECT_OPTION = 'subject_id';
 /** The /thumbnail options. */
 export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
 
@@ -54,22 +56,26 @@ function checkSeedHints(source: Record<string, unknown>): void {
   }
 }
 
-/** /predict: the seed's fields only. */
+/** /predict: the seed's fields and subject_id. */
 export function checkPredictOptions(source: Record<string, unknown>): void {
-  checkKnown(source, SEED_OPTIONS);
+  checkKnown(source, [...SEED_OPTIONS, SUBJECT_OPTION]);
   checkSeedHints(source);
 }
 
 /**
  * /thumbnail and /analyze: the seed's fields and the thumbnail options; /analyze also
  * takes them nested as `"thumbnail": {...}` (the README's form), which win over the same
- * options at the top level. Returns the thumbnail options to parse.
+ * options at the top level, and subject_id. Returns the thumbnail options to parse.
  */
 export function thumbnailOptionsOf(
   source: Record<string, unknown>,
   nestedAllowed: boolean,
 ): Record<string, unknown> {
-  const known = [...SEED_OPTIONS, ...THUMBNAIL_OPTIONS, ...(nestedAllowed ? ['thumbnail'] : [])];
+  const known = [
+    ...SEED_OPTIONS,
+    ...THUMBNAIL_OPTIONS,
+    ...(nestedAllowed ? ['thumbnail', SUBJECT_OPTION] : []),
+  ];
   checkKnown(source, known);
   checkSeedHints(source);
   const { thumbnail: nested, ...top } = source;

@@ -26,6 +26,8 @@ export interface JobSubmission {
   requestId: string;
   idempotencyKey: string | null;
   callbackUrl: string | null;
+  /** Whose answer it is (predict and analyze): adjusted when the job's result is built. */
+  subjectId?: string | null;
 }
 
 export interface JobsServiceOptions {
@@ -91,6 +93,7 @@ export class JobsService {
         request_id: s.requestId,
         idempotency_key: s.idempotencyKey,
         callback_url: s.callbackUrl,
+        subject_id: s.subjectId ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + this.options.ttlHours * 3600_000).toISOString(),
       });

@@ -210,6 +210,14 @@ export interface SubjectRepository {
   /** Keeps an answer; a second call for the same request id (a job run twice) changes nothing. */
   recordAnswer(answer: Omit<SubjectAnswer, 'corrected'>): Promise<void>;
   findAnswer(requestId: string): Promise<SubjectAnswer | undefined>;
+  /**
+   * Who was given a successful answer of one of `endpoints` under this request id, from the
+   * request log (to tell "that answer had no subject" from "no such answer of yours").
+   */
+  loggedAnswer(
+    requestId: string,
+    endpoints: readonly string[],
+  ): Promise<{ key_id: string | null; client_id: string | null } | undefined>;
   /** The bias answers for the subject get, and from how many corrections (undefined: none). */
   bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined>;
   /**

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import type { ClipOutcome, ClipService } from '../../services/clip.service.js';
+import { parseSubjectId, type SubjectsService } from '../../services/subjects.service.js';
 import { thumbnailBody } from '../clip-bodies.js';
 import { predictionBody, round4 } from '../prediction-body.js';
 import {
@@ -18,9 +19,11 @@ import {
 import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
 import { parseThumbnailOptions, wantsRawFile } from '../thumbnail-options.js';
 import { receiveVideo } from '../video-upload.js';
+import { subjectScopeOf } from './subjects.routes.js';
 
 export interface ClipRoutesOptions {
   clips: ClipService;
+  subjects: SubjectsService;
   tmpDir: string;
   maxUploadBytes: number;
 }
@@ -39,13 +42,29 @@ function elapsed(reply: FastifyReply): number {
 
 /** The three video endpoints: translate HTTP to a ClipService call and back, nothing more. */
 export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOptions): Promise<void> {
-  const { clips, tmpDir, maxUploadBytes } = options;
+  const { clips, subjects, tmpDir, maxUploadBytes } = options;
   // Overload is answered before the upload is read: memory stays flat however many clients push.
   const refuseWhenSaturated = async (): Promise<void> => {
     if (clips.isSaturated()) throw new AppError('overloaded', undefined, { 'retry-after': '2' });
   };
   // base64 is 4/3 of the bytes, plus the JSON around it.
   const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
+
+  /** An answer for a subject is adjusted by what its corrections taught (and kept for the next one). */
+  async function forSubject(
+    request: FastifyRequest,
+    subjectId: string | null,
+    outcome: ClipOutcome,
+  ): Promise<ClipOutcome> {
+    if (subjectId === null || !outcome.prediction) return outcome;
+    const prediction = await subjects.answer(
+      subjectScopeOf(request),
+      subjectId,
+      request.id,
+      outcome.prediction,
+    );
+    return { ...outcome, prediction };
+  }
 
   async function withUpload<T>(
     request: FastifyRequest,
@@ -75,10 +94,13 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       },
     },
     async (request, reply) => {
-      const outcome = await withUpload(request, (path, opts) => {
+      let subjectId: string | null = null;
+      const answered = await withUpload(request, (path, opts) => {
         checkPredictOptions(opts);
+        subjectId = parseSubjectId(opts.subject_id);
         return clips.predict(path, request.id);
       });
+      const outcome = await forSubject(request, subjectId, answered);
       recordPrediction(request, outcome);
       return { ...predictionBody(outcome.prediction!), latency_ms: elapsed(reply) };
     },
@@ -105,12 +127,15 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
         },
       },
       async (request, reply) => {
-        const outcome = await withUpload(request, (path, opts) => {
+        let subjectId: string | null = null;
+        const answered = await withUpload(request, (path, opts) => {
           const thumb = parseThumbnailOptions(thumbnailOptionsOf(opts, url === '/analyze'), defaults);
+          subjectId = parseSubjectId(opts.subject_id);
           return url === '/thumbnail'
             ? clips.thumbnail(path, thumb, request.id)
             : clips.analyze(path, thumb, request.id);
         });
+        const outcome = await forSubject(request, subjectId, answered);
         recordPrediction(request, outcome);
         const thumb = outcome.thumbnail!;
         if (url === '/thumbnail' && wantsRawFile(request.headers.accept, thumb.format)) {

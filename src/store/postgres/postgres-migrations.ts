@@ -117,6 +117,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         PRIMARY KEY (scope, subject_id)
       );
       ALTER TABLE jobs ADD COLUMN subject_id TEXT;
+      CREATE INDEX request_log_request_id ON request_log (request_id);
     `,
   },
 ];

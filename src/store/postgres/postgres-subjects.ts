@@ -35,6 +35,18 @@ export class PostgresSubjectRepository implements SubjectRepository {
     return row ? { ...row, created_at: row.created_at.toISOString() } : undefined;
   }
 
+  async loggedAnswer(
+    requestId: string,
+    endpoints: readonly string[],
+  ): Promise<{ key_id: string | null; client_id: string | null } | undefined> {
+    const { rows } = await this.pool.query<{ key_id: string | null; client_id: string | null }>(
+      `SELECT key_id, client_id FROM request_log
+       WHERE request_id = $1 AND success AND endpoint = ANY($2) LIMIT 1`,
+      [requestId, [...endpoints]],
+    );
+    return rows[0];
+  }
+
   async bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined> {
     const { rows } = await this.pool.query<{ bias: number[]; corrections: number }>(
       'SELECT bias, corrections FROM subjects WHERE scope = $1 AND subject_id = $2',

@@ -95,6 +95,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     // Learning a person from their corrections: each answer given for a subject keeps the log
     // of its five probabilities (JSON array) and, once corrected, the emotion the person said;
     // each subject keeps its learnt bias. Jobs remember their subject until their answer.
+    // The request log is found by request id to tell an answer without a subject (422) from none (404).
     version: 4,
     sql: `
       CREATE TABLE subject_answers (
@@ -116,6 +117,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         PRIMARY KEY (scope, subject_id)
       );
       ALTER TABLE jobs ADD COLUMN subject_id TEXT;
+      CREATE INDEX request_log_request_id ON request_log (request_id);
     `,
   },
 ];

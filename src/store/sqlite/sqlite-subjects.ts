@@ -41,6 +41,19 @@ export class SqliteSubjectRepository implements SubjectRepository {
     return row ? toAnswer(row) : undefined;
   }
 
+  async loggedAnswer(
+    requestId: string,
+    endpoints: readonly string[],
+  ): Promise<{ key_id: string | null; client_id: string | null } | undefined> {
+    if (endpoints.length === 0) return undefined;
+    return this.db
+      .prepare(
+        `SELECT key_id, client_id FROM request_log
+         WHERE request_id = ? AND success = 1 AND endpoint IN (${endpoints.map(() => '?').join(', ')}) LIMIT 1`,
+      )
+      .get(requestId, ...endpoints) as { key_id: string | null; client_id: string | null } | undefined;
+  }
+
   async bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined> {
     const row = this.db
       .prepare('SELECT bias, corrections FROM subjects WHERE scope = ? AND subject_id = ?')
