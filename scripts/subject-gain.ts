@@ -9,7 +9,9 @@
  *   npx tsx scripts/subject-gain.ts folds --labels stills.csv --out /tmp/folds
  *     writes train-<k>.csv / test-<k>.csv: calibrate's own 5 person-grouped folds
  *   npx tsx scripts/subject-gain.ts gain --labels stills.csv --eval a.json [--eval b.json ...]
- *     [--l2 1] [--corrections 3] [--min-items 6] [--min-emotions 3] [--json]
+ *     [--l2 1] [--corrections 3] [--min-items 6] [--min-emotions 3] [--json] [--ceiling]
+ *     --ceiling: the bias fitted on all of a person's items and scored on them (what a bias
+ *     could do at best: an upper bound, not a held-out number)
  *
  * The labels file gives each item's person (`subject_id`); the eval JSON its answer (matched by
  * path). With several people's answers coming from several eval runs (one per fold, each with a
@@ -148,13 +150,14 @@ const results: PersonGain[] = [];
 for (const [person, items] of [...people.entries()].sort(([a], [b]) => a.localeCompare(b))) {
   const emotions = new Set(items.map((i) => i.label)).size;
   if (items.length < minItems || emotions < minEmotions) continue;
-  const sets = choices(items, nCorrections);
+  const ceiling = opts.has('ceiling');
+  const sets = ceiling ? [items.map((_, i) => i)] : choices(items, nCorrections);
   let before = 0;
   let after = 0;
   for (const set of sets) {
     const examples: SubjectExample[] = set.map((i) => items[i]);
     const bias = fitSubjectBias(examples, { l2 });
-    const rest = items.filter((_, i) => !set.includes(i));
+    const rest = ceiling ? items : items.filter((_, i) => !set.includes(i));
     before += rest.filter((it) => argmax(it.logits) === it.label).length / rest.length;
     after +=
       rest.filter((it) => argmax(it.logits.map((z, k) => z + bias[k])) === it.label).length / rest.length;
@@ -172,7 +175,7 @@ for (const [person, items] of [...people.entries()].sort(([a], [b]) => a.localeC
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const pts = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 // Overall: every person's other items weigh as many items as they are.
-const weight = (r: PersonGain): number => r.items - nCorrections;
+const weight = (r: PersonGain): number => (opts.has('ceiling') ? r.items : r.items - nCorrections);
 const total = results.reduce((s, r) => s + weight(r), 0);
 const overall = {
   people: results.length,

@@ -33,9 +33,9 @@ export interface SubjectFitOptions {
 }
 
 /**
- * The pull of the bias towards 0. Chosen on the development split's persons (src/vision/README.md,
- * "Learning from corrections"): the measured gain is flat from 0.5 to 2, and larger values keep a
- * wrong correction from swinging the answers.
+ * The pull of the bias towards 0. Chosen on the development split's people (src/vision/README.md,
+ * issue 18 part 3): the largest gain with 3 corrections (0.3: +1.0 points, 1: +1.8, 3: +1.4); a
+ * weaker pull lets a few corrections swing the answers (more people lose).
  */
 export const SUBJECT_BIAS_L2 = 1;
 /** The bias is kept within +-this (log-odds) whatever the corrections say. */
