@@ -54,14 +54,16 @@ export class SubjectsService {
     requestId: string,
     prediction: T,
   ): Promise<T> {
-    const learnt = await this.repo.bias(scope, subjectId);
-    await this.repo.recordAnswer({
-      request_id: requestId,
-      scope,
-      subject_id: subjectId,
-      logits: answerLogits(prediction.probabilities),
-      created_at: this.now().toISOString(),
-    });
+    const [learnt] = await Promise.all([
+      this.repo.bias(scope, subjectId),
+      this.repo.recordAnswer({
+        request_id: requestId,
+        scope,
+        subject_id: subjectId,
+        logits: answerLogits(prediction.probabilities),
+        created_at: this.now().toISOString(),
+      }),
+    ]);
     return learnt && learnt.corrections > 0 ? adaptPrediction(prediction, learnt.bias) : prediction;
   }
 

@@ -235,6 +235,11 @@ describe('subjects over HTTP (buildApp + inject, SQLite, stub job port)', () => 
       expect(res.statusCode, bad).toBe(400);
       expect(res.json<{ code: string }>().code).toBe('invalid_subject_id');
     }
+    // Any printable ASCII, "/" and "%" included, round-trips through /subjects/<id> percent-encoded.
+    const odd = `a/b%c?d#e${'z'.repeat(190)}`;
+    expect((await predictJson(keyA, { subject_id: odd })).statusCode).toBe(200);
+    expect((await subject(keyA, odd)).json<SubjectBody>()).toMatchObject({ subject_id: odd, answers: 1 });
+    expect((await subject(keyA, odd, 'DELETE')).statusCode).toBe(204);
     const numeric = await predictJson(keyA, { subject_id: 42 });
     expect(numeric.json<{ code: string }>().code).toBe('invalid_subject_id');
     // /thumbnail gives no emotion answer: the option is unknown there.
