@@ -328,6 +328,15 @@ describe('subjects over HTTP (buildApp + inject, SQLite, stub job port)', () => 
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(res.json<{ code: string }>().code).toBe(code);
     }
+    for (const payload of [undefined, '[]', '"Sad"', 'null']) {
+      const res = await inject({
+        method: 'POST',
+        url: '/feedback',
+        headers: auth(keyA, payload === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(payload === undefined ? {} : { payload }),
+      });
+      expect(res.statusCode, String(payload)).toBe(400);
+    }
     const bad = await subject(keyA, 'has space');
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ code: string }>().code).toBe('invalid_subject_id');
