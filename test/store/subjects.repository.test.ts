@@ -160,6 +160,37 @@ describe.each(backends)('subjects on $name', (backend) => {
       });
     });
 
+    it('finds who was given an answer in the request log, by request id', async () => {
+      const entry = {
+        timestamp: at(0).toISOString(),
+        request_method: 'POST',
+        status_code: 200,
+        latency_ms: 12,
+        client_id: 'a',
+        success: true,
+        prediction: 'Happy',
+        confidence: 0.9,
+        error_message: null,
+        error_code: null,
+        key_id: 'k1',
+        model: 'm',
+      };
+      await store.logs.insert({ ...entry, request_id: 'ok', endpoint: '/predict' });
+      await store.logs.insert({ ...entry, request_id: 'thumb', endpoint: '/thumbnail' });
+      await store.logs.insert({
+        ...entry,
+        request_id: 'failed',
+        endpoint: '/predict',
+        status_code: 422,
+        success: false,
+      });
+      const endpoints = ['/predict', '/analyze'];
+      expect(await store.subjects.loggedAnswer('ok', endpoints)).toEqual({ key_id: 'k1', client_id: 'a' });
+      expect(await store.subjects.loggedAnswer('thumb', endpoints)).toBeUndefined();
+      expect(await store.subjects.loggedAnswer('failed', endpoints)).toBeUndefined();
+      expect(await store.subjects.loggedAnswer('nope', endpoints)).toBeUndefined();
+    });
+
     it('jobs keep the subject they were submitted with', async () => {
       const base = {
         task: 'predict' as const,
