@@ -25,6 +25,8 @@ import { documentVideoRoute } from './http/schemas.js';
 import type { ClipService } from './services/clip.service.js';
 import type { JobsService } from './services/jobs.service.js';
 import { jobRoutes } from './http/routes/jobs.routes.js';
+import { subjectRoutes } from './http/routes/subjects.routes.js';
+import { SubjectsService } from './services/subjects.service.js';
 import type { JobMetrics } from './http/job-metrics.js';
 import type { Store } from './store/types.js';
 
@@ -35,6 +37,8 @@ export interface AppDeps {
   /** The async job API (POST /jobs/*, GET /jobs/<id>). */
   jobs: JobsService;
   jobMetrics?: JobMetrics;
+  /** Learning each subject from corrections (default: over the store). */
+  subjects?: SubjectsService;
   tmpDir: string;
   stats: () => Record<string, unknown>;
   isReady: () => boolean;
@@ -74,7 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    routerOptions: { maxParamLength: 200 },
+    // A subject id of 200 characters may be longer than that percent-encoded in /subjects/<id>.
+    routerOptions: { maxParamLength: 600 },
     clientErrorHandler: createClientErrorHandler(store.logs),
     // Headers beyond this are refused by Node with 431 before we see them.
     http: { maxHeaderSize: 16 * 1024 },
@@ -135,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             video !== '/predict',
             video === '/analyze',
             url.startsWith('/jobs/'),
+            video !== '/thumbnail',
           ) as never,
           url,
         };
@@ -179,8 +185,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { stats: deps.stats, isReady: deps.isReady, version: deps.version });
+  const subjects = deps.subjects ?? new SubjectsService(store.subjects);
   await app.register(clipRoutes, {
     clips: deps.clips,
+    subjects,
     tmpDir: deps.tmpDir,
     maxUploadBytes: config.maxUploadBytes,
   });
@@ -189,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tmpDir: deps.tmpDir,
     maxUploadBytes: config.maxUploadBytes,
   });
+  await app.register(subjectRoutes, { subjects });
   await app.register(logsRoutes, { logs: store.logs });
   await app.register(metricsRoutes, { stats: deps.stats, jobMetrics: deps.jobMetrics });
   await app.register(demoRoutes);

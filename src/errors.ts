@@ -32,10 +32,20 @@ export const ERROR_TABLE = {
     status: 400,
     message: 'The Idempotency-Key header must be 1-200 printable ASCII characters.',
   },
+  invalid_subject_id: {
+    status: 400,
+    message: 'subject_id must be 1-200 printable ASCII characters (no spaces).',
+  },
+  invalid_emotion: {
+    status: 400,
+    message: 'emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case).',
+  },
   unauthorized: { status: 401, message: 'Unauthorized' },
   forbidden: { status: 403, message: 'An admin key is needed for this endpoint.' },
   not_found: { status: 404, message: 'No such endpoint.' },
   job_not_found: { status: 404, message: 'No such job (or it has expired).' },
+  request_not_found: { status: 404, message: 'No answer of yours has this request id.' },
+  subject_not_found: { status: 404, message: 'Nothing is stored for this subject.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this endpoint.' },
   not_acceptable: {
     status: 406,
@@ -59,6 +69,11 @@ export const ERROR_TABLE = {
   idempotency_key_reused: {
     status: 422,
     message: 'This Idempotency-Key was first used for a different request.',
+  },
+  no_subject: {
+    status: 422,
+    message:
+      'That answer has no subject to learn for: it was given without a subject_id, or its subject was erased.',
   },
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   internal: { status: 500, message: 'Internal server error.' },

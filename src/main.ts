@@ -14,6 +14,7 @@ import { prepareEmotionModel } from './model-files/model-setup.js';
 import { ClipService } from './services/clip.service.js';
 import { LocalJobDispatcher, QueueJobDispatcher } from './services/job-dispatch.js';
 import { JobLifecycle } from './services/job-lifecycle.js';
+import { SubjectsService } from './services/subjects.service.js';
 import { JobsService } from './services/jobs.service.js';
 import { ensureBootstrapAdmin, openStore, type JobStatus, type Store } from './store/index.js';
 import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookSender } from './webhooks/deliverer.js';
@@ -121,8 +122,12 @@ async function main(): Promise<void> {
     queueDepth: queue ? () => ({ ...queue.queueDepth() }) : undefined,
   });
   const webhooks = await makeWebhooks(config, store, jobMetrics, pino({ level: config.logLevel }));
-  const lifecycle = new JobLifecycle(store.jobs, clipResultBody, webhooks, (job) =>
-    jobMetrics.observeEnd(job),
+  const lifecycle = new JobLifecycle(
+    store.jobs,
+    clipResultBody,
+    webhooks,
+    (job) => jobMetrics.observeEnd(job),
+    new SubjectsService(store.subjects),
   );
 
   if (config.role === 'worker') {

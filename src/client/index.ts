@@ -50,6 +50,14 @@ export interface JobOptions {
   idempotencyKey?: string;
 }
 
+/** Who is in the clip (/predict, /analyze and their jobs): see POST /feedback. */
+export interface SubjectOptions {
+  subject_id?: string;
+}
+
+/** What is stored for a subject (GET /subjects/<id>, and the answer of POST /feedback). */
+export type SubjectState = Ok<'getSubject'>;
+
 /** Options of /thumbnail and /analyze. */
 export interface ThumbnailOptions {
   duration?: number;
@@ -200,8 +208,9 @@ export function createEmotionClient(options: EmotionClientOptions) {
   return {
     /** The underlying typed openapi-fetch client, for anything the helpers do not cover. */
     api,
-    async predict(video: VideoInput, call: CallOptions = {}): Promise<PredictResult> {
-      return unwrap(api.POST('/predict', await upload(video, {}, call)));
+    async predict(video: VideoInput, opts: SubjectOptions & CallOptions = {}): Promise<PredictResult> {
+      const { subject_id, ...call } = opts;
+      return unwrap(api.POST('/predict', await upload(video, { subject_id } as ThumbnailOptions, call)));
     },
     async thumbnail(video: VideoInput, opts: ThumbnailOptions & CallOptions = {}): Promise<ThumbnailResult> {
       const [thumbnailOpts, call] = split(opts);
@@ -227,7 +236,10 @@ export function createEmotionClient(options: EmotionClientOptions) {
       );
       return { data: new Uint8Array(data), contentType: accept };
     },
-    async analyze(video: VideoInput, opts: ThumbnailOptions & CallOptions = {}): Promise<AnalyzeResult> {
+    async analyze(
+      video: VideoInput,
+      opts: ThumbnailOptions & SubjectOptions & CallOptions = {},
+    ): Promise<AnalyzeResult> {
       const [thumbnailOpts, call] = split(opts);
       return unwrap(api.POST('/analyze', await upload(video, thumbnailOpts, call)));
     },
@@ -253,7 +265,7 @@ export function createEmotionClient(options: EmotionClientOptions) {
     async submitJob(
       task: 'predict' | 'thumbnail' | 'analyze',
       video: VideoInput,
-      opts: ThumbnailOptions & CallOptions & JobOptions = {},
+      opts: ThumbnailOptions & SubjectOptions & CallOptions & JobOptions = {},
     ): Promise<JobAccepted> {
       const { callbackUrl, idempotencyKey, ...rest } = opts;
       const [thumbnailOpts, call] = split(rest);
@@ -272,6 +284,34 @@ export function createEmotionClient(options: EmotionClientOptions) {
         submitted as Promise<{ data?: unknown; error?: unknown; response: Response }>,
       )) as JobAccepted;
       return { job_id: doc.job_id, status: doc.status, status_url: doc.status_url };
+    },
+    /**
+     * Corrects an answer given with a `subject_id` (`requestId`: its `x-request-id` header, which
+     * `api` exposes on `response`); answers the subject as stored now.
+     */
+    async feedback(requestId: string, emotion: string): Promise<SubjectState> {
+      return unwrap(
+        api.POST('/feedback', {
+          body: { request_id: requestId, emotion },
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+    /** What is stored for a subject (numbers only). */
+    async subject(id: string): Promise<SubjectState> {
+      return unwrap(api.GET('/subjects/{id}', { params: { path: { id } } }));
+    },
+    /** Erases a subject: its later answers are exactly the uncorrected ones again. */
+    async deleteSubject(id: string): Promise<void> {
+      const { response, error } = await api.DELETE('/subjects/{id}', { params: { path: { id } } });
+      if (response.ok) return;
+      const body = (error ?? {}) as { error?: string; code?: string; request_id?: string };
+      throw new EmotionApiError(
+        response.status,
+        body.code ?? 'unknown',
+        body.error ?? response.statusText,
+        body.request_id ?? response.headers.get('x-request-id') ?? undefined,
+      );
     },
     /** A job's state, and its result or error once it has ended. */
     async job(id: string): Promise<JobDocument> {

@@ -67,7 +67,7 @@ export interface paths {
     put?: never;
     /**
      * Make a looping boomerang thumbnail of a clip
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.
      */
     post: operations['thumbnail'];
     delete?: never;
@@ -87,7 +87,7 @@ export interface paths {
     put?: never;
     /**
      * Predict the emotion and make a thumbnail anchored at its peak, from one upload
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.
      */
     post: operations['analyze'];
     delete?: never;
@@ -168,6 +168,47 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Correct an answer given for a subject: the subject's later answers learn from it
+     * @description request_id is the x-request-id of a /predict or /analyze answer (of a job: of its POST /jobs/...) asked with a subject_id. A second correction of the same answer replaces the first. Answers the subject as stored now.
+     */
+    post: operations['feedback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/subjects/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What is stored for a subject: numbers only (corrections, the learnt bias) */
+    get: operations['getSubject'];
+    put?: never;
+    post?: never;
+    /**
+     * Erase a subject: its corrections, its bias and its kept answers' numbers
+     * @description The subject's later answers are exactly the uncorrected ones again.
+     */
+    delete: operations['deleteSubject'];
     options?: never;
     head?: never;
     patch?: never;
@@ -260,7 +301,10 @@ export interface operations {
   };
   predict: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+        subject_id?: string;
+      };
       header?: {
         /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
@@ -286,6 +330,8 @@ export interface operations {
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
         };
         'video/*': string;
         'application/octet-stream': string;
@@ -295,6 +341,8 @@ export interface operations {
            * @description The video file
            */
           video: string;
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
         };
       };
     };
@@ -349,7 +397,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -374,7 +422,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -393,6 +443,24 @@ export interface operations {
              * @enum {string}
              */
             code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_acceptable: The Accept header allows none of the types this endpoint answers with. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_acceptable';
             request_id?: string;
           };
         };
@@ -433,7 +501,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -456,7 +524,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -627,7 +696,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -652,7 +721,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -671,6 +742,24 @@ export interface operations {
              * @enum {string}
              */
             code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_acceptable: The Accept header allows none of the types this endpoint answers with. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_acceptable';
             request_id?: string;
           };
         };
@@ -711,7 +800,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -734,7 +823,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -808,6 +898,8 @@ export interface operations {
         crop?: 'none' | 'square' | 'face';
         /** @description Default whole (peak on /analyze) */
         anchor?: 'whole' | 'peak';
+        /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+        subject_id?: string;
       };
       header?: {
         /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
@@ -853,6 +945,8 @@ export interface operations {
            * @enum {string}
            */
           anchor?: 'whole' | 'peak';
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
           thumbnail?: {
             /** @description Seconds of output, 0.1-10 (default 3) */
             duration?: number;
@@ -902,6 +996,8 @@ export interface operations {
            * @enum {string}
            */
           anchor?: 'whole' | 'peak';
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
         };
       };
     };
@@ -968,7 +1064,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -993,7 +1089,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -1012,6 +1110,24 @@ export interface operations {
              * @enum {string}
              */
             code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_acceptable: The Accept header allows none of the types this endpoint answers with. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_acceptable';
             request_id?: string;
           };
         };
@@ -1052,7 +1168,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1075,7 +1191,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -1139,6 +1256,8 @@ export interface operations {
   submitPredictJob: {
     parameters: {
       query?: {
+        /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+        subject_id?: string;
         /** @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address. */
         callback_url?: string;
       };
@@ -1169,6 +1288,8 @@ export interface operations {
           fps?: number;
           /** @description The video, base64, optionally with a data: URL prefix */
           content: string;
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
           /**
            * Format: uri
            * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
@@ -1183,6 +1304,8 @@ export interface operations {
            * @description The video file
            */
           video: string;
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
           /**
            * Format: uri
            * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
@@ -1234,7 +1357,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1259,7 +1382,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -1318,7 +1443,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1341,7 +1466,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -1548,7 +1674,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1573,7 +1699,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -1632,7 +1760,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1655,7 +1783,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -1729,6 +1858,8 @@ export interface operations {
         crop?: 'none' | 'square' | 'face';
         /** @description Default whole (peak on /analyze) */
         anchor?: 'whole' | 'peak';
+        /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+        subject_id?: string;
         /** @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address. */
         callback_url?: string;
       };
@@ -1778,6 +1909,8 @@ export interface operations {
            * @enum {string}
            */
           anchor?: 'whole' | 'peak';
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
           /**
            * Format: uri
            * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
@@ -1832,6 +1965,8 @@ export interface operations {
            * @enum {string}
            */
           anchor?: 'whole' | 'peak';
+          /** @description Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes. */
+          subject_id?: string;
           /**
            * Format: uri
            * @description http(s) URL to POST the finished job to (signed: x-signature: sha256=<HMAC-SHA256 of the body>). Refused (400 bad_callback_url) when it resolves to a loopback, private, link-local or metadata address.
@@ -1883,7 +2018,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1908,7 +2043,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -1967,7 +2104,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1990,7 +2127,8 @@ export interface operations {
               | 'processing_timeout'
               | 'thumbnail_too_large'
               | 'no_face'
-              | 'idempotency_key_reused';
+              | 'idempotency_key_reused'
+              | 'no_subject';
             request_id?: string;
           };
         };
@@ -2097,7 +2235,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2122,7 +2260,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };
@@ -2145,7 +2285,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). */
+      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). | request_not_found: No answer of yours has this request id. | subject_not_found: Nothing is stored for this subject. */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2158,7 +2298,479 @@ export interface operations {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: 'not_found' | 'job_not_found';
+            code: 'not_found' | 'job_not_found' | 'request_not_found' | 'subject_not_found';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  feedback: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The x-request-id of the answer being corrected (asked with a subject_id) */
+          request_id: string;
+          /**
+           * @description What it really was: one of Anger, Happy, Shock, Neutral, Sad (any case)
+           * @example Sad
+           */
+          emotion: string;
+        } & {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description What is stored for the subject: numbers only, never images */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            subject_id: string;
+            /** @description Answers of this subject corrected so far */
+            corrections: number;
+            /** @description Answers kept for it (as numbers), corrected or not */
+            answers: number;
+            /** @description Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any) */
+            bias: {
+              Anger: number;
+              Happy: number;
+              Shock: number;
+              Neutral: number;
+              Sad: number;
+            };
+            /** @description When the bias was last refitted (ISO 8601), null before any correction */
+            updated_at: string | null;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). | request_not_found: No answer of yours has this request id. | subject_not_found: Nothing is stored for this subject. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_found' | 'job_not_found' | 'request_not_found' | 'subject_not_found';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'not_a_video'
+              | 'no_video_stream'
+              | 'too_few_frames'
+              | 'video_too_long'
+              | 'too_many_pixels'
+              | 'decode_failed'
+              | 'processing_timeout'
+              | 'thumbnail_too_large'
+              | 'no_face'
+              | 'idempotency_key_reused'
+              | 'no_subject';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  getSubject: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+      };
+      path: {
+        /** @description The subject_id the answers were asked with */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description What is stored for the subject: numbers only, never images */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            subject_id: string;
+            /** @description Answers of this subject corrected so far */
+            corrections: number;
+            /** @description Answers kept for it (as numbers), corrected or not */
+            answers: number;
+            /** @description Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any) */
+            bias: {
+              Anger: number;
+              Happy: number;
+              Shock: number;
+              Neutral: number;
+              Sad: number;
+            };
+            /** @description When the bias was last refitted (ISO 8601), null before any correction */
+            updated_at: string | null;
+          };
+        };
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). | request_not_found: No answer of yours has this request id. | subject_not_found: Nothing is stored for this subject. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_found' | 'job_not_found' | 'request_not_found' | 'subject_not_found';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description rate_limited: Too many requests; slow down. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'rate_limited';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description internal: Internal server error. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'internal';
+            request_id?: string;
+          };
+        };
+      };
+    };
+  };
+  deleteSubject: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        date?: string;
+        /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
+        'x-date'?: string;
+        /** @description A client id recorded in the request log. With a per-client key the key's own client id is used instead. */
+        'x-client-id'?: string;
+      };
+      path: {
+        /** @description The subject_id the answers were asked with */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Erased */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code:
+              | 'bad_json'
+              | 'invalid_request'
+              | 'missing_video'
+              | 'bad_encoding'
+              | 'bad_base64'
+              | 'missing_date'
+              | 'bad_date'
+              | 'clock_skew'
+              | 'invalid_duration'
+              | 'invalid_filter'
+              | 'bad_callback_url'
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description unauthorized: Unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'unauthorized';
+            request_id?: string;
+          };
+        };
+      };
+      /** @description not_found: No such endpoint. | job_not_found: No such job (or it has expired). | request_not_found: No answer of yours has this request id. | subject_not_found: Nothing is stored for this subject. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description What went wrong, for a person */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @enum {string}
+             */
+            code: 'not_found' | 'job_not_found' | 'request_not_found' | 'subject_not_found';
             request_id?: string;
           };
         };
@@ -2262,7 +2874,7 @@ export interface operations {
           };
         };
       };
-      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601 or an HTTP date. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. */
+      /** @description bad_json: The request body is not valid JSON. | invalid_request: The request is invalid. | missing_video: No video was sent: use "content" (base64), a raw body or a "video" form field. | bad_encoding: Only "encoding": "base64" is supported. | bad_base64: The "content" field is not valid base64. | missing_date: The "date" (or "x-date") header is required (ISO 8601 or HTTP date). | bad_date: The "date" header could not be parsed; use ISO 8601, an HTTP date or RFC 2822. | clock_skew: The "date" header is too far from the server clock. | invalid_duration: Duration must be between 0.1 and 10 seconds. | invalid_filter: A log filter is invalid. | bad_callback_url: callback_url must be an http(s) URL that resolves to a public address (and WEBHOOK_SECRET must be set). | bad_idempotency_key: The Idempotency-Key header must be 1-200 printable ASCII characters. | invalid_subject_id: subject_id must be 1-200 printable ASCII characters (no spaces). | invalid_emotion: emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2287,7 +2899,9 @@ export interface operations {
               | 'invalid_duration'
               | 'invalid_filter'
               | 'bad_callback_url'
-              | 'bad_idempotency_key';
+              | 'bad_idempotency_key'
+              | 'invalid_subject_id'
+              | 'invalid_emotion';
             request_id?: string;
           };
         };

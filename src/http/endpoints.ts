@@ -9,6 +9,7 @@ export const KNOWN_ENDPOINTS: ReadonlySet<string> = new Set([
   '/jobs/predict',
   '/jobs/thumbnail',
   '/jobs/analyze',
+  '/feedback',
   '/logs',
   '/health',
   '/ready',

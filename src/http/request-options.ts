@@ -19,6 +19,8 @@ const HINTS_BESIDE_A_FILE = ['format', 'fps'] as const;
 /** The seed's fields a transport takes. */
 const seedOptionsFor = (transport: UploadTransport): readonly string[] =>
   transport === 'json' ? SEED_OPTIONS : HINTS_BESIDE_A_FILE;
+/** /predict and /analyze (and their jobs): whose answer it is, to learn from their corrections. */
+export const SUBJECT_OPTION = 'subject_id';
 /** The /thumbnail options. */
 export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
 
@@ -64,19 +66,19 @@ function checkSeedHints(source: Record<string, unknown>): void {
   }
 }
 
-/** /predict: the seed's fields only. */
+/** /predict: the seed's fields and subject_id. */
 export function checkPredictOptions(
   source: Record<string, unknown>,
   transport: UploadTransport = 'json',
 ): void {
-  checkKnown(source, seedOptionsFor(transport));
+  checkKnown(source, [...seedOptionsFor(transport), SUBJECT_OPTION]);
   checkSeedHints(source);
 }
 
 /**
  * /thumbnail and /analyze: the seed's fields and the thumbnail options; /analyze also
  * takes them nested as `"thumbnail": {...}` (the README's form), which win over the same
- * options at the top level. Returns the thumbnail options to parse.
+ * options at the top level, and subject_id. Returns the thumbnail options to parse.
  */
 export function thumbnailOptionsOf(
   source: Record<string, unknown>,
@@ -87,6 +89,7 @@ export function thumbnailOptionsOf(
     ...seedOptionsFor(transport),
     ...THUMBNAIL_OPTIONS,
     ...(nestedAllowed && transport === 'json' ? ['thumbnail'] : []),
+    ...(nestedAllowed ? [SUBJECT_OPTION] : []),
   ];
   checkKnown(source, known);
   checkSeedHints(source);

@@ -67,6 +67,7 @@ export function documentVideoRoute(
   withThumbnail: boolean,
   nestedThumbnail = false,
   asyncJob = false,
+  withSubject = false,
 ): Record<string, unknown> {
   const binary = { type: 'string', format: 'binary', description: 'The video file' };
   const callback: TProperties = asyncJob
@@ -80,7 +81,8 @@ export function documentVideoRoute(
         ),
       }
     : {};
-  const options: TProperties = { ...(withThumbnail ? thumbnailDocFields : {}), ...callback };
+  const subject: TProperties = withSubject ? { subject_id: Type.Optional(SUBJECT_ID_SCHEMA) } : {};
+  const options: TProperties = { ...(withThumbnail ? thumbnailDocFields : {}), ...subject, ...callback };
   const nested: TProperties = nestedThumbnail
     ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
     : {};
@@ -98,7 +100,7 @@ export function documentVideoRoute(
         },
       },
     },
-    ...(withThumbnail || asyncJob ? { querystring: Type.Object(options) } : {}),
+    ...(withThumbnail || asyncJob || withSubject ? { querystring: Type.Object(options) } : {}),
   };
 }
 
@@ -321,3 +323,41 @@ export const JobDocumentSchema = Type.Object(
   },
   { description: 'The job; a webhook receives exactly this document' },
 );
+
+export const FeedbackBody = Type.Object(
+  {
+    request_id: Type.String({
+      description: 'The x-request-id of the answer being corrected (asked with a subject_id)',
+    }),
+    emotion: Type.String({
+      description: `What it really was: one of ${EMOTIONS5.join(', ')} (any case)`,
+      examples: ['Sad'],
+    }),
+  },
+  { additionalProperties: true },
+);
+
+export const SubjectResponse = Type.Object(
+  {
+    subject_id: Type.String(),
+    corrections: Type.Integer({ description: 'Answers of this subject corrected so far' }),
+    answers: Type.Integer({ description: 'Answers kept for it (as numbers), corrected or not' }),
+    bias: Type.Object(Object.fromEntries(EMOTIONS5.map((e) => [e, Type.Number()])), {
+      description:
+        "Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any)",
+    }),
+    updated_at: Type.Union([Type.String(), Type.Null()], {
+      description: 'When the bias was last refitted (ISO 8601), null before any correction',
+    }),
+  },
+  { description: 'What is stored for the subject: numbers only, never images' },
+);
+
+/** subject_id as the video endpoints that answer with an emotion take it. */
+export const SUBJECT_ID_SCHEMA = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[\\x21-\\x7e]+$',
+  description:
+    'Who is in the clip: an opaque id your app chooses (1-200 printable ASCII characters), scoped to your client. Answers for it learn from POST /feedback corrections of its earlier answers; without it an answer never changes.',
+});

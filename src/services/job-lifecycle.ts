@@ -4,6 +4,7 @@ import type { AsyncJobHooks } from '../jobs/bullmq-consumer.js';
 import type { JobRecord, JobRepository, JobTask } from '../store/index.js';
 import type { WebhookSender } from '../webhooks/deliverer.js';
 import { jobDocument } from './job-document.js';
+import type { SubjectsService } from './subjects.service.js';
 
 /** Turns a worker's result into the sync endpoint's 200 body (the HTTP layer's presenter). */
 export type JobResultPresenter = (task: JobTask, result: ClipJobResult, latencyMs: number) => unknown;
@@ -23,6 +24,7 @@ export class JobLifecycle implements AsyncJobHooks {
     private readonly present: JobResultPresenter,
     private readonly webhooks: WebhookSender | undefined,
     private readonly observe: JobEndObserver = () => undefined,
+    private readonly subjects?: SubjectsService,
   ) {}
 
   started(id: string): Promise<boolean> {
@@ -30,8 +32,26 @@ export class JobLifecycle implements AsyncJobHooks {
   }
 
   async succeeded(id: string, task: JobTask, result: ClipJobResult, latencyMs: number): Promise<void> {
-    const body = this.present(task, result, latencyMs);
+    const body = this.present(task, await this.forSubject(id, result), latencyMs);
     if (await this.jobs.finish(id, { status: 'succeeded', result: body }, new Date())) await this.ended(id);
+  }
+
+  /**
+   * A job submitted with a subject_id gets its subject's adjustment here, when its result is
+   * built (on the node that ran it), with the bias learnt by then; its uncorrected answer is
+   * kept under the request id of its POST /jobs/..., which /feedback takes.
+   */
+  private async forSubject(id: string, result: ClipJobResult): Promise<ClipJobResult> {
+    if (!this.subjects || !result.prediction) return result;
+    const job = await this.jobs.get(id);
+    if (!job?.subject_id) return result;
+    const prediction = await this.subjects.answer(
+      job.owner,
+      job.subject_id,
+      job.request_id ?? job.id,
+      result.prediction,
+    );
+    return { ...result, prediction };
   }
 
   async failed(id: string, error: ErrorShape): Promise<void> {

@@ -27,6 +27,8 @@ export interface JobSubmission {
   requestId: string;
   idempotencyKey: string | null;
   callbackUrl: string | null;
+  /** Whose answer it is (predict and analyze): adjusted when the job's result is built. */
+  subjectId?: string | null;
 }
 
 export interface JobsServiceOptions {
@@ -66,12 +68,19 @@ function canonicalJson(value: unknown): string {
  * SHA-256 of the uploaded bytes (so the transport does not matter either).
  */
 export async function requestFingerprint(
-  s: Pick<JobSubmission, 'task' | 'thumbnail' | 'callbackUrl' | 'inputPath'>,
+  s: Pick<JobSubmission, 'task' | 'thumbnail' | 'callbackUrl' | 'inputPath' | 'subjectId'>,
 ): Promise<string> {
   const upload = createHash('sha256');
   for await (const chunk of createReadStream(s.inputPath)) upload.update(chunk as Buffer);
   return createHash('sha256')
-    .update(canonicalJson({ task: s.task, options: s.thumbnail ?? null, callback_url: s.callbackUrl }))
+    .update(
+      canonicalJson({
+        task: s.task,
+        options: s.thumbnail ?? null,
+        callback_url: s.callbackUrl,
+        subject_id: s.subjectId ?? null,
+      }),
+    )
     .update('\n')
     .update(upload.digest('hex'))
     .digest('hex');
@@ -123,6 +132,7 @@ export class JobsService {
         idempotency_key: s.idempotencyKey,
         request_fingerprint: fingerprint,
         callback_url: s.callbackUrl,
+        subject_id: s.subjectId ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + this.options.ttlHours * 3600_000).toISOString(),
       });

@@ -85,6 +85,8 @@ export interface Store {
   logs: RequestLogRepository;
   keys: ApiKeyRepository;
   jobs: JobRepository;
+  /** What answers for a subject keep, the corrections and each subject's learnt bias. */
+  subjects: SubjectRepository;
   /** Cheap round trip to the database, for readiness checks. Rejects when unreachable. */
   ping(): Promise<void>;
   /** Idempotent. */
@@ -110,6 +112,8 @@ export interface JobRecord {
   /** With an idempotency key: a digest of the request it was first used with (task, options, upload). */
   request_fingerprint: string | null;
   callback_url: string | null;
+  /** The `subject_id` it was submitted with (its answer is adjusted for that person). */
+  subject_id: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -132,6 +136,7 @@ export interface NewJob {
   idempotency_key: string | null;
   request_fingerprint: string | null;
   callback_url: string | null;
+  subject_id?: string | null;
   created_at: string;
   expires_at: string;
 }
@@ -172,4 +177,68 @@ export interface JobRepository {
   deleteExpired(now: Date): Promise<number>;
   recordDelivery(delivery: WebhookDelivery): Promise<void>;
   deliveries(jobId: string): Promise<WebhookDelivery[]>;
+}
+
+/**
+ * One answer given for a subject: what a later correction of it is learnt from. Numbers only:
+ * the log of the uncorrected answer's five probabilities (EMOTIONS5 order), never an image.
+ */
+export interface SubjectAnswer {
+  /** The x-request-id of the answer (for a job: of its POST /jobs/...). */
+  request_id: string;
+  /** The caller's scope: `client:<id>` for a client key, `admin` for admin keys. */
+  scope: string;
+  subject_id: string;
+  logits: number[];
+  created_at: string;
+  /** The emotion the person said it was (null until corrected). */
+  corrected: string | null;
+}
+
+/** A subject as stored: its corrections count and learnt bias (numbers only). */
+export interface SubjectState {
+  scope: string;
+  subject_id: string;
+  /** Answers kept for it (corrected or not). */
+  answers: number;
+  corrections: number;
+  /** Added to the log probabilities of its answers, EMOTIONS5 order; zeros before any correction. */
+  bias: number[];
+  /** When the bias was last refitted (null before any correction). */
+  updated_at: string | null;
+}
+
+/** A corrected answer as the refit sees it. */
+export interface SubjectCorrection {
+  logits: number[];
+  emotion: string;
+}
+
+export interface SubjectRepository {
+  /** Keeps an answer; a second call for the same request id (a job run twice) changes nothing. */
+  recordAnswer(answer: Omit<SubjectAnswer, 'corrected'>): Promise<void>;
+  findAnswer(requestId: string): Promise<SubjectAnswer | undefined>;
+  /**
+   * Who was given a successful answer of one of `endpoints` under this request id, from the
+   * request log (to tell "that answer had no subject" from "no such answer of yours").
+   */
+  loggedAnswer(
+    requestId: string,
+    endpoints: readonly string[],
+  ): Promise<{ key_id: string | null; client_id: string | null } | undefined>;
+  /** The bias answers for the subject get, and from how many corrections (undefined: none). */
+  bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined>;
+  /**
+   * Records the correction of an answer (replacing an earlier one of the same answer) and
+   * refits the subject's bias from all its corrections with `refit`, atomically: two nodes
+   * correcting the same subject at once are serialised, so the bias always reflects every
+   * correction. Undefined when the answer is gone (the subject was erased meanwhile).
+   */
+  correct(
+    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date },
+    refit: (corrections: SubjectCorrection[]) => number[],
+  ): Promise<SubjectState | undefined>;
+  get(scope: string, subjectId: string): Promise<SubjectState | undefined>;
+  /** Erases the subject: its bias, its corrections and its kept answers. False when unknown. */
+  erase(scope: string, subjectId: string): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import type { ClipOutcome, ClipService } from '../../services/clip.service.js';
+import { parseSubjectId, type SubjectsService } from '../../services/subjects.service.js';
 import { thumbnailBody } from '../clip-bodies.js';
 import { predictionBody, round4 } from '../prediction-body.js';
 import {
@@ -19,9 +20,11 @@ import { checkPredictOptions, thumbnailOptionsOf, type UploadTransport } from '.
 import { checkAcceptsJson, negotiateThumbnail, parseThumbnailOptions } from '../thumbnail-options.js';
 import type { ThumbnailFormat } from '../../media/types.js';
 import { receiveVideo } from '../video-upload.js';
+import { subjectScopeOf } from './subjects.routes.js';
 
 export interface ClipRoutesOptions {
   clips: ClipService;
+  subjects: SubjectsService;
   tmpDir: string;
   maxUploadBytes: number;
 }
@@ -40,13 +43,29 @@ function elapsed(reply: FastifyReply): number {
 
 /** The three video endpoints: translate HTTP to a ClipService call and back, nothing more. */
 export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOptions): Promise<void> {
-  const { clips, tmpDir, maxUploadBytes } = options;
+  const { clips, subjects, tmpDir, maxUploadBytes } = options;
   // Overload is answered before the upload is read: memory stays flat however many clients push.
   const refuseWhenSaturated = async (): Promise<void> => {
     if (clips.isSaturated()) throw new AppError('overloaded', undefined, { 'retry-after': '2' });
   };
   // base64 is 4/3 of the bytes, plus the JSON around it.
   const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
+
+  /** An answer for a subject is adjusted by what its corrections taught (and kept for the next one). */
+  async function forSubject(
+    request: FastifyRequest,
+    subjectId: string | null,
+    outcome: ClipOutcome,
+  ): Promise<ClipOutcome> {
+    if (subjectId === null || !outcome.prediction) return outcome;
+    const prediction = await subjects.answer(
+      subjectScopeOf(request),
+      subjectId,
+      request.id,
+      outcome.prediction,
+    );
+    return { ...outcome, prediction };
+  }
 
   async function withUpload<T>(
     request: FastifyRequest,
@@ -80,10 +99,13 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
     },
     async (request, reply) => {
       checkAcceptsJson(request.headers.accept);
-      const outcome = await withUpload(request, (path, opts, transport) => {
+      let subjectId: string | null = null;
+      const answered = await withUpload(request, (path, opts, transport) => {
         checkPredictOptions(opts, transport);
+        subjectId = parseSubjectId(opts.subject_id);
         return clips.predict(path, request.id);
       });
+      const outcome = await forSubject(request, subjectId, answered);
       recordPrediction(request, outcome);
       return { ...predictionBody(outcome.prediction!), latency_ms: elapsed(reply) };
     },
@@ -115,9 +137,11 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       async (request, reply) => {
         let raw: ThumbnailFormat | null = null;
         if (url === '/analyze') checkAcceptsJson(request.headers.accept);
-        const outcome = await withUpload(request, (path, opts, transport) => {
+        let subjectId: string | null = null;
+        const answered = await withUpload(request, (path, opts, transport) => {
           const options = thumbnailOptionsOf(opts, url === '/analyze', transport);
           let thumb = parseThumbnailOptions(options, defaults);
+          subjectId = parseSubjectId(opts.subject_id);
           if (url === '/analyze') return clips.analyze(path, thumb, request.id);
           // Accept may ask for the raw file, and pick its format when output_format was not given.
           const given = options.output_format !== undefined && options.output_format !== null;
@@ -126,6 +150,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
             thumb = parseThumbnailOptions(options, { ...defaults, format: raw });
           return clips.thumbnail(path, thumb, request.id);
         });
+        const outcome = await forSubject(request, subjectId, answered);
         recordPrediction(request, outcome);
         const thumb = outcome.thumbnail!;
         if (raw !== null) {

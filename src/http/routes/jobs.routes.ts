@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import { jobDocument, jobStatusUrl } from '../../services/job-document.js';
 import { parseIdempotencyKey, type JobCaller, type JobsService } from '../../services/jobs.service.js';
+import { parseSubjectId } from '../../services/subjects.service.js';
 import type { JobRecord, JobTask } from '../../store/index.js';
 import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
 import {
@@ -90,6 +91,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
           query.callback_url !== undefined ? await jobs.checkCallbackUrl(query.callback_url) : null;
         const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
         let thumbnail: ThumbnailRequest | undefined;
+        let subjectId: string | null = null;
         try {
           const { callback_url: bodyCallback, ...opts } = upload.options;
           if (bodyCallback !== undefined && callbackUrl === null)
@@ -100,6 +102,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
               thumbnailOptionsOf(opts, task === 'analyze', upload.transport),
               TASK_DEFAULTS[task],
             );
+          subjectId = parseSubjectId(opts.subject_id);
         } catch (err) {
           await upload.dispose();
           throw err;
@@ -113,6 +116,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
           requestId: request.id,
           idempotencyKey,
           callbackUrl,
+          subjectId,
         });
         void reply.header('location', jobStatusUrl(job.id));
         if (!created) void reply.header('idempotent-replayed', 'true');

@@ -50,7 +50,13 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Pro
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     // Unknown paths share one label so that scanners cannot blow up the series count.
-    const endpoint = KNOWN_ENDPOINTS.has(path) ? path : path.startsWith('/jobs/') ? '/jobs/:id' : 'other';
+    const endpoint = KNOWN_ENDPOINTS.has(path)
+      ? path
+      : path.startsWith('/jobs/')
+        ? '/jobs/:id'
+        : path.startsWith('/subjects/')
+          ? '/subjects/:id'
+          : 'other';
     requests.inc({ method: request.method, endpoint, status: String(reply.statusCode) });
     latency.observe({ endpoint }, reply.elapsedTime / 1000);
   });

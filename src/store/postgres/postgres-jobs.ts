@@ -36,8 +36,8 @@ export class PostgresJobRepository implements JobRepository {
     }
     const inserted = await this.pool.query<PgJobRow>(
       `INSERT INTO jobs (id, task, status, owner, client_id, key_id, request_id, idempotency_key,
-         request_fingerprint, callback_url, created_at, expires_at, attempts)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)
+         request_fingerprint, callback_url, subject_id, created_at, expires_at, attempts)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)
        ON CONFLICT DO NOTHING RETURNING *`,
       [
         job.id,
@@ -49,6 +49,7 @@ export class PostgresJobRepository implements JobRepository {
         job.idempotency_key,
         job.request_fingerprint,
         job.callback_url,
+        job.subject_id ?? null,
         job.created_at,
         job.expires_at,
       ],

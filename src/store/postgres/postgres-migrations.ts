@@ -99,6 +99,33 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 4,
     sql: `ALTER TABLE jobs ADD COLUMN request_fingerprint TEXT;`,
   },
+  {
+    // Learning a person from their corrections (see the SQLite list). A correction locks its
+    // subject's row, so two nodes refitting the same subject take turns.
+    version: 5,
+    sql: `
+      CREATE TABLE subject_answers (
+        request_id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        logits DOUBLE PRECISION[] NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        corrected TEXT,
+        corrected_at TIMESTAMPTZ
+      );
+      CREATE INDEX subject_answers_subject ON subject_answers (scope, subject_id);
+      CREATE TABLE subjects (
+        scope TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        bias DOUBLE PRECISION[] NOT NULL,
+        corrections INTEGER NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (scope, subject_id)
+      );
+      ALTER TABLE jobs ADD COLUMN subject_id TEXT;
+      CREATE INDEX request_log_request_id ON request_log (request_id);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

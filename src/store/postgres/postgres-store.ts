@@ -6,6 +6,7 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   JobRepository,
+  SubjectRepository,
   KeyRole,
   LogFilter,
   LogPage,
@@ -14,6 +15,7 @@ import type {
   Store,
 } from '../types.js';
 import { PostgresJobRepository } from './postgres-jobs.js';
+import { PostgresSubjectRepository } from './postgres-subjects.js';
 import { migratePostgres } from './postgres-migrations.js';
 
 /** Serialises bootstrap-admin creation across nodes. */
@@ -80,12 +82,14 @@ class PostgresStore implements Store {
   readonly logs: RequestLogRepository;
   readonly keys: ApiKeyRepository;
   readonly jobs: JobRepository;
+  readonly subjects: SubjectRepository;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly pool: pg.Pool) {
     this.logs = new PostgresRequestLogRepository(pool, () => this.close());
     this.keys = new PostgresApiKeyRepository(pool);
     this.jobs = new PostgresJobRepository(pool);
+    this.subjects = new PostgresSubjectRepository(pool);
   }
 
   async ping(): Promise<void> {

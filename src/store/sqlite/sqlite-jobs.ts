@@ -46,8 +46,8 @@ export class SqliteJobRepository implements JobRepository {
       this.db
         .prepare(
           `INSERT INTO jobs (id, task, status, owner, client_id, key_id, request_id, idempotency_key,
-             request_fingerprint, callback_url, created_at, expires_at, attempts)
-           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+             request_fingerprint, callback_url, subject_id, created_at, expires_at, attempts)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(
           job.id,
@@ -59,6 +59,7 @@ export class SqliteJobRepository implements JobRepository {
           job.idempotency_key,
           job.request_fingerprint,
           job.callback_url,
+          job.subject_id ?? null,
           Date.parse(job.created_at),
           Date.parse(job.expires_at),
         );

@@ -97,6 +97,35 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 4,
     sql: `ALTER TABLE jobs ADD COLUMN request_fingerprint TEXT;`,
   },
+  {
+    // Learning a person from their corrections: each answer given for a subject keeps the log
+    // of its five probabilities (JSON array) and, once corrected, the emotion the person said;
+    // each subject keeps its learnt bias. Jobs remember their subject until their answer.
+    // The request log is found by request id to tell an answer without a subject (422) from none (404).
+    version: 5,
+    sql: `
+      CREATE TABLE subject_answers (
+        request_id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        logits TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        corrected TEXT,
+        corrected_at INTEGER
+      );
+      CREATE INDEX subject_answers_subject ON subject_answers (scope, subject_id);
+      CREATE TABLE subjects (
+        scope TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        bias TEXT NOT NULL,
+        corrections INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, subject_id)
+      );
+      ALTER TABLE jobs ADD COLUMN subject_id TEXT;
+      CREATE INDEX request_log_request_id ON request_log (request_id);
+    `,
+  },
 ];
 
 /** The index led by each equality filter (migration 2). */

@@ -14,6 +14,7 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   JobRepository,
+  SubjectRepository,
   KeyRole,
   LogFilter,
   LogPage,
@@ -22,6 +23,7 @@ import type {
   Store,
 } from '../types.js';
 import { SqliteJobRepository } from './sqlite-jobs.js';
+import { SqliteSubjectRepository } from './sqlite-subjects.js';
 import { migrateSqlite, SQLITE_FILTER_INDEX } from './sqlite-migrations.js';
 
 export const SQLITE_FILE_NAME = 'emothumb.db';
@@ -76,12 +78,14 @@ class SqliteStore implements Store {
   readonly logs: RequestLogRepository;
   readonly keys: ApiKeyRepository;
   readonly jobs: JobRepository;
+  readonly subjects: SubjectRepository;
   private closed = false;
 
   constructor(private readonly db: Database.Database) {
     this.logs = new SqliteRequestLogRepository(db, () => this.close());
     this.keys = new SqliteApiKeyRepository(db);
     this.jobs = new SqliteJobRepository(db);
+    this.subjects = new SqliteSubjectRepository(db);
   }
 
   async ping(): Promise<void> {

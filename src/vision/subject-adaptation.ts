@@ -1,0 +1,123 @@
+/**
+ * Learning one person from their corrections: a per-person class bias on the answer's logits.
+ *
+ * A journaling app knows who is recording and can ask "was it right?". Some people's resting face
+ * reads as Sad, others smile while angry: errors that repeat for one person and that a bias per
+ * class corrects. The bias is added to the log of the answer's own probabilities (after the
+ * answer scaling): softmax(log p + b). Since the scaling is softmax(log q / T + c), this is the
+ * same as adding T x b to the pooled log probabilities before it, so the service needs only the
+ * five numbers of the answer, from whichever engine gave it.
+ *
+ * The bias is fitted on the person's corrected answers by regularised multinomial logistic
+ * regression over the bias alone (Newton's method on 5 parameters), pulled towards 0 by an L2
+ * penalty: with three corrections it moves the answers a little, with thirty it can move them a
+ * lot. Pure: numbers in, numbers out (no store, no models).
+ */
+import { softmax } from './calibration.js';
+import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
+import type { ClipPrediction } from './prediction.js';
+
+/** One corrected answer: the log of the uncorrected answer's probabilities and the true class. */
+export interface SubjectExample {
+  /** log p of the answer as given without any subject bias, EMOTIONS5 order. */
+  logits: number[];
+  /** Index into EMOTIONS5 of the emotion the person said it was. */
+  label: number;
+}
+
+export interface SubjectFitOptions {
+  /** L2 penalty on the bias (log-odds units); see SUBJECT_BIAS_L2. */
+  l2?: number;
+  /** Newton steps (the problem is 5-dimensional and smooth: a handful converge). */
+  iterations?: number;
+}
+
+/**
+ * The pull of the bias towards 0. Chosen on the development split's people (src/vision/README.md,
+ * issue 18 part 3): the largest gain with 3 corrections (0.3: +1.0 points, 1: +1.8, 3: +1.4); a
+ * weaker pull lets a few corrections swing the answers (more people lose).
+ */
+export const SUBJECT_BIAS_L2 = 1;
+/** The bias is kept within +-this (log-odds) whatever the corrections say. */
+export const SUBJECT_BIAS_LIMIT = 4;
+
+const EPS = 1e-6;
+
+/** The answer's log probabilities in EMOTIONS5 order (what a correction is fitted on). */
+export function answerLogits(probabilities: Record<Emotion5, number>): number[] {
+  return EMOTIONS5.map((e) => Math.log(Math.max(probabilities[e], 0) + EPS));
+}
+
+/** Solves the symmetric positive definite system a x = b (Gaussian elimination, partial pivoting). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) pivot = r;
+    [m[c], m[pivot]] = [m[pivot], m[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let k = r + 1; k < n; k++) s -= m[r][k] * x[k];
+    x[r] = s / m[r][r];
+  }
+  return x;
+}
+
+/**
+ * The per-class bias that best explains the person's corrections: minimises
+ * sum_i -log softmax(z_i + b)[y_i] + l2/2 |b|^2. Five zeros without examples. Centred (the
+ * softmax ignores a common shift) and clamped to +-SUBJECT_BIAS_LIMIT.
+ */
+export function fitSubjectBias(examples: readonly SubjectExample[], opts: SubjectFitOptions = {}): number[] {
+  const l2 = opts.l2 ?? SUBJECT_BIAS_L2;
+  const iterations = opts.iterations ?? 12;
+  const k = EMOTIONS5.length;
+  const b = new Array<number>(k).fill(0);
+  if (examples.length === 0) return b;
+  for (let it = 0; it < iterations; it++) {
+    const grad = b.map((v) => l2 * v);
+    const hess = b.map((_, i) => b.map((__, j) => (i === j ? l2 : 0)));
+    for (const ex of examples) {
+      const p = softmax(ex.logits.map((z, j) => z + b[j]));
+      for (let i = 0; i < k; i++) {
+        grad[i] += p[i] - (ex.label === i ? 1 : 0);
+        for (let j = 0; j < k; j++) hess[i][j] += (i === j ? p[i] : 0) - p[i] * p[j];
+      }
+    }
+    const step = solve(hess, grad);
+    for (let i = 0; i < k; i++) b[i] -= step[i];
+    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+  }
+  const mean = b.reduce((s, v) => s + v, 0) / k;
+  return b.map((v) => Math.min(SUBJECT_BIAS_LIMIT, Math.max(-SUBJECT_BIAS_LIMIT, v - mean)));
+}
+
+/** True when the bias changes nothing (no corrections, or corrections that cancel out). */
+export function isZeroBias(bias: readonly number[]): boolean {
+  return bias.every((v) => v === 0);
+}
+
+/**
+ * The answer as the person's bias moves it: emotion, confidence and probabilities. The timeline
+ * (the model's per-frame view) and the peak are left as the model saw them. A zero bias returns
+ * the answer itself, so an answer for a person without corrections is exactly the uncorrected one.
+ */
+export function adaptPrediction<T extends ClipPrediction>(prediction: T, bias: readonly number[]): T {
+  if (isZeroBias(bias)) return prediction;
+  const z = answerLogits(prediction.probabilities);
+  const probs = softmax(z.map((v, k) => v + (bias[k] ?? 0)));
+  const best = argmax(probs);
+  return {
+    ...prediction,
+    emotion: EMOTIONS5[best],
+    confidence: probs[best],
+    probabilities: Object.fromEntries(EMOTIONS5.map((e, k) => [e, probs[k]])) as Record<Emotion5, number>,
+  };
+}
