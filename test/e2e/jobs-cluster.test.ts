@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { send } from '../helpers/http.js';
 import {
@@ -28,12 +28,12 @@ import {
   type RunningServer,
   type RunningWorker,
 } from '../helpers/server.js';
+import { describeWithTools } from '../helpers/tools.js';
 import { pgUnavailableReason, startPgCluster, type PgCluster } from '../store/pg-cluster.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 const SECRET = 'cluster-webhook-secret';
-const skip = pgUnavailableReason() ?? redisUnavailableReason();
-if (skip) console.log(`Cluster end-to-end tests skipped: ${skip}`);
+const missing = pgUnavailableReason() ?? redisUnavailableReason();
 
 interface JobDoc {
   job_id: string;
@@ -46,7 +46,7 @@ interface JobDoc {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(skip !== undefined)('API nodes and workers on Redis (BullMQ) and PostgreSQL', () => {
+describeWithTools(missing, 'API nodes and workers on Redis (BullMQ) and PostgreSQL', () => {
   let cluster: PgCluster;
   let databaseUrl: string;
   let redis: RedisInstance;
