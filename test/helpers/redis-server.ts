@@ -18,8 +18,13 @@ export interface RedisInstance {
   url: string;
   port: number;
   proc: ChildProcess;
-  /** Stops Redis (SIGTERM: it flushes its append-only file) and starts it again on the same port and files. */
+  /**
+   * Stops Redis (SIGTERM: it flushes its append-only file; nothing when it is already dead)
+   * and starts it again on the same port and files.
+   */
   restart(): Promise<void>;
+  /** Kills Redis with SIGKILL (no flush, no goodbye), as a crash would; `restart` brings it back. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,10 +93,10 @@ async function spawnRedis(dir: string, port: number): Promise<ChildProcess> {
   return proc;
 }
 
-async function stopRedis(proc: ChildProcess): Promise<void> {
+async function stopRedis(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
+  proc.kill(signal);
   await exited;
 }
 
@@ -113,6 +118,9 @@ export async function startRedis(): Promise<RedisInstance> {
     async restart() {
       await stopRedis(proc);
       proc = await spawnRedis(dir, port);
+    },
+    async kill() {
+      await stopRedis(proc, 'SIGKILL');
     },
     async stop() {
       process.removeListener('exit', onExit);
