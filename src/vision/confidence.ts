@@ -15,10 +15,11 @@ export interface AnswerScaling {
 }
 
 /**
- * Below this confidence an answer is flagged `uncertain` (the label stays). With the committed
- * calibration, on still faces of people held out of the fit, 16.5 % of the answers fall under 0.5
- * and 44.5 % of those are right, against 78 % for the rest (src/vision/README.md, "Honest
- * confidence"): an app shows "mixed feelings" for them.
+ * Below this confidence an answer is flagged `uncertain` (the label stays): an app shows "mixed
+ * feelings" for it. How many answers fall under it and how often those are right, with the
+ * committed calibration, is measured in src/vision/README.md (the latest "accuracy against the
+ * share answered" table) and quoted in the README's `uncertain` paragraph; not here, where it
+ * would go stale at the next refit.
  */
 export const UNCERTAIN_BELOW = 0.5;
 

@@ -1,8 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isPublicAddress } from './callback-url.js';
+import { isIP, type LookupFunction } from 'node:net';
+import { isPublicAddress, type Resolver } from './callback-url.js';
 import { signWebhookBody } from './signature.js';
 
 /** One delivery attempt, as recorded. */
@@ -27,26 +27,61 @@ export interface WebhookDelivererOptions {
   onAttempt: (attempt: DeliveryAttempt) => Promise<void>;
   /** Told of the end: delivered, or given up. */
   onDone?: (outcome: 'delivered' | 'gave_up') => void;
+  /**
+   * Where each attempt's connection looks its host up: the system's DNS when absent. Tests
+   * give one whose answer changes between submission and delivery (DNS rebinding).
+   */
+  resolver?: Resolver;
+}
+
+/** The host's addresses as the connection would use them: the system's DNS, or `resolver`. */
+function addressesOf(
+  hostname: string,
+  options: LookupOptions,
+  resolver: Resolver | undefined,
+): Promise<LookupAddress[]> {
+  if (!resolver)
+    return new Promise((done, fail) =>
+      dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) =>
+        err ? fail(err) : done(addresses),
+      ),
+    );
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0);
+  return resolver(hostname).then((all) => {
+    const addresses = all
+      .map((address) => ({ address, family: isIP(address) }))
+      .filter((a) => a.family !== 0 && (family === 0 || a.family === family));
+    if (addresses.length === 0)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return addresses;
+  });
 }
 
 /**
- * A lookup that refuses non-public addresses at connect time: the check at submission
- * cannot see a DNS answer that changes afterwards (DNS rebinding).
+ * The connection's lookup. Unless private addresses are allowed it refuses non-public ones at
+ * connect time: the check at submission cannot see a DNS answer that changes afterwards (DNS
+ * rebinding). Undefined (Node's own lookup) when there is nothing to check or inject.
  */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-    if (err) return callback(err, '', 0);
-    const bad = addresses.find((a) => !isPublicAddress(a.address));
-    if (bad) {
-      const refused = Object.assign(new Error(`refused non-public address ${bad.address}`), {
-        code: 'EADDRNOTPUBLIC',
-      });
-      return callback(refused, '', 0);
-    }
-    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    callback(null, addresses[0]!.address, addresses[0]!.family);
-  });
-};
+function connectLookup(allowPrivate: boolean, resolver: Resolver | undefined): LookupFunction | undefined {
+  if (allowPrivate && !resolver) return undefined;
+  return (hostname, options, callback) => {
+    addressesOf(hostname, options, resolver).then(
+      (addresses) => {
+        const bad = allowPrivate ? undefined : addresses.find((a) => !isPublicAddress(a.address));
+        if (bad) {
+          const refused = Object.assign(new Error(`refused non-public address ${bad.address}`), {
+            code: 'EADDRNOTPUBLIC',
+          });
+          return callback(refused, '', 0);
+        }
+        if (options.all)
+          return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+        callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
+  };
+}
 
 export function postOnce(
   url: URL,
@@ -54,13 +89,14 @@ export function postOnce(
   headers: Record<string, string>,
   allowPrivate: boolean,
   timeoutMs: number,
+  resolver?: Resolver,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const options: RequestOptions = {
       method: 'POST',
       headers: { ...headers, 'content-length': String(body.length) },
       timeout: timeoutMs,
-      lookup: allowPrivate ? undefined : publicOnlyLookup,
+      lookup: connectLookup(allowPrivate, resolver),
     };
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
       res.resume();
@@ -121,6 +157,7 @@ export async function attemptDelivery(
       deliveryHeaders(jobId, body, options.secret),
       options.allowPrivate,
       options.attemptTimeoutMs ?? 10_000,
+      options.resolver,
     );
   } catch (err) {
     error = err instanceof Error ? err.message.slice(0, 500) : String(err);

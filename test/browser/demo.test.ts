@@ -2,15 +2,17 @@
  * The demo page in a real browser (Debian's Chromium, driven by playwright-core) against
  * the real server with a real phone clip: the whole flow, the timeline chart, the cover
  * actually playing, WebP and GIF covers decoding, and an error shown with its code.
- * Skipped, saying so, only when no Chromium is installed (`.ci/run` installs it).
+ * Chromium is `chromium` on the PATH (Debian's package, which `.ci/run` installs) or
+ * CHROMIUM_PATH; without it the suites are skipped, saying so, or fail under CI=true.
  */
 import '../../src/polyfills.js';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { makePhoneCorpus } from '../helpers/phone-clips.js';
 import { ADMIN_KEY, startServer, type RunningServer } from '../helpers/server.js';
+import { describeWithTools, findOnPath } from '../helpers/tools.js';
 
 /** The few browser globals the page-side callbacks use (the tests' TypeScript has no DOM types). */
 declare const document: {
@@ -27,13 +29,14 @@ interface ImageState {
   naturalWidth: number;
 }
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (p): p is string => !!p && existsSync(p),
-);
-if (!CHROMIUM)
-  console.warn('browser tests skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? findOnPath('chromium');
+const noChromium = !CHROMIUM
+  ? 'chromium not found on the PATH (apt-get install chromium; .ci/run installs it), or set CHROMIUM_PATH'
+  : existsSync(CHROMIUM)
+    ? undefined
+    : `CHROMIUM_PATH=${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)`;
 
-describe.skipIf(!CHROMIUM)('the demo page in Chromium (real server, a phone clip with sound)', () => {
+describeWithTools(noChromium, 'the demo page in Chromium (real server, a phone clip with sound)', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -178,7 +181,7 @@ describe.skipIf(!CHROMIUM)('the demo page in Chromium (real server, a phone clip
   });
 });
 
-describe.skipIf(!CHROMIUM)('/docs in Chromium (real server)', () => {
+describeWithTools(noChromium, '/docs in Chromium (real server)', () => {
   let server: RunningServer;
   let browser: Browser;
 

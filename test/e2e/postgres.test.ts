@@ -1,16 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEmotionClient } from '../../src/client/index.js';
 import { pgUnavailableReason, startPgCluster, type PgCluster } from '../store/pg-cluster.js';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
+import { describeWithTools } from '../helpers/tools.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-const skip = pgUnavailableReason();
-if (skip) console.log(`PostgreSQL end-to-end tests skipped: ${skip}`);
-
-describe.skipIf(skip !== undefined)('the service on PostgreSQL (DATABASE_URL)', () => {
+describeWithTools(pgUnavailableReason(), 'the service on PostgreSQL (DATABASE_URL)', () => {
   let cluster: PgCluster;
   let databaseUrl: string;
   let server: RunningServer;

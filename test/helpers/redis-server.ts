@@ -1,30 +1,38 @@
 /**
- * A throwaway Redis for tests and benchmarks: Debian's `redis-server` (a test-only tool that
- * `.ci/run` installs) on a free loopback port, its files in a temp dir, append-only file on
- * (as a deployment that must not lose accepted jobs runs it).
+ * A throwaway Redis for tests and benchmarks: `redis-server` from the PATH (Debian's package, a
+ * test-only tool that `.ci/run` installs; REDIS_SERVER overrides it) on a free loopback port,
+ * its files in a temp dir, append-only file on and fsynced every second (as a deployment that
+ * must not lose accepted jobs runs it, docs/scaling.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findOnPath } from './tools.js';
 
-export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+/** Undefined when there is none (then redisUnavailableReason says so). */
+export const REDIS_SERVER: string | undefined = process.env.REDIS_SERVER ?? findOnPath('redis-server');
 
 export interface RedisInstance {
   url: string;
   port: number;
   proc: ChildProcess;
-  /** Stops Redis (SIGTERM: it flushes its append-only file) and starts it again on the same port and files. */
+  /**
+   * Stops Redis (SIGTERM: it flushes its append-only file; nothing when it is already dead)
+   * and starts it again on the same port and files.
+   */
   restart(): Promise<void>;
+  /** Kills Redis with SIGKILL (no flush, no goodbye), as a crash would; `restart` brings it back. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Why Redis cannot be started here, or undefined; synchronous, for describe.skipIf. */
+/** Why Redis cannot be started here, or undefined; synchronous, for describeWithTools. */
 export function redisUnavailableReason(): string | undefined {
-  return existsSync(REDIS_SERVER)
-    ? undefined
-    : `${REDIS_SERVER} not found (apt-get install redis-server; .ci/run installs it); skipping`;
+  const install = 'apt-get install redis-server; .ci/run installs it';
+  if (REDIS_SERVER === undefined) return `redis-server not found on the PATH (${install})`;
+  return existsSync(REDIS_SERVER) ? undefined : `REDIS_SERVER=${REDIS_SERVER} not found (${install})`;
 }
 
 async function freePort(): Promise<number> {
@@ -40,6 +48,7 @@ async function freePort(): Promise<number> {
 }
 
 async function spawnRedis(dir: string, port: number): Promise<ChildProcess> {
+  if (REDIS_SERVER === undefined) throw new Error(redisUnavailableReason());
   const proc = spawn(
     REDIS_SERVER,
     [
@@ -53,6 +62,9 @@ async function spawnRedis(dir: string, port: number): Promise<ChildProcess> {
       '',
       '--appendonly',
       'yes',
+      // Redis's default, spelled out: the durability docs/scaling.md describes and a test measures.
+      '--appendfsync',
+      'everysec',
       // BullMQ needs every key kept: an evicted job key would lose work.
       '--maxmemory-policy',
       'noeviction',
@@ -81,10 +93,10 @@ async function spawnRedis(dir: string, port: number): Promise<ChildProcess> {
   return proc;
 }
 
-async function stopRedis(proc: ChildProcess): Promise<void> {
+async function stopRedis(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
+  proc.kill(signal);
   await exited;
 }
 
@@ -106,6 +118,9 @@ export async function startRedis(): Promise<RedisInstance> {
     async restart() {
       await stopRedis(proc);
       proc = await spawnRedis(dir, port);
+    },
+    async kill() {
+      await stopRedis(proc, 'SIGKILL');
     },
     async stop() {
       process.removeListener('exit', onExit);

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ErrorShape } from '../../src/errors.js';
 import { QueueConsumer, type AsyncJobHooks } from '../../src/jobs/bullmq-consumer.js';
 import { QueueRunner } from '../../src/jobs/bullmq-runner.js';
@@ -15,8 +15,7 @@ import { Queue } from 'bullmq';
 import type { ClipJobResult } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob, ClipJobRunner } from '../../src/jobs/job-runner.js';
 import { redisUnavailableReason, startRedis, type RedisInstance } from '../helpers/redis-server.js';
-
-const skip = redisUnavailableReason();
+import { describeWithTools } from '../helpers/tools.js';
 
 const JOB: Omit<ClipJob, 'inputPath'> = {
   limits: { maxPixels: 1e7, maxSeconds: 60, minFrames: 15 },
@@ -44,7 +43,7 @@ class HangingRunner implements ClipJobRunner {
   async close(): Promise<void> {}
 }
 
-describe.skipIf(skip !== undefined)('the BullMQ queue on a real Redis', () => {
+describeWithTools(redisUnavailableReason(), 'the BullMQ queue on a real Redis', () => {
   let redis: RedisInstance;
   let dir: string;
   let input: string;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ensureBootstrapAdmin, hashApiKey } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { backends, type BackendInstance } from './backends.js';
+import { describeWithTools } from '../helpers/tools.js';
 
 describe('hashApiKey', () => {
   it('is the SHA-256 hex of the key', () => {
@@ -10,7 +11,7 @@ describe('hashApiKey', () => {
 });
 
 describe.each(backends)('API keys on $name', (backend) => {
-  describe.skipIf(backend.skipReason !== undefined)('', () => {
+  describeWithTools(backend.skipReason, '', () => {
     let instance: BackendInstance;
     let store: Store;
 

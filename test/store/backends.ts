@@ -1,7 +1,8 @@
 /**
  * The backends every store test runs against: SQLite in a temp dir always,
  * PostgreSQL in a throwaway cluster when the binaries are present (see
- * pg-cluster.ts for why and how; the reason is printed when skipped).
+ * pg-cluster.ts for why and how). Without them the PostgreSQL half is skipped with the reason
+ * printed, or fails under CI=true (describeWithTools in ../helpers/tools.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ export interface BackendInstance {
 
 export interface Backend {
   name: 'sqlite' | 'postgres';
-  /** Set when this backend cannot run here; the tests are skipped with this message. */
+  /** Set when this backend cannot run here: why, and how to install what is missing. */
   skipReason: string | undefined;
   start(): Promise<void>;
   /** A fresh, empty database. */
@@ -95,7 +96,3 @@ export const postgresBackend: Backend = {
 };
 
 export const backends: Backend[] = [sqliteBackend, postgresBackend];
-
-for (const b of backends) {
-  if (b.skipReason) console.warn(`[store tests] ${b.name}: ${b.skipReason}`);
-}

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { backends } from './backends.js';
+import { describeWithTools } from '../helpers/tools.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/insert-then-hang.ts', import.meta.url));
 
@@ -50,7 +51,7 @@ async function countDurable(store: Store): Promise<number> {
 }
 
 describe.each(backends)('durability on $name', (backend) => {
-  describe.skipIf(backend.skipReason !== undefined)('', () => {
+  describeWithTools(backend.skipReason, '', () => {
     beforeAll(() => backend.start());
     afterAll(() => backend.stop());
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob, Store } from '../../src/store/types.js';
 import { backends, type BackendInstance } from './backends.js';
+import { describeWithTools } from '../helpers/tools.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
@@ -23,7 +24,7 @@ function newJob(id: string, over: Partial<NewJob> = {}): NewJob {
 }
 
 describe.each(backends)('jobs on $name', (backend) => {
-  describe.skipIf(backend.skipReason !== undefined)('', () => {
+  describeWithTools(backend.skipReason, '', () => {
     let instance: BackendInstance;
     let store: Store;
 

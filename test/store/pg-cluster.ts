@@ -4,7 +4,8 @@
  * never touches a system cluster. initdb refuses to run as root, so as root we
  * run the server binaries as the `postgres` user (Debian's postgresql package
  * creates it; `nobody` otherwise) via runuser, with the temp dir chowned to it.
- * Binaries come from PG_BIN_DIR, else /usr/lib/postgresql/15/bin.
+ * Binaries come from PG_BIN_DIR, else the highest major under /usr/lib/postgresql (where
+ * Debian's postgresql package, which `.ci/run` installs, puts them; see ../helpers/tools.ts).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,10 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { findPgBinDir, PG_ROOT } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 
-export const PG_BIN_DIR = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+/** Undefined when no PostgreSQL is installed (then pgUnavailableReason says so). */
+export const PG_BIN_DIR: string | undefined = process.env.PG_BIN_DIR ?? findPgBinDir();
 
 export interface PgCluster {
   /** URL of the `postgres` database (superuser, trust auth). */
@@ -26,17 +29,24 @@ export interface PgCluster {
   stop(): Promise<void>;
 }
 
-/** Why a cluster cannot be started here, or undefined when it can. Synchronous, for describe.skipIf. */
+/** Why a cluster cannot be started here, or undefined when it can. Synchronous, for describeWithTools. */
 export function pgUnavailableReason(): string | undefined {
+  const install = 'apt-get install postgresql (any major version; .ci/run installs it), or set PG_BIN_DIR';
+  if (PG_BIN_DIR === undefined)
+    return `PostgreSQL server binaries (initdb, pg_ctl, postgres) not found under ${PG_ROOT}/*/bin (${install})`;
   for (const bin of ['initdb', 'pg_ctl', 'postgres']) {
-    if (!existsSync(join(PG_BIN_DIR, bin))) {
-      return `PostgreSQL binaries not found in ${PG_BIN_DIR} (apt-get install postgresql-15, or set PG_BIN_DIR); skipping PostgreSQL tests`;
-    }
+    if (!existsSync(join(PG_BIN_DIR, bin)))
+      return `PostgreSQL's ${bin} not found in PG_BIN_DIR=${PG_BIN_DIR} (${install})`;
   }
   if (isRoot() && !runAsUser()) {
-    return 'running as root without runuser or an unprivileged user to run initdb; skipping PostgreSQL tests';
+    return 'running as root without runuser or an unprivileged user to run initdb (apt-get install util-linux postgresql)';
   }
   return undefined;
+}
+
+/** The checked binary directory (startPgCluster runs only after pgUnavailableReason said yes). */
+function pgBin(bin: string): string {
+  return join(PG_BIN_DIR!, bin);
 }
 
 function isRoot(): boolean {
@@ -81,9 +91,7 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
   if (isRoot() && !user) throw new Error('no unprivileged user to run PostgreSQL as');
   if (user) chownSync(dir, user.uid, user.gid);
   const exec = (bin: string, args: string[]) =>
-    user
-      ? run('runuser', ['-u', user.name, '--', join(PG_BIN_DIR, bin), ...args])
-      : run(join(PG_BIN_DIR, bin), args);
+    user ? run('runuser', ['-u', user.name, '--', pgBin(bin), ...args]) : run(pgBin(bin), args);
 
   const data = join(dir, 'data');
   await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
@@ -118,8 +126,8 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
   const onExit = () => {
     if (stopped) return;
     const args = ['-D', data, '-m', 'immediate', 'stop'];
-    if (user) spawnSync('runuser', ['-u', user.name, '--', join(PG_BIN_DIR, 'pg_ctl'), ...args]);
-    else spawnSync(join(PG_BIN_DIR, 'pg_ctl'), args);
+    if (user) spawnSync('runuser', ['-u', user.name, '--', pgBin('pg_ctl'), ...args]);
+    else spawnSync(pgBin('pg_ctl'), args);
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { InvalidCursorError } from '../../src/store/index.js';
 import type { LogFilter, RequestLogEntry, Store } from '../../src/store/types.js';
 import { backends, type BackendInstance } from './backends.js';
+import { describeWithTools } from '../helpers/tools.js';
 
 const BASE = Date.parse('2025-08-13T00:00:00.000Z');
 const CLIENTS = ['alpha', 'beta', 'gamma', null] as const;
@@ -78,7 +79,7 @@ async function allPages(store: Store, filter: Omit<LogFilter, 'limit' | 'cursor'
 const at = (minutes: number) => new Date(BASE + minutes * 60_000);
 
 describe.each(backends)('request log on $name', (backend) => {
-  describe.skipIf(backend.skipReason !== undefined)('', () => {
+  describeWithTools(backend.skipReason, '', () => {
     let instance: BackendInstance;
     let store: Store;
     const rows = makeRows();

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, SETTINGS } from '../../src/config/config.js';
 import { ERROR_TABLE } from '../../src/errors.js';
+import { UNCERTAIN_BELOW } from '../../src/vision/confidence.js';
 
 const README = readFileSync(resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -36,6 +37,22 @@ describe('configuration', () => {
 });
 
 describe('documentation', () => {
+  it("keeps the uncertain flag's measured numbers in the READMEs, not in src/vision/confidence.ts", () => {
+    const source = readFileSync(
+      resolve(import.meta.dirname, '..', '..', 'src', 'vision', 'confidence.ts'),
+      'utf8',
+    );
+    const visionReadme = readFileSync(
+      resolve(import.meta.dirname, '..', '..', 'src', 'vision', 'README.md'),
+      'utf8',
+    );
+    // Measured shares (16.5 %, 44.5 % ...) go stale at every refit; the READMEs are where they are kept.
+    expect(source.match(/\d+\.\d+ ?%/g) ?? []).toEqual([]);
+    expect(source).toContain('src/vision/README.md');
+    // The threshold they describe is the one the code applies.
+    expect(README).toContain(`below **${UNCERTAIN_BELOW}**`);
+    expect(visionReadme).toContain(`**${UNCERTAIN_BELOW} (\`uncertain\`)**`);
+  });
   it('documents every error code with its status', () => {
     for (const [code, { status }] of Object.entries(ERROR_TABLE))
       expect(README, code).toContain(`| \`${code}\` | ${status} |`);

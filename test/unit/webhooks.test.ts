@@ -1,8 +1,19 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { checkCallbackUrl, isPublicAddress, parseCallbackUrl } from '../../src/webhooks/callback-url.js';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkCallbackUrl,
+  isPublicAddress,
+  parseCallbackUrl,
+  type Resolver,
+} from '../../src/webhooks/callback-url.js';
 import { signWebhookBody, verifyWebhookSignature } from '../../src/webhooks/signature.js';
-import { attemptsWithin, retryDelayMs } from '../../src/webhooks/deliverer.js';
+import {
+  attemptsWithin,
+  retryDelayMs,
+  WebhookDeliverer,
+  type DeliveryAttempt,
+} from '../../src/webhooks/deliverer.js';
 import { decodeFailure, decodeResult, encodeFailure, encodeResult } from '../../src/jobs/queue-protocol.js';
 import { parseConfig } from '../../src/config/config.js';
 import { parseIdempotencyKey } from '../../src/services/jobs.service.js';
@@ -69,6 +80,76 @@ describe('callback URL checks (SSRF)', () => {
     expect((await checkCallbackUrl('http://nowhere.test/h', false, resolver)).ok).toBe(false);
     expect((await checkCallbackUrl('http://[::1]:8080/h', false, resolver)).ok).toBe(false);
     expect((await checkCallbackUrl('http://127.0.0.1/h', true, resolver)).ok).toBe(true);
+  });
+});
+
+describe('callback hosts checked again when the delivery connects (DNS rebinding)', () => {
+  let receiver: Server;
+  let port: number;
+  let received = 0;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      received++;
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    port = (receiver.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
+
+  /** One delivery with no retry: its attempts and how it ended. */
+  async function deliverOnce(url: string, allowPrivate: boolean, resolver: Resolver) {
+    const attempts: DeliveryAttempt[] = [];
+    const outcome = await new Promise<'delivered' | 'gave_up'>((done) => {
+      const deliverer = new WebhookDeliverer({
+        secret: 's3cret',
+        allowPrivate,
+        retrySeconds: 0,
+        attemptTimeoutMs: 5000,
+        resolver,
+        onAttempt: async (a) => void attempts.push(a),
+        onDone: done,
+      });
+      void deliverer.deliver('job-1', url, { job_id: 'job-1', status: 'succeeded' });
+    });
+    return { attempts, outcome };
+  }
+
+  it('does not deliver to a host that was public when the job was submitted and is 127.0.0.1 when it is delivered', async () => {
+    // The attacker's DNS answers a public address to the submission check, then loopback.
+    let answer = ['93.184.216.34'];
+    const resolver: Resolver = async (host) => (host === 'rebind.test' ? answer : []);
+    const url = `http://rebind.test:${port}/hook`;
+    expect(await checkCallbackUrl(url, false, resolver)).toMatchObject({ ok: true });
+
+    received = 0;
+    for (const rebound of [['127.0.0.1'], ['93.184.216.34', '127.0.0.1'], ['::ffff:127.0.0.1']]) {
+      answer = rebound;
+      const { attempts, outcome } = await deliverOnce(url, false, resolver);
+      expect(outcome, rebound.join()).toBe('gave_up');
+      expect(attempts, rebound.join()).toEqual([
+        expect.objectContaining({
+          attempt: 1,
+          ok: false,
+          statusCode: null,
+          error: `refused non-public address ${rebound.at(-1)}`,
+        }),
+      ]);
+    }
+    expect(received).toBe(0);
+  });
+
+  it('reaches that receiver through the same resolver when private addresses are allowed (the guard stops it above, not the set-up)', async () => {
+    const resolver: Resolver = async (host) => (host === 'rebind.test' ? ['127.0.0.1'] : []);
+    received = 0;
+    const { attempts, outcome } = await deliverOnce(`http://rebind.test:${port}/hook`, true, resolver);
+    expect(outcome).toBe('delivered');
+    expect(attempts).toEqual([
+      expect.objectContaining({ attempt: 1, ok: true, statusCode: 204, error: null }),
+    ]);
+    expect(received).toBe(1);
   });
 });
 

@@ -63,7 +63,7 @@ describe('eval and calibrate commands', () => {
     const report = JSON.parse(out) as {
       overall: { accuracy: number; macro_f1: number; n: number; errors: number; ece: number };
       coverage: { threshold: number; answered: number; accuracy: number }[];
-      reliability: { n: number }[];
+      reliability: { n: number; accuracy: number; confidence: number }[];
       items: { path: string; confidence: number | null }[];
       by_source: Record<string, { n: number }>;
       by_class: Record<string, { n: number }>;
@@ -71,13 +71,26 @@ describe('eval and calibrate commands', () => {
     };
     expect(report.overall.n).toBe(13);
     expect(report.overall.errors).toBe(1);
-    expect(report.overall.accuracy).toBeGreaterThanOrEqual(0);
+    // Accuracy is the confusion matrix's diagonal over every row (the unreadable one counts as wrong).
+    const correct = Object.keys(report.confusion).reduce((sum, c) => sum + report.confusion[c][c], 0);
+    expect(correct).toBeGreaterThanOrEqual(4);
+    expect(report.overall.accuracy).toBeCloseTo(correct / 13, 4);
     expect(Object.keys(report.by_source).sort()).toEqual(['demo_a', 'demo_b']);
     expect(report.by_class.Happy.n).toBe(7);
     expect(report.confusion.Happy).toHaveProperty('no_face');
-    expect(report.overall.ece).toBeGreaterThanOrEqual(0);
     expect(report.coverage[0]).toMatchObject({ threshold: 0, answered: 1 });
     expect(report.reliability).toHaveLength(10);
+    // Every answered row (a face, a confidence) is in one bin, and the ECE is the bins' weighted gap.
+    const answered = report.items.filter((i) => i.confidence !== null).length;
+    expect(answered).toBeGreaterThanOrEqual(4);
+    expect(report.reliability.reduce((sum, b) => sum + b.n, 0)).toBe(answered);
+    const ece = report.reliability.reduce(
+      (sum, b) => sum + (b.n / answered) * Math.abs(b.accuracy - b.confidence),
+      0,
+    );
+    expect(report.overall.ece).toBeCloseTo(ece, 3);
+    expect(report.overall.ece).toBeGreaterThan(0);
+    expect(report.overall.ece).toBeLessThan(1);
     expect(report.items.find((i) => i.path === 'sample1.jpg')?.confidence).toBeGreaterThan(0.2);
     // the smiling samples come out Happy
     expect(report.confusion.Happy.Happy).toBeGreaterThanOrEqual(4);
