@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, SETTINGS } from '../../src/config/config.js';
 import { ERROR_TABLE } from '../../src/errors.js';
 import { UNCERTAIN_BELOW } from '../../src/vision/confidence.js';
 
-const README = readFileSync(resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const README = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+const doc = (name: string): string => readFileSync(resolve(ROOT, 'docs', name), 'utf8');
+const API_DOC = doc('api.md');
+const CONFIG_DOC = doc('configuration.md');
 
 describe('configuration', () => {
   it('runs on embedded defaults', () => {
@@ -50,15 +54,24 @@ describe('documentation', () => {
     expect(source.match(/\d+\.\d+ ?%/g) ?? []).toEqual([]);
     expect(source).toContain('src/vision/README.md');
     // The threshold they describe is the one the code applies.
-    expect(README).toContain(`below **${UNCERTAIN_BELOW}**`);
+    expect(API_DOC).toContain(`below **${UNCERTAIN_BELOW}**`);
     expect(visionReadme).toContain(`**${UNCERTAIN_BELOW} (\`uncertain\`)**`);
   });
-  it('documents every error code with its status', () => {
+  it('documents every error code with its status in the API reference', () => {
     for (const [code, { status }] of Object.entries(ERROR_TABLE))
-      expect(README, code).toContain(`| \`${code}\` | ${status} |`);
+      expect(API_DOC, code).toContain(`| \`${code}\` | ${status} |`);
   });
-  it('documents every setting', () => {
-    for (const s of SETTINGS) expect(README, s.env).toContain(`| \`${s.env}\` |`);
+  it('documents every setting in the configuration reference', () => {
+    for (const s of SETTINGS) expect(CONFIG_DOC, s.env).toContain(`| \`${s.env}\` |`);
+  });
+  it('keeps the README short, for newcomers, and in the words users know', () => {
+    expect(README.split('\n').length).toBeLessThanOrEqual(250);
+    for (const name of readdirSync(resolve(ROOT, 'docs')).filter((f) => f.endsWith('.md')))
+      expect(doc(name), name).not.toMatch(/\bseed/i);
+    expect(README).not.toMatch(/\bseed/i);
+    // Every document the README links to exists.
+    for (const [, target] of README.matchAll(/\]\((docs\/[^)#]+)/g))
+      expect(existsSync(resolve(ROOT, target!)), target).toBe(true);
   });
 });
 
