@@ -7,10 +7,12 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as asTestsImportIt from '@emothumb/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { installTarball, npm } from '../client-package-setup.js';
+import { CLIENT_PACKAGE_DIR, installTarball, npm } from '../client-package-setup.js';
 import { makePhoneCorpus } from '../helpers/phone-clips.js';
 import { ADMIN_KEY, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -89,6 +91,12 @@ describe('the client package, installed from its tarball into an empty project',
     console.log(
       `client tarball ${(await stat(inject('clientTarball'))).size} B; node_modules ${bytes} B in ${files.length} files`,
     );
+  });
+
+  it("is what the service's tests import: the global setup's install, loaded by Node itself", async () => {
+    const entry = join(CLIENT_PACKAGE_DIR, 'node_modules/@emothumb/client/dist/index.js');
+    const installed = (await import(pathToFileURL(entry).href)) as typeof asTestsImportIt;
+    expect(asTestsImportIt.createEmotionClient).toBe(installed.createEmotionClient);
   });
 
   describe("the README's example", () => {
