@@ -58,10 +58,10 @@ export type JobError = NonNullable<RawJobDocument['error']>;
 type JobCommon = Omit<RawJobDocument, 'task' | 'status' | 'result' | 'error'>;
 
 /**
- * A job's document (GET /jobs/<id>, and what a webhook receives),
- * a union on `task` and `status`: `result` is the task's own answer once `succeeded`
- * (an {@link AnalyzeResult} for `analyze`), `error` is set once `failed`, both are null
- * before.
+ * A job's document (GET /jobs/<id>, and what a webhook receives), a union on `task` and
+ * `status`: `result` is the task's own answer once `succeeded` (an {@link AnalyzeResult} for
+ * `analyze`), `error` is set once `failed`, both are null before. The OpenAPI document types
+ * `result` as any object (one schema for three tasks); the service sends the sync endpoint's body.
  *
  * @example
  * ```ts
@@ -79,7 +79,7 @@ export type Job<T extends Task = Task> = {
 /** A job that has ended: narrow on `status` to get its `result` or its `error`. */
 export type EndedJob<T extends Task = Task> = Extract<Job<T>, { status: 'succeeded' | 'failed' }>;
 
-/** A job's document (kept name of {@link Job}). */
+/** {@link Job} under its earlier name, for code written against it. */
 export type JobDocument<T extends Task = Task> = Job<T>;
 /**
  * A queued job, as POST /jobs/<task> answers it (202), with the `task` it was submitted as:

@@ -57,6 +57,13 @@ describe('the typed client (real server, a phone clip with sound)', () => {
     expect(accepted).toMatchObject({ task: 'thumbnail', status: 'queued' });
     const done = await api.waitForJob(accepted, { intervalMs: 100 });
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    // Type-level only, never called: what the compiler refuses.
+    const _refused = () => [
+      // @ts-expect-error `result` is null until the job has succeeded: narrow on `status` first
+      done.result.format,
+      // @ts-expect-error /jobs/predict takes no thumbnail options
+      api.submitJob('predict', clip, { duration: 1 }),
+    ];
     if (done.status !== 'succeeded') return;
     expectTypeOf(done.result).toEqualTypeOf<ThumbnailResult>();
     expect(done.result.format).toBe('gif');
