@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'scripts/**/*.py', 'test/fixtures/**'],
+    ignores: [
+      'dist/**',
+      'client/dist/**',
+      '.client-package*/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      'scripts/**/*.py',
+      'test/fixtures/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -23,7 +32,8 @@ export default tseslint.config(
 /**
  * One `no-restricted-imports` block per folder of src/ (a later block for the same
  * file would replace an earlier one's options, so each folder gets all its rules at
- * once), plus `process.env` readable only in src/config/.
+ * once), the client package kept apart from the service in both directions, plus
+ * `process.env` readable only in src/config/.
  */
 function boundaries() {
   const FFMPEG = { group: ['node-av', 'node-av/*'], message: 'Only src/media/ touches FFmpeg (node-av).' };
@@ -47,6 +57,14 @@ function boundaries() {
     group: ['**/services/**', '**/http/**', '**/jobs/**', '**/store/**', '**/workers/**', '**/config/**'],
     message: 'vision/ knows nothing of HTTP, jobs, the store or the config (settings come in as values).',
   };
+  const INTO_SERVICE = {
+    group: ['**/src/**', '**/test/**', '**/scripts/**'],
+    message: 'The client package stands alone: openapi-fetch and its generated types only.',
+  };
+  const CLIENT_SOURCE = {
+    group: ['**/client/src/**', '**/client/dist/**'],
+    message: 'Import @emothumb/client: the tests use the packed package (test/client-package-setup.ts).',
+  };
   const rule = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
   return [
     { files: ['src/**/*.ts'], rules: rule(FFMPEG, ML) },
@@ -54,6 +72,8 @@ function boundaries() {
     { files: ['src/jobs/**/*.ts'], rules: rule(FFMPEG, ML, UP_FROM_JOBS) },
     { files: ['src/media/**/*.ts'], rules: rule(ML, UP_FROM_MEDIA) },
     { files: ['src/vision/**/*.ts'], rules: rule(FFMPEG, UP_FROM_VISION) },
+    { files: ['client/**/*.ts'], rules: rule(INTO_SERVICE) },
+    { files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'], rules: rule(CLIENT_SOURCE) },
     {
       files: ['src/**/*.ts'],
       ignores: ['src/config/**'],

@@ -1,8 +1,14 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // The client the tests import is the packed package, installed by the global setup.
+    alias: { '@emothumb/client': join(import.meta.dirname, '.client-package/node_modules/@emothumb/client') },
+  },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/client-package-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // End-to-end suites each start a real server with native FFmpeg and models;

@@ -2,7 +2,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import * as prettier from 'prettier';
 
 /** Where the generated types live. */
-export const CLIENT_TYPES_FILE = 'src/client/openapi-types.ts';
+export const CLIENT_TYPES_FILE = 'client/src/openapi-types.ts';
 
 /** The TypeScript source of the client's types for an OpenAPI document, Prettier-formatted (deterministic). */
 export async function clientTypesSource(document: object): Promise<string> {

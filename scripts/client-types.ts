@@ -1,5 +1,5 @@
 /**
- * Generates the typed client's types (src/client/openapi-types.ts) from the service's
+ * Generates the typed client's types (client/src/openapi-types.ts, in the client package) from the service's
  * OpenAPI document with openapi-typescript. A test fails when the committed file is stale:
  *
  *   npm run client:types

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmotionClient, type LogFilters } from '../../src/client/index.js';
+import { createEmotionClient, type LogFilters } from '@emothumb/client';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 

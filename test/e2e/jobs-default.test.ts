@@ -16,7 +16,7 @@ import {
   requireSystemFfmpeg,
 } from '../helpers/phone-clips.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
-import { createEmotionClient } from '../../src/client/index.js';
+import { createEmotionClient } from '@emothumb/client';
 
 const SECRET = 'default-mode-secret';
 

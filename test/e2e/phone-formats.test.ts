@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createEmotionClient } from '../../src/client/index.js';
+import { createEmotionClient } from '@emothumb/client';
 import { makePhoneCorpus, PHONE_FORMATS, type PhoneFormat } from '../helpers/phone-clips.js';
 import { ADMIN_KEY, startServer, type RunningServer } from '../helpers/server.js';
 

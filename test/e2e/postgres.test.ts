@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createEmotionClient } from '../../src/client/index.js';
+import { createEmotionClient } from '@emothumb/client';
 import { pgUnavailableReason, startPgCluster, type PgCluster } from '../store/pg-cluster.js';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';

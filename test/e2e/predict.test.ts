@@ -8,7 +8,7 @@ import { buildSeedInput, EMOTIMESH_CLASSES, loadEmotiMesh } from '../../src/visi
 import { ANALYSIS_MAX_SIDE, createEmotionPipeline } from '../../src/vision/index.js';
 import { makeTestClip } from '../helpers/clips.js';
 import { makeSmilingClip } from '../helpers/face-clips.js';
-import { createEmotionClient, type AnalyzeResult, type PredictResult } from '../../src/client/index.js';
+import { createEmotionClient, type AnalyzeResult, type PredictResult } from '@emothumb/client';
 import { send } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 

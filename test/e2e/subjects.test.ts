@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmotionClient } from '../../src/client/index.js';
+import { createEmotionClient } from '@emothumb/client';
 import { makeSmilingClip } from '../helpers/face-clips.js';
 import { send, type RawResponse } from '../helpers/http.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, evenlySpacedIndices, probeVideo } from '../../src/media/index.js';
-import { createEmotionClient } from '../../src/client/index.js';
+import { createEmotionClient } from '@emothumb/client';
 import { frameIndexFromRgb, hasRedMarkerTopLeft, makeTestClip } from '../helpers/clips.js';
 import { ADMIN_KEY, authHeaders, startServer, type RunningServer } from '../helpers/server.js';
 

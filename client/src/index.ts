@@ -1,17 +1,19 @@
 /**
  * A typed client for the service, generated from its OpenAPI document (`openapi-types.ts`,
  * kept fresh by a test) with openapi-fetch, plus a small convenience layer: a video from a
- * file path or bytes goes as the raw body (the fast path) unless you ask for the seed's
- * base64 JSON or a multipart form, the date header is set for you, and errors are thrown as
- * {@link EmotionApiError}.
+ * file path or bytes goes as the raw body (the fast path) unless you ask for the v1 API's
+ * base64 JSON or a multipart form, the date header is set for you, errors are thrown as
+ * {@link EmotionApiError}, and a job's `result` is typed by its task.
  *
  * @example
  * ```ts
- * import { createEmotionClient } from 'emotion-thumbnails/client';
- * const api = createEmotionClient({ baseUrl: 'http://localhost:5000', apiKey: process.env.KEY! });
+ * import { createEmotionClient } from '@emothumb/client';
+ * const api = createEmotionClient({ baseUrl: 'http://localhost:5000', apiKey: process.env.API_KEY! });
  * const { emotion, confidence } = await api.predict('selfie.mp4');
  * const cover = await api.thumbnail('selfie.mp4', { duration: 2, output_format: 'webp' });
  * const mp4 = await api.thumbnailFile('selfie.mp4'); // the raw file, no base64
+ * const job = await api.waitForJob(await api.submitJob('analyze', 'selfie.mp4'));
+ * if (job.status === 'succeeded') console.log(job.result.thumbnail.format); // an AnalyzeResult
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -37,10 +39,57 @@ export type ThumbnailResult = Ok<'thumbnail'>;
 export type AnalyzeResult = Ok<'analyze'>;
 /** The /logs answer. */
 export type LogsResult = Ok<'logs'>;
-/** A job's document (GET /jobs/<id>, and what a webhook receives). */
-export type JobDocument = Ok<'getJob'>;
-/** The 202 answer of POST /jobs/*. */
-export type JobAccepted = operations['submitPredictJob']['responses'][202]['content']['application/json'];
+/** What GET /jobs/<id> answers, as the OpenAPI document describes it (`result` untyped). */
+type RawJobDocument = Ok<'getJob'>;
+
+/** The async tasks, each answering what its sync endpoint answers. */
+export interface TaskResults {
+  predict: PredictResult;
+  thumbnail: ThumbnailResult;
+  analyze: AnalyzeResult;
+}
+
+/** An async task: `POST /jobs/<task>`. */
+export type Task = keyof TaskResults;
+
+/** The error a failed job carries: what the sync endpoint would have answered. */
+export type JobError = NonNullable<RawJobDocument['error']>;
+
+type JobCommon = Omit<RawJobDocument, 'task' | 'status' | 'result' | 'error'>;
+
+/**
+ * A job's document (GET /jobs/<id>, and what a webhook receives), a union on `task` and
+ * `status`: `result` is the task's own answer once `succeeded` (an {@link AnalyzeResult} for
+ * `analyze`), `error` is set once `failed`, both are null before. The OpenAPI document types
+ * `result` as any object (one schema for three tasks); the service sends the sync endpoint's body.
+ *
+ * @example
+ * ```ts
+ * const doc = JSON.parse(webhookBody) as Job;
+ * if (doc.task === 'predict' && doc.status === 'succeeded') console.log(doc.result.emotion);
+ * ```
+ */
+export type Job<T extends Task = Task> = {
+  [K in T]:
+    | (JobCommon & { task: K; status: 'queued' | 'running'; result: null; error: null })
+    | (JobCommon & { task: K; status: 'succeeded'; result: TaskResults[K]; error: null })
+    | (JobCommon & { task: K; status: 'failed'; result: null; error: JobError });
+}[T];
+
+/** A job that has ended: narrow on `status` to get its `result` or its `error`. */
+export type EndedJob<T extends Task = Task> = Extract<Job<T>, { status: 'succeeded' | 'failed' }>;
+
+/** {@link Job} under its earlier name, for code written against it. */
+export type JobDocument<T extends Task = Task> = Job<T>;
+/**
+ * A queued job, as POST /jobs/<task> answers it (202), with the `task` it was submitted as:
+ * pass it to `job` or `waitForJob` and the result is typed by that task.
+ */
+export type JobAccepted<T extends Task = Task> =
+  operations['submitPredictJob']['responses'][202]['content']['application/json'] & { task: T };
+
+/** A job by id, or by a document of it (which also tells its task, and so its result's type). */
+export type JobRef<T extends Task = Task> = string | { job_id: string; task: T };
 
 /** Options of an async job, beyond the endpoint's own. */
 export interface JobOptions {
@@ -74,7 +123,7 @@ export interface ThumbnailOptions {
 export interface CallOptions {
   /**
    * `raw` (default): the bytes are the body and options go in the query string; `json`: the
-   * seed's `{"encoding": "base64", "format", "content"}` with the options in the body;
+   * v1 API's `{"encoding": "base64", "format", "content"}` with the options in the body;
    * `multipart`: a `video` form field with the options as fields (what an HTML form sends).
    */
   upload?: 'raw' | 'json' | 'multipart';
@@ -205,6 +254,12 @@ export function createEmotionClient(options: EmotionClientOptions) {
     }
   }
 
+  async function getJob<T extends Task = Task>(job: JobRef<T>): Promise<Job<T>> {
+    const id = typeof job === 'string' ? job : job.job_id;
+    const doc = await unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
+    return typed<T>(doc, typeof job === 'string' ? undefined : job.task);
+  }
+
   return {
     /** The underlying typed openapi-fetch client, for anything the helpers do not cover. */
     api,
@@ -259,15 +314,19 @@ export function createEmotionClient(options: EmotionClientOptions) {
       );
     },
     /**
-     * Queues an async job; resolves with its id and state (`status_url` to poll). With a
-     * known `idempotencyKey` it is the first job's (possibly already ended).
+     * Queues an async job; resolves with its id, task and state (`status_url` to poll, or pass
+     * it to {@link waitForJob}). With a known `idempotencyKey` it is the first job's (possibly
+     * already ended).
      */
-    async submitJob(
-      task: 'predict' | 'thumbnail' | 'analyze',
+    async submitJob<T extends Task>(
+      task: T,
       video: VideoInput,
-      opts: ThumbnailOptions & SubjectOptions & CallOptions & JobOptions = {},
-    ): Promise<JobAccepted> {
-      const { callbackUrl, idempotencyKey, ...rest } = opts;
+      opts: SubmitOptions<T> = {},
+    ): Promise<JobAccepted<T>> {
+      const { callbackUrl, idempotencyKey, ...rest } = opts as ThumbnailOptions &
+        SubjectOptions &
+        CallOptions &
+        JobOptions;
       const [thumbnailOpts, call] = split(rest);
       const headers = { ...call.headers, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) };
       const init = await upload(video, { ...thumbnailOpts, callback_url: callbackUrl } as ThumbnailOptions, {
@@ -280,10 +339,11 @@ export function createEmotionClient(options: EmotionClientOptions) {
           : task === 'thumbnail'
             ? api.POST('/jobs/thumbnail', init as never)
             : api.POST('/jobs/analyze', init as never);
-      const doc = (await unwrap(
-        submitted as Promise<{ data?: unknown; error?: unknown; response: Response }>,
-      )) as JobAccepted;
-      return { job_id: doc.job_id, status: doc.status, status_url: doc.status_url };
+      // 202 for a new job; 200 and the whole document when a known key names an ended one.
+      const doc = await unwrap(
+        submitted as Promise<{ data?: Omit<JobAccepted, 'task'>; error?: unknown; response: Response }>,
+      );
+      return { job_id: doc.job_id, task, status: doc.status, status_url: doc.status_url };
     },
     /**
      * Corrects an answer given with a `subject_id` (`requestId`: its `x-request-id` header, which
@@ -314,21 +374,48 @@ export function createEmotionClient(options: EmotionClientOptions) {
       );
     },
     /** A job's state, and its result or error once it has ended. */
-    async job(id: string): Promise<JobDocument> {
-      return unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
-    },
-    /** Polls a job until it has ended (succeeded or failed); rejects after `timeoutMs`. */
-    async waitForJob(id: string, { intervalMs = 500, timeoutMs = 600_000 } = {}): Promise<JobDocument> {
+    job: getJob,
+    /**
+     * Polls a job until it has ended (succeeded or failed); rejects after `timeoutMs`. Given
+     * the document {@link submitJob} resolved with, the result is typed by its task.
+     */
+    async waitForJob<T extends Task = Task>(
+      job: JobRef<T>,
+      { intervalMs = 500, timeoutMs = 600_000 }: { intervalMs?: number; timeoutMs?: number } = {},
+    ): Promise<EndedJob<T>> {
+      const id = typeof job === 'string' ? job : job.job_id;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const doc = await unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
-        if (doc.status === 'succeeded' || doc.status === 'failed') return doc;
+        const doc = await getJob(job);
+        if (doc.status === 'succeeded' || doc.status === 'failed') return doc as EndedJob<T>;
         if (Date.now() > deadline) throw new Error(`job ${id} did not end within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, intervalMs));
       }
     },
   };
 }
+
+/** The options of `submitJob` for a task: /jobs/predict takes no thumbnail options. */
+export type SubmitOptions<T extends Task> = CallOptions &
+  JobOptions &
+  ([T] extends ['predict']
+    ? SubjectOptions
+    : [T] extends ['analyze']
+      ? ThumbnailOptions & SubjectOptions
+      : ThumbnailOptions);
+
+/**
+ * The service's job document as the task's own type. Every document names its task, so a
+ * mismatch with the one the caller gave is a mix-up of ids worth stopping at.
+ */
+function typed<T extends Task>(doc: RawJobDocument, expected: T | undefined): Job<T> {
+  if (expected !== undefined && doc.task !== expected)
+    throw new Error(`job ${doc.job_id} is a ${doc.task} job, not ${expected}`);
+  return doc as Job<T>;
+}
+
+/** What {@link createEmotionClient} returns. */
+export type EmotionClient = ReturnType<typeof createEmotionClient>;
 
 /** The thumbnail options and the call options of one argument. */
 function split(opts: ThumbnailOptions & CallOptions): [ThumbnailOptions, CallOptions] {
