@@ -17,7 +17,7 @@ ENV npm_config_nodedir=/usr/local
 # npm 10 (Node 20's) ignores package.json's allowScripts: skip onnxruntime-node's download of
 # CUDA binaries (the service runs on the CPU) the way that package reads it, and node-av's
 # download of an ffmpeg command-line program (the service uses FFmpeg as a library only).
-ENV ONNXRUNTIME_NODE_INSTALL=skip SKIP_FFMPEG=true
+ENV ONNXRUNTIME_NODE_INSTALL=skip SKIP_FFMPEG=true npm_config_update_notifier=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts, then rebuild: the dependencies' install scripts run, but not our `prepare`
