@@ -28,7 +28,8 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 # Ship only what runs here. onnxruntime-node carries binaries for five platforms (~290 MB; this
 # one's is ~45 MB); better-sqlite3 keeps its SQLite sources and object files after compiling;
-# source maps and type declarations are never read at run time (~70 MB of maps).
+# source maps and type declarations are never read at run time (~70 MB of maps). node-av's FFmpeg
+# needs nothing here: it comes as one npm package per platform, and npm installs only this one's.
 RUN arch=$(node -p process.arch) \
  && cd node_modules/onnxruntime-node/bin/napi-v6 \
  && find . -mindepth 2 -maxdepth 2 ! -path "./linux/$arch" -exec rm -rf {} + \
