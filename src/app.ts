@@ -123,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'Emotion-aware video thumbnails API',
         version: deps.version,
         description:
-          'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Seed-compatible.',
+          'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Compatible with the v1 API.',
       },
       // Relative: the document describes whichever host serves it.
       servers: [{ url: '/', description: 'This server' }],

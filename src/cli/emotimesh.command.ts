@@ -50,7 +50,7 @@ export function registerEmotimeshCommand(program: Command, io: CommandIo = proce
   program
     .command('emotimesh')
     .description(
-      "run the seed's EmotiMesh_Net checkpoint (.pth or .onnx) on landmark sequences from a JSON file",
+      "run an EmotiMesh_Net checkpoint (the v1 service's model) (.pth or .onnx) on landmark sequences from a JSON file",
     )
     .requiredOption('--model <file>', 'a torch.save(state_dict) checkpoint (.pth) or an ONNX export (.onnx)')
     .requiredOption('--input <cases.json>', 'JSON {"inputs": [[[...1404 numbers] x T] x B]}')

@@ -149,7 +149,7 @@ export const SETTINGS = [
   {
     env: 'API_KEY',
     key: 'apiKey',
-    doc: 'Admin API key (seed behaviour). Unset: a key is generated on first start and printed once',
+    doc: 'Admin API key (as in the v1 API). Unset: a key is generated on first start and printed once',
     parse: (raw) => optionalString(raw),
   },
   {
@@ -200,13 +200,13 @@ export const SETTINGS = [
   {
     env: 'MIN_FRAMES',
     key: 'minFrames',
-    doc: 'Clips with fewer frames are refused (default 15, as the seed)',
+    doc: 'Clips with fewer frames are refused (default 15, as the v1 API)',
     parse: integer('MIN_FRAMES', 15, 1, 1000),
   },
   {
     env: 'PREDICT_FRAMES',
     key: 'predictFrames',
-    doc: 'Frames sampled evenly for emotion analysis (default 15, as the seed)',
+    doc: 'Frames sampled evenly for emotion analysis (default 15, as the v1 API)',
     parse: integer('PREDICT_FRAMES', 15, 1, 120),
   },
   {
@@ -261,7 +261,7 @@ export const SETTINGS = [
   {
     env: 'MODEL',
     key: 'model',
-    doc: 'default (face mesh + expression models), emotimesh (seed checkpoint), ensemble (both) or none (no model: /predict answers 501; plain thumbnails work)',
+    doc: 'default (face mesh + expression models), emotimesh (the original EmotiMesh_Net checkpoint), ensemble (both) or none (no model: /predict answers 501; plain thumbnails work)',
     parse: (raw, problems): ModelChoice => {
       const v = (optionalString(raw) ?? 'default').toLowerCase();
       if (v === 'default' || v === 'emotimesh' || v === 'ensemble' || v === 'none') return v;
@@ -288,7 +288,7 @@ export const SETTINGS = [
   {
     env: 'MODEL_DOWNLOAD_ID',
     key: 'modelDownloadId',
-    doc: "The seed's Google Drive file id of an EmotiMesh_Net checkpoint, downloaded once into DATA_DIR",
+    doc: 'The Google Drive file id of an EmotiMesh_Net checkpoint (as the v1 service used), downloaded once into DATA_DIR',
     parse: (raw) => optionalString(raw),
   },
   {

@@ -231,7 +231,7 @@ export const securedHeaders = Type.Object(
     date: Type.Optional(
       Type.String({
         description:
-          'The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one.',
+          'The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one.',
       }),
     ),
     'x-date': Type.Optional(

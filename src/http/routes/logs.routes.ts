@@ -16,7 +16,7 @@ export async function logsRoutes(
         operationId: 'logs',
         summary: 'Read the request log, newest first',
         description:
-          "Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.",
+          "Filters as query parameters or, as the v1 API did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.",
         headers: securedHeaders,
         querystring: LogsQuery,
         response: { 200: LogsResponse, ...errorResponses(400, 401, 429) },
