@@ -47,7 +47,7 @@ export interface paths {
     put?: never;
     /**
      * Predict the emotion shown in a clip
-     * @description Body: the seed JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.
+     * @description Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.
      */
     post: operations['predict'];
     delete?: never;
@@ -223,7 +223,7 @@ export interface paths {
     };
     /**
      * Read the request log, newest first
-     * @description Filters as query parameters or, as the seed did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.
+     * @description Filters as query parameters or, as the v1 API did, as a JSON body on GET. A client key sees only the entries of requests made with its client's keys.
      */
     get: operations['logs'];
     put?: never;
@@ -306,7 +306,7 @@ export interface operations {
         subject_id?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -601,7 +601,7 @@ export interface operations {
         anchor?: 'whole' | 'peak';
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -902,7 +902,7 @@ export interface operations {
         subject_id?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -1262,7 +1262,7 @@ export interface operations {
         callback_url?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -1545,7 +1545,7 @@ export interface operations {
         callback_url?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -1864,7 +1864,7 @@ export interface operations {
         callback_url?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2193,7 +2193,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2345,7 +2345,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2535,7 +2535,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2685,7 +2685,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2832,7 +2832,7 @@ export interface operations {
         cursor?: string;
       };
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;
@@ -2948,7 +2948,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) or an HTTP date, as the seed requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
+        /** @description The current time, ISO 8601 (2025-08-16T12:34:56Z) an HTTP date or RFC 2822 (what `date -u -R` prints), as the v1 API requires; within MAX_CLOCK_SKEW_SECONDS of the server clock. Servers and scripts send this one. */
         date?: string;
         /** @description The same as `date`, for browsers (which cannot set `Date`, and so neither can /docs): send one of the two; `x-date` wins when both are sent. */
         'x-date'?: string;

@@ -91,7 +91,7 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
         operationId: 'predict',
         summary: 'Predict the emotion shown in a clip',
         description:
-          'Body: the v1 API's JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.',
+          'Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.',
         headers: securedHeaders,
         body: videoBodyContent(PredictJsonBody),
         response: { 200: PredictResponse, ...ERRORS },
