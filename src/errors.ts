@@ -49,6 +49,12 @@ export const ERROR_TABLE = {
     message: 'The thumbnail would be larger than the configured limit.',
   },
   no_face: { status: 422, message: 'No face was found in any analysed frame.' },
+  still_image: {
+    status: 422,
+    message:
+      'The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo).',
+  },
+  truncated_image: { status: 422, message: 'The image is cut off or damaged: send the whole file.' },
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   internal: { status: 500, message: 'Internal server error.' },
   not_implemented: { status: 501, message: 'Not implemented yet.' },

@@ -47,3 +47,125 @@ export function imageSizeFromHeader(b: Buffer): { width: number; height: number 
   }
   return undefined;
 }
+
+/** A still picture's format, from its signature bytes (HEIF/AVIF from the `ftyp` box's major brand). */
+export type StillKind = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'heif';
+
+/** Major brands of single-image HEIF files (HEIC photos, AVIF); `msf1`/`hevc` are sequences. */
+const HEIF_STILL_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'mif1', 'mif2', 'avif']);
+
+/** Which still picture format `b` (the file's first bytes) starts like, if any. Pure. */
+export function stillImageKind(b: Buffer): StillKind | undefined {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a) return 'png';
+  if (b.length >= 12 && b.toString('ascii', 0, 4) === 'RIFF' && b.toString('ascii', 8, 12) === 'WEBP')
+    return 'webp';
+  if (b.length >= 6 && /^GIF8[79]a$/.test(b.toString('ascii', 0, 6))) return 'gif';
+  if (b.length >= 2 && b.toString('ascii', 0, 2) === 'BM') return 'bmp';
+  if (b.length >= 12 && b.toString('ascii', 4, 8) === 'ftyp' && HEIF_STILL_BRANDS.has(b.toString('ascii', 8, 12)))
+    return 'heif';
+  return undefined;
+}
+
+/**
+ * Offset just past the first start-of-scan header of a JPEG, walking the marker segments
+ * (so that bytes inside EXIF, ICC or an embedded thumbnail are never mistaken for markers);
+ * undefined when `b` ends before a scan starts.
+ */
+function jpegScanOffset(b: Buffer): number | undefined {
+  let off = 2;
+  while (off + 4 <= b.length) {
+    if (b[off] !== 0xff) return undefined;
+    const marker = b[off + 1]!;
+    if (marker === 0xff) {
+      off++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      off += 2;
+      continue;
+    }
+    const len = b.readUInt16BE(off + 2);
+    if (marker === 0xda) return off + 2 + len <= b.length ? off + 2 + len : undefined;
+    off += 2 + len;
+  }
+  return undefined;
+}
+
+/**
+ * False when a JPEG is cut off: no end-of-image marker (FF D9) after its first scan.
+ * Inside the entropy-coded data every FF byte is stuffed (FF 00) or a restart marker, so
+ * the first FF D9 after the scan header is the real end (data appended after it, such as a
+ * motion photo's video, does not matter). FFmpeg decodes a cut-off JPEG without an error,
+ * grey below the cut, which would be scored as if it were the photo. Pure.
+ */
+export function jpegIsComplete(b: Buffer): boolean {
+  const scan = jpegScanOffset(b);
+  return scan !== undefined && b.indexOf(Buffer.from([0xff, 0xd9]), scan) >= 0;
+}
+
+/**
+ * The EXIF orientation (1-8) of a JPEG, from its APP1 `Exif` segment's first IFD, or
+ * undefined when it has none. Pure.
+ */
+export function jpegExifOrientation(b: Buffer): number | undefined {
+  let off = 2;
+  while (off + 4 <= b.length && b[0] === 0xff && b[1] === 0xd8) {
+    if (b[off] !== 0xff) return undefined;
+    const marker = b[off + 1]!;
+    if (marker === 0xff) {
+      off++;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return undefined;
+    const len = b.readUInt16BE(off + 2);
+    if (marker === 0xe1 && b.toString('binary', off + 4, off + 10) === 'Exif\0\0') {
+      return tiffOrientation(b.subarray(off + 10, Math.min(b.length, off + 2 + len)));
+    }
+    off += 2 + len;
+  }
+  return undefined;
+}
+
+function tiffOrientation(t: Buffer): number | undefined {
+  if (t.length < 8) return undefined;
+  const order = t.toString('ascii', 0, 2);
+  if (order !== 'II' && order !== 'MM') return undefined;
+  const le = order === 'II';
+  const u16 = (o: number): number => (le ? t.readUInt16LE(o) : t.readUInt16BE(o));
+  const u32 = (o: number): number => (le ? t.readUInt32LE(o) : t.readUInt32BE(o));
+  const ifd = u32(4);
+  if (ifd + 2 > t.length) return undefined;
+  const count = u16(ifd);
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > t.length) return undefined;
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The clockwise rotation (0, 90, 180, 270) that makes a picture with EXIF orientation
+ * `o` upright. The mirrored orientations (2, 4, 5, 7: rare, some front cameras) map to
+ * their rotation: the face comes out upright but mirrored, which does not change its
+ * expression. Pure.
+ */
+export function rotationForExifOrientation(o: number | undefined): number {
+  switch (o) {
+    case 3:
+    case 4:
+      return 180;
+    case 5:
+    case 6:
+      return 90;
+    case 7:
+    case 8:
+      return 270;
+    default:
+      return 0;
+  }
+}

@@ -2,7 +2,10 @@ import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL } from 'node-av/cons
 import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
-import { closeInput, hasAudioStream, isImageFormat, openVideoInput, streamRotation } from './input.js';
+import { readFile } from 'node:fs/promises';
+
+import { closeInput, hasAudioStream, isImageFormat, openVideoInput, readHead, streamRotation } from './input.js';
+import { jpegExifOrientation, jpegIsComplete, rotationForExifOrientation, stillImageKind } from './image-header.js';
 import type { VideoInfo } from './types.js';
 
 /** Limits a probe enforces; the service takes them from its config. */
@@ -13,6 +16,11 @@ export interface ProbeLimits {
   maxSeconds: number;
   /** Fewest frames accepted (15 for clips; 1 lets still images through). */
   minFrames: number;
+  /**
+   * Accept still images (one frame) whatever `minFrames` says. Without it a still image
+   * is refused with `still_image` when `minFrames` is above 1.
+   */
+  stills?: boolean;
 }
 
 const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 0);
@@ -29,10 +37,14 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
  *   a decompression bomb is refused before any frame is allocated);
  * - `video_too_long`: duration above `maxSeconds`;
  * - `too_few_frames`: fewer than `minFrames` frames (exact count from the
- *   container when it has one, else duration x fps).
+ *   container when it has one, else duration x fps);
+ * - `still_image`: a still image where `minFrames` is above 1 and `stills` is not set;
+ * - `truncated_image`: a still image that is cut off (a JPEG without its end marker,
+ *   a PNG or WebP whose picture does not decode).
  *
- * Still images (jpg, png, ...) probe as one-frame "videos" with `isImage: true`,
- * so they pass only when `minFrames <= 1`.
+ * Still images (JPEG, PNG, WebP, BMP, single-image HEIC/AVIF) probe as one-frame "videos"
+ * with `isImage: true` and the rotation of their EXIF orientation (JPEG), so they pass when
+ * `minFrames <= 1` or `stills` is set.
  *
  * @example
  * ```ts
@@ -65,7 +77,7 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
   const { fmt, stream } = await openVideoInput(path, limits.maxPixels, true);
   let consumed = false;
   try {
-    let info = describe(fmt, stream);
+    let info = await stillImageInfo(path, describe(fmt, stream));
     if (!info.isImage && (info.frameCount === 0 || info.durationSec === 0)) {
       // Live-written files (browser MediaRecorder WebM, pipes) carry no duration
       // and no frame count: demux the video packets (no decoding) to learn both.
@@ -84,7 +96,10 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
         `The video is ${info.durationSec.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`,
       );
     }
-    if (info.frameCount < limits.minFrames) {
+    if (info.isImage && limits.minFrames > 1 && !limits.stills) {
+      throw new AppError('still_image');
+    }
+    if (info.frameCount < limits.minFrames && !(info.isImage && limits.stills)) {
       throw tooFewFrames(info.frameCount, limits.minFrames);
     }
     return { fmt, stream, info, consumed };
@@ -92,6 +107,34 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
     await closeInput(fmt);
     throw err;
   }
+}
+
+/**
+ * What the bytes of a still picture add to its description: HEIF/AVIF photos (which FFmpeg
+ * opens with its MP4 demuxer, as a one-second "video") are still images too; a JPEG's EXIF
+ * orientation becomes its rotation (FFmpeg 8 exports it only on the decoded frame, after
+ * the frame size and crops are planned); a cut-off JPEG is refused, as FFmpeg would decode
+ * it without an error, grey below the cut.
+ */
+async function stillImageInfo(path: string, info: VideoInfo): Promise<VideoInfo> {
+  const head = await readHead(path, 64 * 1024);
+  const kind = stillImageKind(head);
+  if (kind === 'heif' && !info.isImage) info = { ...info, isImage: true, frameCount: 1, durationSec: 0, fps: 0 };
+  if (!info.isImage || kind !== 'jpeg') return info;
+  // The whole file: a JPEG's end marker is at its end (the upload limit bounds its size).
+  if (!jpegIsComplete(await readFile(path))) {
+    throw new AppError('truncated_image', 'The JPEG image is cut off (its end is missing): send the whole file.');
+  }
+  const rotation = info.rotation || rotationForExifOrientation(jpegExifOrientation(head));
+  if (rotation === info.rotation) return info;
+  const swap = rotation === 90 || rotation === 270;
+  const squareW = Math.max(1, Math.round(info.width * info.pixelAspect));
+  return {
+    ...info,
+    rotation,
+    displayWidth: swap ? info.height : squareW,
+    displayHeight: swap ? squareW : info.height,
+  };
 }
 
 /**
