@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 
 import { AppError } from '../errors.js';
 import type { AnchorMode, CropMode, ThumbnailRequest } from '../jobs/clip-job.types.js';
+import type { StillFormat } from '../media/encode.js';
 import type { ThumbnailFormat } from '../media/types.js';
 
 export const THUMBNAIL_FORMATS: readonly ThumbnailFormat[] = ['mp4', 'webp', 'gif'];
@@ -103,9 +104,9 @@ export function parseThumbnailOptions(
 }
 
 /** True when the client asked for the raw file (Accept names the format's type) rather than JSON. */
-export function wantsRawFile(accept: string | undefined, format: ThumbnailFormat): boolean {
+export function wantsRawFile(accept: string | undefined, format: ThumbnailFormat | StillFormat): boolean {
   if (!accept) return false;
-  const mime = MIME_TYPES[format];
+  const mime = format === 'jpeg' ? 'image/jpeg' : MIME_TYPES[format];
   return accept
     .toLowerCase()
     .split(',')

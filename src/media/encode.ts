@@ -282,7 +282,12 @@ export function stillFormatFor(format: ThumbnailFormat): StillFormat {
  * (full-range 4:2:0, quality scale 3 of 31: about 90 % in other tools' terms), WebP
  * (libwebp, lossy quality 80), GIF (its own palette, as the animated covers).
  */
-export function stillWriterOptions(format: StillFormat, path: string, width: number, height: number): WriterOptions {
+export function stillWriterOptions(
+  format: StillFormat,
+  path: string,
+  width: number,
+  height: number,
+): WriterOptions {
   const base = { path, width, height, fps: 1 };
   switch (format) {
     case 'jpeg':
@@ -332,7 +337,12 @@ export class StillEncoder {
     checkFrame(frame, frame);
     const dir = await mkdtemp(join(tmpdir(), 'still-'));
     try {
-      const wo = stillWriterOptions(this.format, join(dir, `cover.${this.format}`), frame.width, frame.height);
+      const wo = stillWriterOptions(
+        this.format,
+        join(dir, `cover.${this.format}`),
+        frame.width,
+        frame.height,
+      );
       const writer = await VideoWriter.open(wo);
       try {
         await writer.writePixels(

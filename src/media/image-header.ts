@@ -62,7 +62,11 @@ export function stillImageKind(b: Buffer): StillKind | undefined {
     return 'webp';
   if (b.length >= 6 && /^GIF8[79]a$/.test(b.toString('ascii', 0, 6))) return 'gif';
   if (b.length >= 2 && b.toString('ascii', 0, 2) === 'BM') return 'bmp';
-  if (b.length >= 12 && b.toString('ascii', 4, 8) === 'ftyp' && HEIF_STILL_BRANDS.has(b.toString('ascii', 8, 12)))
+  if (
+    b.length >= 12 &&
+    b.toString('ascii', 4, 8) === 'ftyp' &&
+    HEIF_STILL_BRANDS.has(b.toString('ascii', 8, 12))
+  )
     return 'heif';
   return undefined;
 }
@@ -155,17 +159,5 @@ function tiffOrientation(t: Buffer): number | undefined {
  * expression. Pure.
  */
 export function rotationForExifOrientation(o: number | undefined): number {
-  switch (o) {
-    case 3:
-    case 4:
-      return 180;
-    case 5:
-    case 6:
-      return 90;
-    case 7:
-    case 8:
-      return 270;
-    default:
-      return 0;
-  }
+  return o === undefined ? 0 : ([0, 0, 0, 180, 180, 90, 90, 270, 270][o] ?? 0);
 }

@@ -4,8 +4,20 @@ import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Strea
 import { AppError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 
-import { closeInput, hasAudioStream, isImageFormat, openVideoInput, readHead, streamRotation } from './input.js';
-import { jpegExifOrientation, jpegIsComplete, rotationForExifOrientation, stillImageKind } from './image-header.js';
+import {
+  closeInput,
+  hasAudioStream,
+  isImageFormat,
+  openVideoInput,
+  readHead,
+  streamRotation,
+} from './input.js';
+import {
+  jpegExifOrientation,
+  jpegIsComplete,
+  rotationForExifOrientation,
+  stillImageKind,
+} from './image-header.js';
 import type { VideoInfo } from './types.js';
 
 /** Limits a probe enforces; the service takes them from its config. */
@@ -17,8 +29,9 @@ export interface ProbeLimits {
   /** Fewest frames accepted (15 for clips; 1 lets still images through). */
   minFrames: number;
   /**
-   * Accept still images (one frame) whatever `minFrames` says. Without it a still image
-   * is refused with `still_image` when `minFrames` is above 1.
+   * Still images (one frame): `true` accepts them whatever `minFrames` says, `false`
+   * refuses them with `still_image`; unset, they pass when `minFrames` is 1 and are
+   * refused with `still_image` above.
    */
   stills?: boolean;
 }
@@ -38,7 +51,7 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
  * - `video_too_long`: duration above `maxSeconds`;
  * - `too_few_frames`: fewer than `minFrames` frames (exact count from the
  *   container when it has one, else duration x fps);
- * - `still_image`: a still image where `minFrames` is above 1 and `stills` is not set;
+ * - `still_image`: a still image where `stills` is false, or unset with `minFrames` above 1;
  * - `truncated_image`: a still image that is cut off (a JPEG without its end marker,
  *   a PNG or WebP whose picture does not decode).
  *
@@ -96,7 +109,7 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
         `The video is ${info.durationSec.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`,
       );
     }
-    if (info.isImage && limits.minFrames > 1 && !limits.stills) {
+    if (info.isImage && (limits.stills === false || (limits.minFrames > 1 && limits.stills !== true))) {
       throw new AppError('still_image');
     }
     if (info.frameCount < limits.minFrames && !(info.isImage && limits.stills)) {
@@ -119,11 +132,15 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
 async function stillImageInfo(path: string, info: VideoInfo): Promise<VideoInfo> {
   const head = await readHead(path, 64 * 1024);
   const kind = stillImageKind(head);
-  if (kind === 'heif' && !info.isImage) info = { ...info, isImage: true, frameCount: 1, durationSec: 0, fps: 0 };
+  if (kind === 'heif' && !info.isImage)
+    info = { ...info, isImage: true, frameCount: 1, durationSec: 0, fps: 0 };
   if (!info.isImage || kind !== 'jpeg') return info;
   // The whole file: a JPEG's end marker is at its end (the upload limit bounds its size).
   if (!jpegIsComplete(await readFile(path))) {
-    throw new AppError('truncated_image', 'The JPEG image is cut off (its end is missing): send the whole file.');
+    throw new AppError(
+      'truncated_image',
+      'The JPEG image is cut off (its end is missing): send the whole file.',
+    );
   }
   const rotation = info.rotation || rotationForExifOrientation(jpegExifOrientation(head));
   if (rotation === info.rotation) return info;
