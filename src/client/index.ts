@@ -12,6 +12,7 @@
  * const { emotion, confidence } = await api.predict('selfie.mp4');
  * const cover = await api.thumbnail('selfie.mp4', { duration: 2, output_format: 'webp' });
  * const mp4 = await api.thumbnailFile('selfie.mp4'); // the raw file, no base64
+ * const photo = await api.analyze('selfie.jpg'); // a still photo: one frame, a JPEG cover
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -72,7 +73,8 @@ export interface CallOptions {
   upload?: 'raw' | 'json' | 'multipart';
   /**
    * Content-Type of a raw body (default application/octet-stream; `video/mp4` and other
-   * `video/*` work too), or of a multipart upload's file part.
+   * `video/*` work too, and `image/jpeg`, `image/png`, `image/webp`, `image/heic` for a still
+   * photo on predict and analyze), or of a multipart upload's file part.
    */
   contentType?: string;
   /** The container hint of a JSON upload (`format`); default: the file's extension. */

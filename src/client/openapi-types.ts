@@ -46,8 +46,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Predict the emotion shown in a clip
-     * @description Body: the seed JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.
+     * Predict the emotion shown in a clip or a still photo
+     * @description Body: the seed JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field. A still photo (JPEG, PNG, WebP, HEIC) goes the same ways (raw: image/*) and is scored as a one-frame input: frames_analyzed 1, one timeline point at t=0, peak_t 0.
      */
     post: operations['predict'];
     delete?: never;
@@ -67,7 +67,7 @@ export interface paths {
     put?: never;
     /**
      * Make a looping boomerang thumbnail of a clip
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file. A still photo is refused (422 still_image): send it to /predict or /analyze.
      */
     post: operations['thumbnail'];
     delete?: never;
@@ -87,7 +87,7 @@ export interface paths {
     put?: never;
     /**
      * Predict the emotion and make a thumbnail anchored at its peak, from one upload
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4 (or the chosen format's type) /thumbnail answers with the raw file.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. A still photo (JPEG, PNG, WebP, HEIC; raw: image/*) is scored as a one-frame input and its cover is the photo itself, cropped and scaled as asked, as a still image: JPEG for output_format mp4 (the default), else a still WebP or GIF (frames 1, fps 0, duration 0).
      */
     post: operations['analyze'];
     delete?: never;
@@ -280,7 +280,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -288,6 +288,10 @@ export interface operations {
           content: string;
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -433,7 +437,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -455,7 +459,9 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'still_image'
+              | 'truncated_image';
             request_id?: string;
           };
         };
@@ -549,7 +555,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -613,14 +619,18 @@ export interface operations {
         };
         content: {
           'application/json': {
-            /** @description The boomerang file, base64 */
+            /** @description The boomerang file, base64 (of a photo: the still cover, cropped as asked) */
             thumbnail: string;
+            /** @description mp4, webp or gif; a photo's cover is a still: jpeg (for output_format mp4, the default), webp or gif */
             format: string;
             mime_type: string;
             width: number;
             height: number;
+            /** @description 10 for a boomerang; 0 for a photo's still cover */
             fps: number;
+            /** @description 2N-1 for a boomerang of N frames; 1 for a photo's still cover */
             frames: number;
+            /** @description Seconds; 0 for a photo's still cover */
             duration: number;
             latency_ms: number;
           };
@@ -710,7 +720,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -732,7 +742,9 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'still_image'
+              | 'truncated_image';
             request_id?: string;
           };
         };
@@ -826,7 +838,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -874,6 +886,10 @@ export interface operations {
           };
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -952,14 +968,18 @@ export interface operations {
             model: string;
             latency_ms: number;
             thumbnail: {
-              /** @description The boomerang file, base64 */
+              /** @description The boomerang file, base64 (of a photo: the still cover, cropped as asked) */
               thumbnail: string;
+              /** @description mp4, webp or gif; a photo's cover is a still: jpeg (for output_format mp4, the default), webp or gif */
               format: string;
               mime_type: string;
               width: number;
               height: number;
+              /** @description 10 for a boomerang; 0 for a photo's still cover */
               fps: number;
+              /** @description 2N-1 for a boomerang of N frames; 1 for a photo's still cover */
               frames: number;
+              /** @description Seconds; 0 for a photo's still cover */
               duration: number;
               latency_ms: number;
             };
@@ -1050,7 +1070,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1072,7 +1092,9 @@ export interface operations {
               | 'decode_failed'
               | 'processing_timeout'
               | 'thumbnail_too_large'
-              | 'no_face';
+              | 'no_face'
+              | 'still_image'
+              | 'truncated_image';
             request_id?: string;
           };
         };
@@ -1160,7 +1182,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1173,6 +1195,10 @@ export interface operations {
           callback_url?: string;
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -1408,7 +1434,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1694,7 +1720,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1747,6 +1773,10 @@ export interface operations {
           };
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
