@@ -24,26 +24,13 @@ export function imageSizeFromHeader(b: Buffer): { width: number; height: number 
     }
     return undefined;
   }
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
-    // Walk the JPEG markers up to the first start-of-frame (SOF0..SOF15 but DHT, JPG, DAC).
-    let off = 2;
-    while (off + 9 < b.length) {
-      if (b[off] !== 0xff) return undefined;
-      const marker = b[off + 1];
-      if (marker === 0xff) {
-        off++;
-        continue;
-      }
-      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-        off += 2;
-        continue;
-      }
-      const len = b.readUInt16BE(off + 2);
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { width: b.readUInt16BE(off + 7), height: b.readUInt16BE(off + 5) };
-      }
-      off += 2 + len;
-    }
+  // The first start-of-frame segment (SOF0..SOF15 but DHT, JPG, DAC) has the size.
+  for (const seg of jpegSegments(b)) {
+    const m = seg.marker;
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
+      return seg.offset + 9 <= b.length
+        ? { width: b.readUInt16BE(seg.offset + 7), height: b.readUInt16BE(seg.offset + 5) }
+        : undefined;
   }
   return undefined;
 }
@@ -71,29 +58,40 @@ export function stillImageKind(b: Buffer): StillKind | undefined {
   return undefined;
 }
 
+/** One marker segment of a JPEG's header: its marker byte, where it starts, its length field. */
+interface JpegSegment {
+  marker: number;
+  /** Offset of the segment's FF byte. */
+  offset: number;
+  /** The length field: the segment's bytes after its marker, length field included. */
+  length: number;
+}
+
 /**
- * Offset just past the first start-of-scan header of a JPEG, walking the marker segments
- * (so that bytes inside EXIF, ICC or an embedded thumbnail are never mistaken for markers);
- * undefined when `b` ends before a scan starts.
+ * The marker segments of a JPEG's header, in order, up to and including the first
+ * start-of-scan (its payload is entropy-coded data, not segments); nothing for what is
+ * not a JPEG. Walking by lengths means bytes inside EXIF, ICC or an embedded thumbnail
+ * are never mistaken for markers. Stops early where `b` ends or the bytes stop making sense.
  */
-function jpegScanOffset(b: Buffer): number | undefined {
+function* jpegSegments(b: Buffer): Generator<JpegSegment> {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return;
   let off = 2;
   while (off + 4 <= b.length) {
-    if (b[off] !== 0xff) return undefined;
+    if (b[off] !== 0xff) return;
     const marker = b[off + 1]!;
     if (marker === 0xff) {
-      off++;
+      off++; // fill byte
       continue;
     }
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      off += 2;
+      off += 2; // markers without a length
       continue;
     }
-    const len = b.readUInt16BE(off + 2);
-    if (marker === 0xda) return off + 2 + len <= b.length ? off + 2 + len : undefined;
-    off += 2 + len;
+    const length = b.readUInt16BE(off + 2);
+    yield { marker, offset: off, length };
+    if (marker === 0xda) return;
+    off += 2 + length;
   }
-  return undefined;
 }
 
 /**
@@ -104,8 +102,11 @@ function jpegScanOffset(b: Buffer): number | undefined {
  * grey below the cut, which would be scored as if it were the photo. Pure.
  */
 export function jpegIsComplete(b: Buffer): boolean {
-  const scan = jpegScanOffset(b);
-  return scan !== undefined && b.indexOf(Buffer.from([0xff, 0xd9]), scan) >= 0;
+  for (const seg of jpegSegments(b)) {
+    const scan = seg.offset + 2 + seg.length;
+    if (seg.marker === 0xda) return scan <= b.length && b.indexOf(Buffer.from([0xff, 0xd9]), scan) >= 0;
+  }
+  return false;
 }
 
 /**
@@ -113,20 +114,9 @@ export function jpegIsComplete(b: Buffer): boolean {
  * undefined when it has none. Pure.
  */
 export function jpegExifOrientation(b: Buffer): number | undefined {
-  let off = 2;
-  while (off + 4 <= b.length && b[0] === 0xff && b[1] === 0xd8) {
-    if (b[off] !== 0xff) return undefined;
-    const marker = b[off + 1]!;
-    if (marker === 0xff) {
-      off++;
-      continue;
-    }
-    if (marker === 0xda || marker === 0xd9) return undefined;
-    const len = b.readUInt16BE(off + 2);
-    if (marker === 0xe1 && b.toString('binary', off + 4, off + 10) === 'Exif\0\0') {
-      return tiffOrientation(b.subarray(off + 10, Math.min(b.length, off + 2 + len)));
-    }
-    off += 2 + len;
+  for (const seg of jpegSegments(b)) {
+    if (seg.marker === 0xe1 && b.toString('binary', seg.offset + 4, seg.offset + 10) === 'Exif\0\0')
+      return tiffOrientation(b.subarray(seg.offset + 10, Math.min(b.length, seg.offset + 2 + seg.length)));
   }
   return undefined;
 }
