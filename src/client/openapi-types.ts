@@ -437,7 +437,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -461,7 +461,8 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'still_image'
-              | 'truncated_image';
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -720,7 +721,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -744,7 +745,8 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'still_image'
-              | 'truncated_image';
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -1070,7 +1072,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1094,7 +1096,8 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'still_image'
-              | 'truncated_image';
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };

@@ -1,4 +1,9 @@
-import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL } from 'node-av/constants';
+import {
+  AV_DISPOSITION_DEPENDENT,
+  AV_NOPTS_VALUE,
+  AV_PKT_FLAG_DISCARD,
+  AVDISCARD_ALL,
+} from 'node-av/constants';
 import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
@@ -53,7 +58,8 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
  *   container when it has one, else duration x fps);
  * - `still_image`: a still image where `stills` is false, or unset with `minFrames` above 1;
  * - `truncated_image`: a still image that is cut off (a JPEG without its end marker,
- *   a PNG or WebP whose picture does not decode).
+ *   a PNG or WebP whose picture does not decode);
+ * - `unsupported_image`: a HEIC photo stored as a grid of tiles.
  *
  * Still images (JPEG, PNG, WebP, BMP, single-image HEIC/AVIF) probe as one-frame "videos"
  * with `isImage: true` and the rotation of their EXIF orientation (JPEG), so they pass when
@@ -91,6 +97,15 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
   let consumed = false;
   try {
     let info = await stillImageInfo(path, describe(fmt, stream));
+    if (info.isImage && stream.hasDisposition(AV_DISPOSITION_DEPENDENT)) {
+      // A HEIC stored as a grid of tiles (iPhones and many Android phones write them so):
+      // FFmpeg 8 exposes each tile as a stream and the grid as a stream group, which node-av
+      // gives no access to. Scoring the first tile would answer for a corner of the photo.
+      throw new AppError(
+        'unsupported_image',
+        'This HEIC photo is stored as a grid of tiles, which this server cannot assemble yet: send it as JPEG (or a HEIC saved as one picture).',
+      );
+    }
     if (!info.isImage && (info.frameCount === 0 || info.durationSec === 0)) {
       // Live-written files (browser MediaRecorder WebM, pipes) carry no duration
       // and no frame count: demux the video packets (no decoding) to learn both.
