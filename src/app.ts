@@ -109,11 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done(null, value);
     });
   });
-  // Raw uploads are left unread here and streamed to disk by the handler.
+  // Raw uploads (clips, and photos for /predict and /analyze) are left unread here and
+  // streamed to disk by the handler; the bytes are probed, the type is only a hint.
   const leaveBodyUnread = (_request: unknown, _payload: unknown, done: (err: Error | null) => void): void =>
     done(null);
   app.addContentTypeParser('application/octet-stream', leaveBodyUnread);
   app.addContentTypeParser(/^video\/[\w.+-]+$/, leaveBodyUnread);
+  app.addContentTypeParser(/^image\/[\w.+-]+$/, leaveBodyUnread);
 
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
@@ -140,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             video !== '/predict',
             video === '/analyze',
             url.startsWith('/jobs/'),
+            video !== '/thumbnail',
             video !== '/thumbnail',
           ) as never,
           url,

@@ -75,6 +75,16 @@ export const ERROR_TABLE = {
     message:
       'That answer has no subject to learn for: it was given without a subject_id, or its subject was erased.',
   },
+  still_image: {
+    status: 422,
+    message:
+      'The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo).',
+  },
+  truncated_image: { status: 422, message: 'The image is cut off or damaged: send the whole file.' },
+  unsupported_image: {
+    status: 422,
+    message: 'This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG.',
+  },
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   internal: { status: 500, message: 'Internal server error.' },
   not_implemented: { status: 501, message: 'Not implemented yet.' },

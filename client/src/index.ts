@@ -14,6 +14,7 @@
  * const mp4 = await api.thumbnailFile('selfie.mp4'); // the raw file, no base64
  * const job = await api.waitForJob(await api.submitJob('analyze', 'selfie.mp4'));
  * if (job.status === 'succeeded') console.log(job.result.thumbnail.format); // an AnalyzeResult
+ * const photo = await api.analyze('selfie.jpg'); // a still photo: one frame, a JPEG cover
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -129,7 +130,8 @@ export interface CallOptions {
   upload?: 'raw' | 'json' | 'multipart';
   /**
    * Content-Type of a raw body (default application/octet-stream; `video/mp4` and other
-   * `video/*` work too), or of a multipart upload's file part.
+   * `video/*` work too, and `image/jpeg`, `image/png`, `image/webp`, `image/heic` for a still
+   * photo on predict and analyze), or of a multipart upload's file part.
    */
   contentType?: string;
   /** The container hint of a JSON upload (`format`); default: the file's extension. */

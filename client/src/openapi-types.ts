@@ -46,8 +46,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Predict the emotion shown in a clip
-     * @description Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.
+     * Predict the emotion shown in a clip or a still photo
+     * @description Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field. A still photo (JPEG, PNG, WebP, HEIC) goes the same ways (raw: image/*) and is scored as a one-frame input: frames_analyzed 1, one timeline point at t=0, peak_t 0.
      */
     post: operations['predict'];
     delete?: never;
@@ -67,7 +67,7 @@ export interface paths {
     put?: never;
     /**
      * Make a looping boomerang thumbnail of a clip
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406. A still photo is refused (422 still_image): send it to /predict or /analyze.
      */
     post: operations['thumbnail'];
     delete?: never;
@@ -87,7 +87,7 @@ export interface paths {
     put?: never;
     /**
      * Predict the emotion and make a thumbnail anchored at its peak, from one upload
-     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.
+     * @description Options come in the JSON body, or as query parameters for raw and multipart uploads. A still photo (JPEG, PNG, WebP, HEIC; raw: image/*) is scored as a one-frame input and its cover is the photo itself, cropped and scaled as asked, as a still image: JPEG for output_format mp4 (the default), else a still WebP or GIF (frames 1, fps 0, duration 0).
      */
     post: operations['analyze'];
     delete?: never;
@@ -324,7 +324,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -334,6 +334,10 @@ export interface operations {
           subject_id?: string;
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -501,7 +505,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -525,7 +529,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -619,7 +626,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -683,14 +690,18 @@ export interface operations {
         };
         content: {
           'application/json': {
-            /** @description The boomerang file, base64 */
+            /** @description The boomerang file, base64 (of a photo: the still cover, cropped as asked) */
             thumbnail: string;
+            /** @description mp4, webp or gif; a photo's cover is a still: jpeg (for output_format mp4, the default), webp or gif */
             format: string;
             mime_type: string;
             width: number;
             height: number;
+            /** @description 10 for a boomerang; 0 for a photo's still cover */
             fps: number;
+            /** @description 2N-1 for a boomerang of N frames; 1 for a photo's still cover */
             frames: number;
+            /** @description Seconds; 0 for a photo's still cover */
             duration: number;
             latency_ms: number;
           };
@@ -800,7 +811,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -824,7 +835,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -920,7 +934,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -970,6 +984,10 @@ export interface operations {
           };
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -1050,14 +1068,18 @@ export interface operations {
             model: string;
             latency_ms: number;
             thumbnail: {
-              /** @description The boomerang file, base64 */
+              /** @description The boomerang file, base64 (of a photo: the still cover, cropped as asked) */
               thumbnail: string;
+              /** @description mp4, webp or gif; a photo's cover is a still: jpeg (for output_format mp4, the default), webp or gif */
               format: string;
               mime_type: string;
               width: number;
               height: number;
+              /** @description 10 for a boomerang; 0 for a photo's still cover */
               fps: number;
+              /** @description 2N-1 for a boomerang of N frames; 1 for a photo's still cover */
               frames: number;
+              /** @description Seconds; 0 for a photo's still cover */
               duration: number;
               latency_ms: number;
             };
@@ -1168,7 +1190,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1192,7 +1214,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -1282,7 +1307,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1297,6 +1322,10 @@ export interface operations {
           callback_url?: string;
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -1443,7 +1472,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1467,7 +1496,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -1565,7 +1597,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1760,7 +1792,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1784,7 +1816,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -1884,7 +1919,7 @@ export interface operations {
            * @example base64
            */
           encoding?: string;
-          /** @description Container hint (mp4, mov, webm...); the bytes are probed */
+          /** @description Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed */
           format?: string;
           /** @description Hint only (the clip is probed) */
           fps?: number;
@@ -1939,6 +1974,10 @@ export interface operations {
           };
         };
         'video/*': string;
+        'image/jpeg': string;
+        'image/png': string;
+        'image/webp': string;
+        'image/heic': string;
         'application/octet-stream': string;
         'multipart/form-data': {
           /**
@@ -2104,7 +2143,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2128,7 +2167,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };
@@ -2464,7 +2506,7 @@ export interface operations {
           };
         };
       };
-      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. */
+      /** @description not_a_video: The upload is not a decodable video. | no_video_stream: The file has no video stream. | too_few_frames: The video has fewer than 15 frames. | video_too_long: The video is longer than the configured limit. | too_many_pixels: The video frame size exceeds the configured limit. | decode_failed: The video could not be decoded. | processing_timeout: The video took too long to process. | thumbnail_too_large: The thumbnail would be larger than the configured limit. | no_face: No face was found in any analysed frame. | idempotency_key_reused: This Idempotency-Key was first used for a different request. | no_subject: That answer has no subject to learn for: it was given without a subject_id, or its subject was erased. | still_image: The upload is a still photo: a boomerang thumbnail needs a video. Send photos to /predict or /analyze (whose cover is the face-cropped photo). | truncated_image: The image is cut off or damaged: send the whole file. | unsupported_image: This kind of image cannot be read yet (a HEIC stored as a grid of tiles): send it as JPEG. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2488,7 +2530,10 @@ export interface operations {
               | 'thumbnail_too_large'
               | 'no_face'
               | 'idempotency_key_reused'
-              | 'no_subject';
+              | 'no_subject'
+              | 'still_image'
+              | 'truncated_image'
+              | 'unsupported_image';
             request_id?: string;
           };
         };

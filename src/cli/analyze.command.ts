@@ -10,7 +10,7 @@ import { predictionBody } from '../http/prediction-body.js';
 export function registerAnalyzeCommand(program: Command): void {
   program
     .command('analyze')
-    .description('Print the /predict JSON for a local video file')
+    .description('Print the /predict JSON for a local video file or photo')
     .argument('<file>', 'video file (mp4, mov, webm, ...)')
     .action(async (file: string) => {
       if (!existsSync(file)) {
@@ -36,6 +36,8 @@ export function registerAnalyzeCommand(program: Command): void {
               maxPixels: config.maxPixels,
               maxSeconds: config.maxVideoSeconds,
               minFrames: config.minFrames,
+              // As /predict: a still photo is scored as one frame.
+              stills: true,
             },
             predict: true,
             predictFrames: config.predictFrames,

@@ -6,7 +6,14 @@ import type { Calibration } from '../vision/calibration.js';
 import { framePosterior } from '../vision/calibration.js';
 import { isUncertain } from '../vision/confidence.js';
 import { GEOMETRY_FEATURES } from '../vision/geometry.js';
-import { evaluate, formatReport, isLabelled, parseLabels, type Scored } from '../vision/evaluation.js';
+import {
+  evaluate,
+  formatReport,
+  isLabelled,
+  parseLabels,
+  type LabelRow,
+  type Scored,
+} from '../vision/evaluation.js';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import {
   ANALYSIS_MAX_SIDE,
@@ -29,14 +36,38 @@ export interface AnalyzeRowsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A labels file's rows with one of the five emotions, and how many it marks as none of them. */
+export interface LabelledRows {
+  rows: (LabelRow & { class5: Emotion5 })[];
+  /** Rows with an empty class5: left out on purpose (their label is not one of the five). */
+  skipped: number;
+}
+
+/**
+ * Reads a labels file: the rows to evaluate and the count of rows skipped on purpose.
+ * @throws LabelsFileError for a bad header or a row that cannot be used (see parseLabels).
+ */
+export async function readLabelledRows(labelsPath: string): Promise<LabelledRows> {
+  const all = parseLabels(await readFile(labelsPath, 'utf8'), labelsPath);
+  const rows = all.filter(isLabelled);
+  return { rows, skipped: all.length - rows.length };
+}
+
+/** The summary's words for the rows skipped on purpose. */
+export function skippedNote(skipped: number): string {
+  return skipped === 0
+    ? 'no row skipped'
+    : `${skipped} row(s) skipped: empty class5 (not one of the five emotions)`;
+}
+
 /** Run every labelled row (empty class5 skipped) through the pipeline, with an optional cache. */
 export async function analyzeLabelledRows(
-  labelsPath: string,
+  labels: string | LabelledRows['rows'],
   root: string,
   calibration: Calibration,
   opts: AnalyzeRowsOptions = {},
 ): Promise<RowFeatures[]> {
-  let rows = parseLabels(await readFile(labelsPath, 'utf8')).filter(isLabelled);
+  let rows = typeof labels === 'string' ? (await readLabelledRows(labels)).rows : labels;
   if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
   if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true });
   const out: RowFeatures[] = [];
@@ -125,7 +156,10 @@ export function registerEvalCommand(program: Command): void {
     .description(
       'Measure the emotion pipeline on a labelled set (labels.csv format: path,source,original_label,class5,kind,subject_id)',
     )
-    .requiredOption('--labels <csv>', 'labels file; rows with an empty class5 are skipped')
+    .requiredOption(
+      '--labels <csv>',
+      'labels file; class5 matched in any case, rows with an empty class5 skipped (and counted), any other value an error',
+    )
     .requiredOption('--root <dir>', 'directory the label paths are relative to')
     .option('--json', 'print one JSON object instead of tables')
     .option('--limit <n>', 'only the first N labelled rows', (v) => Number.parseInt(v, 10))
@@ -155,7 +189,8 @@ export function registerEvalCommand(program: Command): void {
         const { loadCalibration } = await import('../vision/calibration.js');
         const calibration = await loadCalibration(opts.calibration);
         const started = performance.now();
-        const rows = await analyzeLabelledRows(opts.labels, opts.root, calibration, {
+        const labels = await readLabelledRows(opts.labels);
+        const rows = await analyzeLabelledRows(labels.rows, opts.root, calibration, {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('eval'),
@@ -182,9 +217,13 @@ export function registerEvalCommand(program: Command): void {
               ...(r.error ? { error: r.error } : {}),
             };
           });
-          process.stdout.write(`${JSON.stringify({ ...report, errors, seconds, items })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ ...report, errors, skipped: labels.skipped, seconds, items })}\n`,
+          );
         } else {
-          process.stdout.write(`${formatReport(report)}\n\n${rows.length} rows in ${seconds} s\n`);
+          process.stdout.write(
+            `${formatReport(report)}\n\n${rows.length} rows in ${seconds} s; ${skippedNote(labels.skipped)}\n`,
+          );
           for (const e of errors) process.stdout.write(`error: ${e.path}: ${e.error}\n`);
         }
       },

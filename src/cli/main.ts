@@ -2,6 +2,7 @@
 import '../polyfills.js';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
+import { LabelsFileError } from '../vision/evaluation.js';
 
 const program = new Command('emothumb')
   .description('Emotion-aware video thumbnails: service tools')
@@ -28,4 +29,11 @@ for (const [name, register] of Object.entries(COMMANDS)) {
   if (asked === undefined || !(asked in COMMANDS) || asked === name) await register();
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A bad input file is the user's to fix: its message, one line per problem, no stack trace.
+  if (!(err instanceof LabelsFileError)) throw err;
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exitCode = 2;
+}

@@ -22,7 +22,7 @@ function classify(err: FastifyError): AppError | undefined {
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError(
         'unsupported_media_type',
-        'Unsupported Content-Type: send application/json (base64), video/*, application/octet-stream or multipart/form-data.',
+        'Unsupported Content-Type: send application/json (base64), video/*, image/* (a photo), application/octet-stream or multipart/form-data.',
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('bad_json', 'The request body is empty; send a JSON object.');

@@ -31,7 +31,7 @@ export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop
 export const SEED_HINT_SCHEMAS = {
   format: Type.String({
     maxLength: 32,
-    description: 'Container hint (mp4, mov, webm...); the bytes are probed',
+    description: 'Container hint (mp4, mov, webm, or for a photo jpg, png, webp...); the bytes are probed',
   }),
   fps: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Hint only (the clip is probed)' }),
 };

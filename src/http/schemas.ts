@@ -57,8 +57,8 @@ const thumbnailFields = optional({
 
 /**
  * How the three video endpoints' bodies and options look in the OpenAPI document: the
- * seed's JSON, the raw file (`video/*`, `application/octet-stream`) and multipart with a
- * `video` field, the options typed (as query parameters for raw and multipart uploads).
+ * seed's JSON, the raw file (`video/*`, `application/octet-stream`, and with `photos` the
+ * still image types) and multipart with a `video` field, the options typed (as query parameters for raw and multipart uploads).
  * Documentation only: the checks themselves are in video-upload.ts, request-options.ts and
  * thumbnail-options.ts, which check values against these same option schemas.
  */
@@ -68,8 +68,20 @@ export function documentVideoRoute(
   nestedThumbnail = false,
   asyncJob = false,
   withSubject = false,
+  photos = false,
 ): Record<string, unknown> {
   const binary = { type: 'string', format: 'binary', description: 'The video file' };
+  const photo = {
+    schema: {
+      type: 'string',
+      format: 'binary',
+      description: 'A still photo, scored as a one-frame input (the bytes are probed; the type is a hint)',
+    },
+  };
+  // /thumbnail refuses photos (422 still_image), so only /predict and /analyze list them.
+  const photoTypes = photos
+    ? { 'image/jpeg': photo, 'image/png': photo, 'image/webp': photo, 'image/heic': photo }
+    : {};
   const callback: TProperties = asyncJob
     ? {
         callback_url: Type.Optional(
@@ -94,6 +106,7 @@ export function documentVideoRoute(
       content: {
         'application/json': { schema: json },
         'video/*': { schema: binary },
+        ...photoTypes,
         'application/octet-stream': { schema: binary },
         'multipart/form-data': {
           schema: Type.Object({ video: Type.Unsafe<string>(binary), ...options }),
@@ -166,14 +179,19 @@ export const PredictResponse = Type.Object({
 });
 
 export const ThumbnailResponse = Type.Object({
-  thumbnail: Type.String({ description: 'The boomerang file, base64' }),
-  format: Type.String(),
+  thumbnail: Type.String({
+    description: 'The boomerang file, base64 (of a photo: the still cover, cropped as asked)',
+  }),
+  format: Type.String({
+    description:
+      "mp4, webp or gif; a photo's cover is a still: jpeg (for output_format mp4, the default), webp or gif",
+  }),
   mime_type: Type.String(),
   width: Type.Integer(),
   height: Type.Integer(),
-  fps: Type.Number(),
-  frames: Type.Integer(),
-  duration: Type.Number(),
+  fps: Type.Number({ description: "10 for a boomerang; 0 for a photo's still cover" }),
+  frames: Type.Integer({ description: "2N-1 for a boomerang of N frames; 1 for a photo's still cover" }),
+  duration: Type.Number({ description: "Seconds; 0 for a photo's still cover" }),
   latency_ms: Type.Number(),
 });
 

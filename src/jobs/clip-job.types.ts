@@ -1,3 +1,4 @@
+import type { StillFormat } from '../media/encode.js';
 import type { ThumbnailFormat, VideoInfo } from '../media/types.js';
 import type { EngineSettings, Prediction } from '../vision/index.js';
 
@@ -18,6 +19,8 @@ export interface ClipLimits {
   maxPixels: number;
   maxSeconds: number;
   minFrames: number;
+  /** Still photos: scored as one frame (true) or refused with `still_image` (false). */
+  stills?: boolean;
 }
 
 /**
@@ -62,7 +65,8 @@ export const DEFAULT_DECODE_PLAN: DecodePlan = { nearKeyframes: true, skipLoopFi
 export interface ThumbnailResult {
   /** The encoded file (it crosses the process boundary as bytes, never through the disk). */
   data: Buffer;
-  format: ThumbnailFormat;
+  /** A photo's cover is a still: `jpeg` where a clip's would be `mp4` (see `stillFormatFor`). */
+  format: ThumbnailFormat | StillFormat;
   mimeType: string;
   width: number;
   height: number;

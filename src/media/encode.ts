@@ -263,6 +263,116 @@ export class BoomerangEncoder {
   }
 }
 
+/** The still formats of a photo's cover. */
+export type StillFormat = 'jpeg' | 'webp' | 'gif';
+
+const STILL_MIME: Record<StillFormat, string> = { jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+
+/**
+ * A photo's cover format for a requested thumbnail format: a one-frame MP4 is no picture
+ * a journal can show, so `mp4` (the default) gives a JPEG; `webp` and `gif` give a still
+ * image of that format. Pure.
+ */
+export function stillFormatFor(format: ThumbnailFormat): StillFormat {
+  return format === 'mp4' ? 'jpeg' : format;
+}
+
+/**
+ * Encoder and muxer settings for a still picture (pure, exported for tests): JPEG
+ * (full-range 4:2:0, quality scale 3 of 31: about 90 % in other tools' terms), WebP
+ * (libwebp, lossy quality 80), GIF (its own palette, as the animated covers).
+ */
+export function stillWriterOptions(
+  format: StillFormat,
+  path: string,
+  width: number,
+  height: number,
+): WriterOptions {
+  const base = { path, width, height, fps: 1 };
+  switch (format) {
+    case 'jpeg':
+      return {
+        ...base,
+        format: 'mjpeg',
+        encoder: 'mjpeg',
+        pixelFormat: 'yuvj420p',
+        filter: `scale=out_color_matrix=bt601:out_range=pc,format=yuvj420p`,
+        codecOptions: { flags: '+qscale', global_quality: 3 * 118, qmin: 1, qmax: 3 },
+      };
+    case 'webp':
+      return {
+        ...base,
+        width: width & ~1,
+        height: height & ~1,
+        format: 'webp',
+        encoder: 'libwebp',
+        pixelFormat: 'yuv420p',
+        filter: `${width % 2 || height % 2 ? 'crop=trunc(iw/2)*2:trunc(ih/2)*2,' : ''}scale=out_color_matrix=bt601:out_range=tv,format=yuv420p`,
+        codecOptions: { quality: 80, lossless: 0 },
+      };
+    case 'gif':
+      return { ...thumbnailWriterOptions('gif', path, width, height, 1), muxerOptions: { loop: -1 } };
+  }
+}
+
+/**
+ * A photo's cover: one frame in, one still picture out, with the same surface as
+ * {@link BoomerangEncoder} (`add` as frames decode, `finish`, `discard`) so that a job
+ * makes either kind of cover the same way.
+ *
+ * @example
+ * ```ts
+ * const still = await new StillEncoder('jpeg').finish([frame]); // image/jpeg, frames 1
+ * ```
+ */
+export class StillEncoder {
+  constructor(readonly format: StillFormat) {}
+
+  /** Nothing to stream: a still is encoded from its one frame in {@link finish}. */
+  add(_position: number, _frame: RgbFrame): void {}
+
+  async finish(frames: RgbFrame[]): Promise<EncodedThumbnail> {
+    const frame = frames[0];
+    if (frames.length !== 1 || !frame) throw new RangeError('StillEncoder: exactly one frame');
+    checkFrame(frame, frame);
+    const dir = await mkdtemp(join(tmpdir(), 'still-'));
+    try {
+      const wo = stillWriterOptions(
+        this.format,
+        join(dir, `cover.${this.format}`),
+        frame.width,
+        frame.height,
+      );
+      const writer = await VideoWriter.open(wo);
+      try {
+        await writer.writePixels(
+          Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.width * frame.height * 3),
+          frame.width,
+          frame.height,
+        );
+        await writer.finish();
+      } finally {
+        await writer.close();
+      }
+      return {
+        data: await readFile(wo.path),
+        mimeType: STILL_MIME[this.format],
+        width: wo.width,
+        height: wo.height,
+        frames: 1,
+        fps: 0,
+        durationSec: 0,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  discard(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 function checkFrame(f: RgbFrame, like: { width: number; height: number }): void {
   if (f.width !== like.width || f.height !== like.height)
     throw new RangeError('encodeBoomerang: frames differ in size');

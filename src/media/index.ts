@@ -13,9 +13,13 @@ export { decodeFrames, type DecodeOptions, type DecodeStats, type FrameRequest }
 export {
   encodeBoomerang,
   BoomerangEncoder,
+  StillEncoder,
+  stillFormatFor,
+  stillWriterOptions,
   boomerangOrder,
   thumbnailWriterOptions,
   type BoomerangOptions,
   type EncodedThumbnail,
+  type StillFormat,
 } from './encode.js';
 export { rotationFromDisplayMatrix, displayMatrixForRotation } from './rotation.js';

@@ -74,10 +74,11 @@ export async function openVideoInput(
     if (stream && stream.codecpar.width * stream.codecpar.height > maxPixels) {
       throw tooManyPixels(stream.codecpar.width, stream.codecpar.height, maxPixels);
     }
+    let headerSize: { width: number; height: number } | undefined;
     if (stream && stream.codecpar.width === 0 && isImageFormat(fmt.iformat?.name ?? '')) {
-      const size = imageSizeFromHeader(await readHead(path, 64 * 1024));
-      if (size && size.width * size.height > maxPixels)
-        throw tooManyPixels(size.width, size.height, maxPixels);
+      headerSize = imageSizeFromHeader(await readHead(path, 64 * 1024));
+      if (headerSize && headerSize.width * headerSize.height > maxPixels)
+        throw tooManyPixels(headerSize.width, headerSize.height, maxPixels);
     }
     if (fullProbe || !stream || stream.codecpar.width === 0 || stream.codecpar.height === 0) {
       if (fmt.streams.length > 1 && stream && (stream.codecpar.width === 0 || stream.codecpar.height === 0)) {
@@ -98,6 +99,12 @@ export async function openVideoInput(
     const { width, height } = stream.codecpar;
     if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
     if (width === 0 || height === 0) {
+      // A still image whose header was read but whose picture does not decode: cut off or damaged.
+      if (headerSize)
+        throw new AppError(
+          'truncated_image',
+          'The image is cut off or damaged: its header was read but its picture does not decode. Send the whole file.',
+        );
       // Unknown size after a guarded probe: undecodable, or larger than the guard allowed.
       throw new AppError(
         'not_a_video',
@@ -190,7 +197,8 @@ async function firstFrameSize(
   }
 }
 
-async function readHead(path: string, bytes: number): Promise<Buffer> {
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(bytes);

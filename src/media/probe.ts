@@ -1,8 +1,28 @@
-import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL } from 'node-av/constants';
+import {
+  AV_DISPOSITION_DEPENDENT,
+  AV_NOPTS_VALUE,
+  AV_PKT_FLAG_DISCARD,
+  AVDISCARD_ALL,
+} from 'node-av/constants';
 import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
-import { closeInput, hasAudioStream, isImageFormat, openVideoInput, streamRotation } from './input.js';
+import { readFile } from 'node:fs/promises';
+
+import {
+  closeInput,
+  hasAudioStream,
+  isImageFormat,
+  openVideoInput,
+  readHead,
+  streamRotation,
+} from './input.js';
+import {
+  jpegExifOrientation,
+  jpegIsComplete,
+  rotationForExifOrientation,
+  stillImageKind,
+} from './image-header.js';
 import type { VideoInfo } from './types.js';
 
 /** Limits a probe enforces; the service takes them from its config. */
@@ -13,6 +33,12 @@ export interface ProbeLimits {
   maxSeconds: number;
   /** Fewest frames accepted (15 for clips; 1 lets still images through). */
   minFrames: number;
+  /**
+   * Still images (one frame): `true` accepts them whatever `minFrames` says, `false`
+   * refuses them with `still_image`; unset, they pass when `minFrames` is 1 and are
+   * refused with `still_image` above.
+   */
+  stills?: boolean;
 }
 
 const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 0);
@@ -29,10 +55,15 @@ const q = (r: { num: number; den: number }): number => (r.den ? r.num / r.den : 
  *   a decompression bomb is refused before any frame is allocated);
  * - `video_too_long`: duration above `maxSeconds`;
  * - `too_few_frames`: fewer than `minFrames` frames (exact count from the
- *   container when it has one, else duration x fps).
+ *   container when it has one, else duration x fps);
+ * - `still_image`: a still image where `stills` is false, or unset with `minFrames` above 1;
+ * - `truncated_image`: a still image that is cut off (a JPEG without its end marker,
+ *   a PNG or WebP whose picture does not decode);
+ * - `unsupported_image`: a HEIC photo stored as a grid of tiles.
  *
- * Still images (jpg, png, ...) probe as one-frame "videos" with `isImage: true`,
- * so they pass only when `minFrames <= 1`.
+ * Still images (JPEG, PNG, WebP, BMP, single-image HEIC/AVIF) probe as one-frame "videos"
+ * with `isImage: true` and the rotation of their EXIF orientation (JPEG), so they pass when
+ * `minFrames <= 1` or `stills` is set.
  *
  * @example
  * ```ts
@@ -65,7 +96,16 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
   const { fmt, stream } = await openVideoInput(path, limits.maxPixels, true);
   let consumed = false;
   try {
-    let info = describe(fmt, stream);
+    let info = await stillImageInfo(path, describe(fmt, stream));
+    if (info.isImage && stream.hasDisposition(AV_DISPOSITION_DEPENDENT)) {
+      // A HEIC stored as a grid of tiles (iPhones and many Android phones write them so):
+      // FFmpeg 8 exposes each tile as a stream and the grid as a stream group, which node-av
+      // gives no access to. Scoring the first tile would answer for a corner of the photo.
+      throw new AppError(
+        'unsupported_image',
+        'This HEIC photo is stored as a grid of tiles, which this server cannot assemble yet: send it as JPEG (or a HEIC saved as one picture).',
+      );
+    }
     if (!info.isImage && (info.frameCount === 0 || info.durationSec === 0)) {
       // Live-written files (browser MediaRecorder WebM, pipes) carry no duration
       // and no frame count: demux the video packets (no decoding) to learn both.
@@ -84,7 +124,10 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
         `The video is ${info.durationSec.toFixed(1)} s long; the limit is ${limits.maxSeconds} s.`,
       );
     }
-    if (info.frameCount < limits.minFrames) {
+    if (info.isImage && (limits.stills === false || (limits.minFrames > 1 && limits.stills !== true))) {
+      throw new AppError('still_image');
+    }
+    if (info.frameCount < limits.minFrames && !(info.isImage && limits.stills)) {
       throw tooFewFrames(info.frameCount, limits.minFrames);
     }
     return { fmt, stream, info, consumed };
@@ -92,6 +135,38 @@ export async function probeOpen(path: string, limits: ProbeLimits): Promise<Open
     await closeInput(fmt);
     throw err;
   }
+}
+
+/**
+ * What the bytes of a still picture add to its description: HEIF/AVIF photos (which FFmpeg
+ * opens with its MP4 demuxer, as a one-second "video") are still images too; a JPEG's EXIF
+ * orientation becomes its rotation (FFmpeg 8 exports it only on the decoded frame, after
+ * the frame size and crops are planned); a cut-off JPEG is refused, as FFmpeg would decode
+ * it without an error, grey below the cut.
+ */
+async function stillImageInfo(path: string, info: VideoInfo): Promise<VideoInfo> {
+  const head = await readHead(path, 64 * 1024);
+  const kind = stillImageKind(head);
+  if (kind === 'heif' && !info.isImage)
+    info = { ...info, isImage: true, frameCount: 1, durationSec: 0, fps: 0 };
+  if (!info.isImage || kind !== 'jpeg') return info;
+  // The whole file: a JPEG's end marker is at its end (the upload limit bounds its size).
+  if (!jpegIsComplete(await readFile(path))) {
+    throw new AppError(
+      'truncated_image',
+      'The JPEG image is cut off (its end is missing): send the whole file.',
+    );
+  }
+  const rotation = info.rotation || rotationForExifOrientation(jpegExifOrientation(head));
+  if (rotation === info.rotation) return info;
+  const swap = rotation === 90 || rotation === 270;
+  const squareW = Math.max(1, Math.round(info.width * info.pixelAspect));
+  return {
+    ...info,
+    rotation,
+    displayWidth: swap ? info.height : squareW,
+    displayHeight: swap ? squareW : info.height,
+  };
 }
 
 /**

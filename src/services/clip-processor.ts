@@ -1,5 +1,12 @@
 import { AppError } from '../errors.js';
-import { BoomerangEncoder, evenlySpacedIndices, MediaClip, type FrameRequest } from '../media/index.js';
+import {
+  BoomerangEncoder,
+  evenlySpacedIndices,
+  MediaClip,
+  StillEncoder,
+  stillFormatFor,
+  type FrameRequest,
+} from '../media/index.js';
 import type { RgbFrame, VideoInfo } from '../media/types.js';
 import {
   DEFAULT_DECODE_PLAN,
@@ -50,20 +57,22 @@ export async function processClip(
 
   const media = await timed('probe', () => MediaClip.open(request.inputPath, request.limits));
   const info = media.info;
+  const still = info.isImage === true;
   const plan = request.decodePlan ?? DEFAULT_DECODE_PLAN;
   const engine = request.predict ? await timed('model_load', () => engines.get(request.engine)) : undefined;
   const thumb = request.thumbnail;
-  const thumbCount = thumb ? boomerangSourceFrameCount(thumb.durationSec) : 0;
+  const thumbCount = thumb ? (still ? 1 : boomerangSourceFrameCount(thumb.durationSec)) : 0;
+  const predictFrames = still ? 1 : request.predictFrames;
   // The thumbnail frames can share the first pass unless they depend on the prediction.
   const thumbInFirstPass = thumb !== undefined && thumb.anchor === 'whole' && thumb.crop !== 'face';
 
   const requests: FrameRequest[] = [];
   // The model starts on the first frames while the later ones are still decoding.
-  const session = engine?.startClip(request.predictFrames);
+  const session = engine?.startClip(predictFrames);
   if (engine && session) {
     // The model's frames are ours to place (cheap positions near keyframes), unless they
     // share the pass with the seed's exactly placed boomerang frames, where they cost nothing.
-    const indices = media.predictionIndices(request.predictFrames, plan.nearKeyframes && !thumbInFirstPass);
+    const indices = media.predictionIndices(predictFrames, plan.nearKeyframes && !thumbInFirstPass);
     requests.push({
       indices,
       maxSide: engine.frameMaxSide,
@@ -71,9 +80,11 @@ export async function processClip(
     });
   }
   // The thumbnail's encoder takes its frames as they decode.
-  const encoder = thumb
-    ? new BoomerangEncoder(thumbCount, { format: thumb.format, fps: BOOMERANG_FPS })
-    : undefined;
+  const encoder = !thumb
+    ? undefined
+    : still
+      ? new StillEncoder(stillFormatFor(thumb.format))
+      : new BoomerangEncoder(thumbCount, { format: thumb.format, fps: BOOMERANG_FPS });
   if (thumb && encoder && thumbInFirstPass)
     requests.push(
       thumbnailFrameRequest(info, thumb, evenlySpacedIndices(info.frameCount, thumbCount), encoder),
@@ -83,7 +94,7 @@ export async function processClip(
     try {
       decoded = await timed('decode', () =>
         media.decode(requests, {
-          minFrames: request.limits.minFrames,
+          minFrames: still ? 1 : request.limits.minFrames,
           onStage,
           threads: request.decoderThreads,
           // Frames only the model sees may skip the deblocking filter; thumbnails never do.
@@ -113,7 +124,7 @@ export async function processClip(
         frames = decoded[engine ? 1 : 0];
       } else {
         const indices =
-          thumb.anchor === 'peak' && prediction
+          thumb.anchor === 'peak' && prediction && !still
             ? peakWindowIndices(info, prediction.peak_t, thumbCount, media.keyframeIndices())
             : evenlySpacedIndices(info.frameCount, thumbCount);
         const faceCrop =
@@ -137,7 +148,7 @@ export async function processClip(
       }
       thumbnail = {
         data: encoded.data,
-        format: thumb.format,
+        format: encoder instanceof StillEncoder ? encoder.format : thumb.format,
         mimeType: encoded.mimeType,
         width: encoded.width,
         height: encoded.height,
@@ -168,7 +179,7 @@ function thumbnailFrameRequest(
   info: VideoInfo,
   thumb: ThumbnailRequest,
   indices: number[],
-  encoder: BoomerangEncoder,
+  encoder: Pick<BoomerangEncoder, 'add'>,
   faceCrop?: CropRect,
 ): FrameRequest {
   let crop: CropRect | undefined;

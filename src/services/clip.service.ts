@@ -84,6 +84,9 @@ export class ClipService {
         maxPixels: this.config.maxPixels,
         maxSeconds: this.config.maxVideoSeconds,
         minFrames: this.config.minFrames,
+        // A photo is scored as one frame by /predict and /analyze; /thumbnail (the one task
+        // whose prediction, if any, may fail: faceOptional) makes a boomerang, which needs a video.
+        stills: predict && !faceOptional,
       },
       predict,
       predictFrames: this.config.predictFrames,

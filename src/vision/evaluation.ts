@@ -36,26 +36,73 @@ function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** Parse a labels CSV (header row required; needs at least `path` and `class5`). */
-export function parseLabels(csv: string): LabelRow[] {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) return [];
-  const header = splitCsvLine(lines[0]).map((h) => h.trim());
-  for (const required of ['path', 'class5']) {
-    if (!header.includes(required)) throw new Error(`labels file: missing column "${required}"`);
+/** The columns of a labels file, in the order evaldata/labels.csv has them. */
+export const LABEL_COLUMNS = ['path', 'source', 'original_label', 'class5', 'kind', 'subject_id'] as const;
+
+/**
+ * A labels file that cannot be read as one: its message is meant to be shown as it is
+ * (one line for the header; a line per bad row), without a stack trace.
+ */
+export class LabelsFileError extends Error {
+  override readonly name = 'LabelsFileError';
+}
+
+/** Bad rows listed in one error, at most; the rest are counted. */
+const MAX_LISTED = 20;
+
+/**
+ * Parse a labels CSV (header row required; needs at least `path` and `class5`). `class5`
+ * names are matched case-insensitively (`happy` is `Happy`) and come out in their canonical
+ * spelling; an empty `class5` marks a row on purpose as not one of the five (such rows are
+ * kept, with `class5` empty, for the caller to skip and count); any other value, a row
+ * without a `class5` cell or a labelled row without a path is a {@link LabelsFileError}
+ * naming each such row by its line number in the file and its value.
+ */
+export function parseLabels(csv: string, file = 'labels file'): LabelRow[] {
+  const lines = csv.split(/\r?\n/).map((text, i) => ({ text, line: i + 1 }));
+  const filled = lines.filter((l) => l.text.trim() !== '');
+  if (filled.length === 0) return [];
+  const header = splitCsvLine(filled[0]!.text.replace(/^\uFEFF/, '')).map((h) => h.trim());
+  const missing = ['path', 'class5'].filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    throw new LabelsFileError(
+      `${file}: the header (line ${filled[0]!.line}) must name the columns ${LABEL_COLUMNS.join(',')} (path and class5 at least); it has ${header.join(',') || 'none'}, without ${missing.join(' and ')}.`,
+    );
   }
-  return lines.slice(1).map((line) => {
-    const cells = splitCsvLine(line);
+  const canonical = new Map(EMOTIONS5.map((e) => [e.toLowerCase(), e]));
+  const problems: string[] = [];
+  const rows = filled.slice(1).map(({ text, line }) => {
+    const cells = splitCsvLine(text);
     const get = (name: string): string => (cells[header.indexOf(name)] ?? '').trim();
+    const raw = get('class5');
+    const class5 = raw === '' ? '' : canonical.get(raw.toLowerCase());
+    if (cells.length <= header.indexOf('class5')) {
+      problems.push(`line ${line}: no class5 cell (${cells.length} cells; the header has ${header.length})`);
+    } else if (class5 === undefined) {
+      problems.push(
+        `line ${line}: class5 "${raw}" is not one of ${EMOTIONS5.join(', ')} (any case), nor empty (a row left out on purpose)`,
+      );
+    } else if (class5 !== '' && get('path') === '') {
+      problems.push(`line ${line}: a ${class5} row without a path`);
+    }
     return {
       path: get('path'),
       source: get('source') || 'unknown',
       original_label: get('original_label'),
-      class5: get('class5'),
+      class5: class5 ?? raw,
       kind: get('kind'),
       subject_id: get('subject_id'),
     };
   });
+  if (problems.length > 0) {
+    const more = problems.length > MAX_LISTED ? [`... and ${problems.length - MAX_LISTED} more`] : [];
+    throw new LabelsFileError(
+      [`${file}: ${problems.length} row(s) cannot be used:`, ...problems.slice(0, MAX_LISTED), ...more].join(
+        '\n  ',
+      ),
+    );
+  }
+  return rows;
 }
 
 export interface GroupScores {

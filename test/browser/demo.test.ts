@@ -6,7 +6,10 @@
  * CHROMIUM_PATH; without it the suites are skipped, saying so, or fail under CI=true.
  */
 import '../../src/polyfills.js';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -117,6 +120,30 @@ describeWithTools(noChromium, 'the demo page in Chromium (real server, a phone c
       );
     });
   }
+
+  it('analyses a photo: a one-point timeline, the face box on the photo, the JPEG cover in an <img>', async () => {
+    const photo = join(tmpdir(), `demo-photo-${process.pid}.jpg`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1', '-i', clip, '-frames:v', '1', photo]);
+    try {
+      await page.setInputFiles('#video', photo);
+      await send('mp4');
+      expect(await page.textContent('#status')).toMatch(/^Done in/);
+      expect(await page.textContent('#label')).toMatch(/^Happy — \d+% confident/);
+      expect(await page.getAttribute('polyline[data-emotion="Happy"]', 'data-points')).toBe('1');
+      await page.waitForSelector('#still canvas[data-face="drawn"]', { timeout: 20_000 });
+      await page.waitForFunction(
+        () => {
+          const img = document.querySelector('#thumb img') as (ImageState & { src: string }) | null;
+          return !!img && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/jpeg');
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+    } finally {
+      await page.setInputFiles('#video', clip);
+      rmSync(photo, { force: true });
+    }
+  });
 
   it('shows an error as its message and code, and nothing of the previous answer under it', async () => {
     expect(await page.isVisible('#result')).toBe(true);

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
-import type { ClipJobResult, ThumbnailRequest } from '../../src/jobs/clip-job.types.js';
+import type { ClipJobResult, ThumbnailRequest, ThumbnailResult } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob } from '../../src/jobs/job-runner.js';
 import { clipResultBody } from '../../src/http/clip-bodies.js';
 import { ClipService, type ClipJobPort } from '../../src/services/clip.service.js';
@@ -137,6 +137,8 @@ class StubJobPort implements ClipJobPort {
   failNext: Error | undefined;
   /** Changes to PREDICTION for the next run()'s answer. */
   predictionNext: Partial<Prediction> | undefined;
+  /** Changes to the thumbnail of the next run()'s answer (a photo's still cover). */
+  thumbnailNext: Partial<ThumbnailResult> | undefined;
 
   async run(job: ClipJob): Promise<ClipJobResult> {
     this.seen.push({ job, bytes: await readFile(job.inputPath) });
@@ -170,6 +172,7 @@ class StubJobPort implements ClipJobPort {
             fps: 10,
             frames: 29,
             durationSec: 2.9,
+            ...this.takeThumbnail(),
           }
         : undefined,
       timings: { decode: 1.5, model: 2.5 },
@@ -178,6 +181,12 @@ class StubJobPort implements ClipJobPort {
 
   isSaturated(): boolean {
     return this.saturated;
+  }
+
+  private takeThumbnail(): Partial<ThumbnailResult> {
+    const next = this.thumbnailNext ?? {};
+    this.thumbnailNext = undefined;
+    return next;
   }
 
   private takePrediction(): Partial<Prediction> {
@@ -764,6 +773,133 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
     });
   });
 
+  describe('still photos', () => {
+    /** Bytes that start like a JPEG: the stub port never decodes them, the media layer probes. */
+    const PHOTO = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.from('a photo, as far as HTTP knows'),
+    ]);
+    const photoForm = (type = 'image/jpeg') => {
+      const boundary = '----emothumbPhotoBoundary';
+      return {
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat([
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="photo.jpg"\r\nContent-Type: ${type}\r\n\r\n`,
+          ),
+          PHOTO,
+          Buffer.from(`\r\n--${boundary}--\r\n`),
+        ]),
+      };
+    };
+
+    for (const url of ['/predict', '/analyze'] as const) {
+      it(`${url} takes a photo by every transport and asks the worker to score it as one frame`, async () => {
+        const sent: LightMyRequestResponse[] = [];
+        for (const type of [
+          'image/jpeg',
+          'image/png',
+          'image/webp',
+          'image/heic',
+          'application/octet-stream',
+        ])
+          sent.push(await postRaw(url, PHOTO, type));
+        // The seed's JSON: "format" is a hint (a wrong one included), the bytes are probed.
+        for (const format of ['jpg', 'png', 'webp'])
+          sent.push(await postJson(url, seed({ format, content: PHOTO.toString('base64') })));
+        const form = photoForm();
+        sent.push(
+          await call({ method: 'POST', url, headers: { ...auth(), ...form.headers }, payload: form.payload }),
+        );
+        for (const res of sent) expect(res.statusCode).toBe(200);
+        for (const { job, bytes } of port.seen.slice(-sent.length)) {
+          expect(bytes.equals(PHOTO)).toBe(true);
+          expect(job.limits.stills).toBe(true);
+          expect(job.predict).toBe(true);
+        }
+      });
+    }
+
+    it('/thumbnail asks the worker to refuse a photo, and answers its still_image as 422', async () => {
+      port.failNext = new AppError('still_image');
+      const res = await postRaw('/thumbnail', PHOTO, 'image/jpeg');
+      const body = expectError(res, 422, 'still_image');
+      expect(body.error).toMatch(/\/predict or \/analyze/);
+      expect(port.last().job.limits.stills).toBe(false);
+      expect((await logEntryOf(res)).error_code).toBe('still_image');
+      // Also when the model runs for the crop.
+      await postRaw('/thumbnail?crop=face', PHOTO, 'image/png');
+      expect(port.last().job.limits.stills).toBe(false);
+    });
+
+    it('answers a cut-off photo with 422 truncated_image, logged', async () => {
+      port.failNext = new AppError(
+        'truncated_image',
+        'The JPEG image is cut off (its end is missing): send the whole file.',
+      );
+      const res = await postRaw('/predict', PHOTO.subarray(0, 8), 'image/jpeg');
+      expectError(res, 422, 'truncated_image');
+      expect(await logEntryOf(res)).toMatchObject({
+        status_code: 422,
+        error_code: 'truncated_image',
+        success: false,
+      });
+    });
+
+    it("/analyze of a photo answers the prediction with the still cover's description", async () => {
+      port.predictionNext = {
+        frames_analyzed: 1,
+        frames_with_face: 1,
+        timeline: [PREDICTION.timeline[0]!],
+        peak_t: 0,
+        peakIndex: 0,
+      };
+      port.thumbnailNext = {
+        format: 'jpeg',
+        mimeType: 'image/jpeg',
+        width: 320,
+        height: 320,
+        fps: 0,
+        frames: 1,
+        durationSec: 0,
+      };
+      const res = await postRaw('/analyze', PHOTO, 'image/jpeg');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        frames_analyzed: 1,
+        peak_t: 0,
+        timeline: [{ t: 0 }],
+        thumbnail: {
+          format: 'jpeg',
+          mime_type: 'image/jpeg',
+          width: 320,
+          height: 320,
+          fps: 0,
+          frames: 1,
+          duration: 0,
+        },
+      });
+    });
+
+    it('documents the photo types on /predict and /analyze (sync and jobs), not on /thumbnail', async () => {
+      const doc = (await call({ method: 'GET', url: '/openapi.json' })).json<{
+        paths: Record<string, { post?: { requestBody: { content: Record<string, unknown> } } }>;
+      }>();
+      const types = (path: string) => Object.keys(doc.paths[path]?.post?.requestBody.content ?? {});
+      for (const path of ['/predict', '/analyze', '/jobs/predict', '/jobs/analyze'])
+        expect(types(path)).toEqual(
+          expect.arrayContaining(['image/jpeg', 'image/png', 'image/webp', 'image/heic']),
+        );
+      for (const path of ['/thumbnail', '/jobs/thumbnail'])
+        expect(types(path).some((t) => t.startsWith('image/'))).toBe(false);
+    });
+
+    it('still answers other Content-Types with 415, naming image/* among the accepted ones', async () => {
+      const body = expectError(await postRaw('/predict', PHOTO, 'text/plain'), 415, 'unsupported_media_type');
+      expect(body.error).toMatch(/image\/\*/);
+    });
+  });
+
   describe('thumbnail options', () => {
     it('answers a duration outside 0.1-10 s with invalid_duration, before any job', async () => {
       const before = port.seen.length;
@@ -808,6 +944,8 @@ describe('HTTP API in process (buildApp + inject, SQLite store, stub job port)',
         maxPixels: config.maxPixels,
         maxSeconds: config.maxVideoSeconds,
         minFrames: config.minFrames,
+        // A boomerang needs a video: a photo is refused (still_image).
+        stills: false,
       });
       expect(job.predictFrames).toBe(config.predictFrames);
     });

@@ -301,6 +301,58 @@ describe('async jobs in the single-process default (buildApp + inject, SQLite)',
     expect(doc).toMatchObject({ status: 'failed', result: null, error: { code: 'no_face' } });
   });
 
+  it('takes photos on /jobs/predict and /jobs/analyze by every transport; /jobs/thumbnail fails with still_image', async () => {
+    const photo = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+    const boundary = '----jobsPhotoBoundary';
+    const form = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="me.webp"\r\nContent-Type: image/webp\r\n\r\n`,
+      ),
+      photo,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    for (const task of ['predict', 'analyze'] as const) {
+      const sent = [
+        await app.inject({
+          ...raw(`/jobs/${task}`, ADMIN_KEY, { 'content-type': 'image/jpeg' }),
+          payload: photo,
+        }),
+        await app.inject({
+          ...raw(`/jobs/${task}`, ADMIN_KEY, { 'content-type': 'image/png' }),
+          payload: photo,
+        }),
+        await app.inject({
+          method: 'POST',
+          url: `/jobs/${task}`,
+          headers: auth(ADMIN_KEY, { 'content-type': 'application/json' }),
+          payload: { encoding: 'base64', format: 'jpg', content: photo.toString('base64') },
+        }),
+        await app.inject({
+          method: 'POST',
+          url: `/jobs/${task}`,
+          headers: auth(ADMIN_KEY, { 'content-type': `multipart/form-data; boundary=${boundary}` }),
+          payload: form,
+        }),
+      ];
+      for (const res of sent) {
+        expect(res.statusCode).toBe(202);
+        expect((await poll(res.json<Accepted>().job_id)).status).toBe('succeeded');
+      }
+      for (const job of port.seen.slice(-sent.length)) expect(job.limits.stills).toBe(true);
+    }
+    port.failWith = new AppError('still_image');
+    const thumb = await app.inject({
+      ...raw('/jobs/thumbnail', ADMIN_KEY, { 'content-type': 'image/jpeg' }),
+      payload: photo,
+    });
+    expect(thumb.statusCode).toBe(202);
+    expect(port.seen.at(-1)!.limits.stills).toBe(false);
+    expect(await poll(thumb.json<Accepted>().job_id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'still_image', error: expect.stringMatching(/\/predict or \/analyze/) },
+    });
+  });
+
   it('answers 503 overloaded before reading the upload when the pool is full', async () => {
     port.saturated = true;
     const res = await app.inject(raw('/jobs/predict'));

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BoomerangEncoder,
   boomerangOrder,
+  StillEncoder,
+  stillFormatFor,
   decodeFrames,
   encodeBoomerang,
   evenlySpacedIndices,
@@ -152,5 +154,31 @@ describe('BoomerangEncoder (frames streamed as they decode)', () => {
     const odd = { ...frames[1], width: frames[1].width - 2 };
     await expect(encoder.finish([frames[0], odd])).rejects.toThrow(/differ in size/);
     await encoder.discard();
+  });
+});
+
+describe("StillEncoder (a photo's cover)", () => {
+  it('writes one upright picture as JPEG, still WebP or GIF, which decodes to the same size', async () => {
+    const frame = frames[0]!;
+    for (const format of ['jpeg', 'webp', 'gif'] as const) {
+      const still = await new StillEncoder(format).finish([frame]);
+      expect(still).toMatchObject({ frames: 1, fps: 0, durationSec: 0, mimeType: `image/${format}` });
+      const [decoded] = await decodeAll(still.data, format === 'jpeg' ? 'jpg' : format);
+      expect(decoded).toBeDefined();
+      expect([decoded!.width, decoded!.height]).toEqual([still.width, still.height]);
+      // Portrait, as the clip is shown (and its red marker still top-left).
+      expect(still.height).toBeGreaterThan(still.width);
+      expect(hasRedMarkerTopLeft(decoded!)).toBe(true);
+    }
+    const webp = await new StillEncoder('webp').finish([frame]);
+    expect(webp.data.includes(Buffer.from('ANIM'))).toBe(false);
+  });
+
+  it('gives a JPEG for the default mp4 format, the still kind of the others', () => {
+    expect(['mp4', 'webp', 'gif'].map((f) => stillFormatFor(f as 'mp4'))).toEqual(['jpeg', 'webp', 'gif']);
+  });
+
+  it('takes exactly one frame', async () => {
+    await expect(new StillEncoder('jpeg').finish(frames.slice(0, 2))).rejects.toThrow(RangeError);
   });
 });

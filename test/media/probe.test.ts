@@ -1,5 +1,8 @@
 import '../../src/polyfills.js';
 
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AppError } from '../../src/errors.js';
@@ -11,6 +14,7 @@ import {
   makeTestClip,
   makeTruncatedFile,
 } from '../helpers/clips.js';
+import { withExifOrientation } from '../helpers/face-photos.js';
 import { LIMITS, tempDir } from './fixtures.js';
 
 const tmp = tempDir();
@@ -121,6 +125,51 @@ describe('probeVideo', () => {
     const info = await probeVideo(jpg, { ...LIMITS, minFrames: 1 });
     expect(info).toMatchObject({ isImage: true, frameCount: 1, codec: 'mjpeg', rotation: 0 });
     expect(info.width).toBeGreaterThan(100);
-    expect(await refusal(probeVideo(jpg, LIMITS))).toBe('too_few_frames');
+    expect(await refusal(probeVideo(jpg, LIMITS))).toBe('still_image');
+  });
+
+  it('accepts a still image whatever minFrames says with stills: true, and refuses it with stills: false', async () => {
+    const jpg = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+    expect(await probeVideo(jpg, { ...LIMITS, stills: true })).toMatchObject({
+      isImage: true,
+      frameCount: 1,
+    });
+    expect(await refusal(probeVideo(jpg, { ...LIMITS, minFrames: 1, stills: false }))).toBe('still_image');
+    // Clips are not concerned.
+    expect((await probeVideo(clip, { ...LIMITS, stills: false })).isImage).toBe(false);
+    expect(await refusal(probeVideo(short, { ...LIMITS, stills: true }))).toBe('too_few_frames');
+  });
+
+  it("applies a JPEG's EXIF orientation: rotation, and the display size turned", async () => {
+    const sample = readFileSync('node_modules/@vladmandic/face-api/demo/sample1.jpg');
+    const turned = tmp.path('exif6.jpg');
+    writeFileSync(turned, withExifOrientation(sample, 6));
+    expect(await probeVideo(turned, { ...LIMITS, stills: true })).toMatchObject({
+      width: 1920,
+      height: 1280,
+      rotation: 90,
+      displayWidth: 1280,
+      displayHeight: 1920,
+    });
+  });
+
+  it('refuses a cut-off JPEG or PNG with truncated_image', async () => {
+    const sample = readFileSync('node_modules/@vladmandic/face-api/demo/sample1.jpg');
+    const cut = tmp.path('cut.jpg');
+    writeFileSync(cut, sample.subarray(0, Math.floor(sample.length * 0.7)));
+    expect(await refusal(probeVideo(cut, { ...LIMITS, stills: true }))).toBe('truncated_image');
+    const png = tmp.path('whole.png');
+    await makeTestClip(tmp.path('png-source.mp4'), {
+      width: 64,
+      height: 48,
+      fps: 15,
+      seconds: 1,
+      codec: 'h264',
+    });
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', tmp.path('png-source.mp4'), '-frames:v', '1', png]);
+    writeFileSync(tmp.path('cut.png'), readFileSync(png).subarray(0, 200));
+    expect(await refusal(probeVideo(tmp.path('cut.png'), { ...LIMITS, stills: true }))).toBe(
+      'truncated_image',
+    );
   });
 });

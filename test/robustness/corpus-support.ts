@@ -297,6 +297,18 @@ export const CORPUS_FILES: readonly {
   },
   { name: 'photo.jpg', make: (c, name) => copyFileSync(SMILING_PHOTO, c.at(name)) },
   { name: 'still.png', make: (c, name) => writePng(c.at(name), 64, 48) },
+  {
+    name: 'photo-cut.jpg',
+    make: (c, name) => {
+      const photo = readFileSync(SMILING_PHOTO);
+      writeFileSync(c.at(name), photo.subarray(0, Math.floor(photo.length * 0.6)));
+    },
+  },
+  {
+    name: 'still-cut.png',
+    needs: ['still.png'],
+    make: (c, name) => writeFileSync(c.at(name), readFileSync(c.at('still.png')).subarray(0, 60)),
+  },
   { name: 'bomb.png', make: (c, name) => makeBombPng(c.at(name)) },
 ];
 

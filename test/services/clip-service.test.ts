@@ -96,7 +96,8 @@ describe('ClipService', () => {
       {
         requestId: 'req-1',
         inputPath: '/tmp/in.upload',
-        limits: { maxPixels: 640 * 480, maxSeconds: 12, minFrames: 9 },
+        // A still photo is scored as one frame.
+        limits: { maxPixels: 640 * 480, maxSeconds: 12, minFrames: 9, stills: true },
         predict: true,
         predictFrames: 7,
         faceOptional: false,
@@ -118,7 +119,8 @@ describe('ClipService', () => {
       expect(job.faceOptional).toBe(false);
       expect(job.thumbnail).toEqual(options);
       expect(job.requestId).toBe('req-2');
-      expect(job.limits).toEqual({ maxPixels: 640 * 480, maxSeconds: 12, minFrames: 9 });
+      // A boomerang needs a video: a still photo is refused (still_image).
+      expect(job.limits).toEqual({ maxPixels: 640 * 480, maxSeconds: 12, minFrames: 9, stills: false });
       // The answer stays a thumbnail: no prediction leaks into it.
       expect(outcome).toEqual({ thumbnail: result.thumbnail, timings: result.timings });
     }
@@ -135,6 +137,7 @@ describe('ClipService', () => {
     const job = port.jobs[0]!;
     expect(job.predict).toBe(true);
     expect(job.faceOptional).toBe(true);
+    expect(job.limits.stills).toBe(false);
     expect(job.thumbnail).toEqual(options);
     expect(job.predictFrames).toBe(7);
     expect(job.requestId).toBeUndefined();
@@ -149,6 +152,7 @@ describe('ClipService', () => {
     const job = port.jobs[0]!;
     expect(job.predict).toBe(true);
     expect(job.faceOptional).toBe(false);
+    expect(job.limits.stills).toBe(true);
     expect(job.thumbnail).toEqual(options);
     expect(job.requestId).toBe('req-3');
     expect(outcome).toEqual({ prediction, thumbnail: result.thumbnail, timings: result.timings });

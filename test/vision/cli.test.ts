@@ -1,4 +1,5 @@
 import '../../src/polyfills.js';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,8 @@ describe('eval and calibrate commands', () => {
     for (let copy = 0; copy < 2; copy++) {
       classes.forEach((c, i) =>
         rows.push(
-          `sample${i + 1}.jpg,${copy ? 'demo_b' : 'demo_a'},${c.toLowerCase()},${c},image,p${i}_${copy}`,
+          // The second copy spells the classes in lower case, as hand-made files do.
+          `sample${i + 1}.jpg,${copy ? 'demo_b' : 'demo_a'},${c.toLowerCase()},${copy ? c.toLowerCase() : c},image,p${i}_${copy}`,
         ),
       );
     }
@@ -65,11 +67,14 @@ describe('eval and calibrate commands', () => {
       coverage: { threshold: number; answered: number; accuracy: number }[];
       reliability: { n: number; accuracy: number; confidence: number }[];
       items: { path: string; confidence: number | null }[];
+      skipped: number;
       by_source: Record<string, { n: number }>;
       by_class: Record<string, { n: number }>;
       confusion: Record<string, Record<string, number>>;
     };
+    // Lower-case class names count; the row with an empty class5 is skipped, and counted.
     expect(report.overall.n).toBe(13);
+    expect(report.skipped).toBe(1);
     expect(report.overall.errors).toBe(1);
     // Accuracy is the confusion matrix's diagonal over every row (the unreadable one counts as wrong).
     const correct = Object.keys(report.confusion).reduce((sum, c) => sum + report.confusion[c][c], 0);
@@ -144,10 +149,36 @@ describe('eval and calibrate commands', () => {
     expect(out).toContain('overall: accuracy');
     expect(out).toContain('true \\ pred');
     expect(out).toContain('abstain below');
+    expect(out).toMatch(/^2 rows in [\d.]+ s; 1 row\(s\) skipped: empty class5/m);
     const png = await readFile(plot);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBeGreaterThan(600); // width
     expect(png.length).toBeGreaterThan(5_000);
+  });
+
+  it('eval refuses a class5 that is not one of the five, naming its line and value, before any work', async () => {
+    const bad = join(dir, 'bad-class.csv');
+    await writeFile(
+      bad,
+      'path,source,original_label,class5,kind,subject_id\nsample1.jpg,a,x,HAPPY,image,p1\n\nsample2.jpg,a,x,Fear,image,p2\n',
+    );
+    await expect(run(['eval', '--labels', bad, '--root', root])).rejects.toThrow(
+      /line 4: class5 "Fear" is not one of Anger, Happy, Shock, Neutral, Sad/,
+    );
+  });
+
+  it('the emothumb command answers a bad header with one line naming the expected columns, no stack trace, exit 2', async () => {
+    const bad = join(dir, 'bad-header.csv');
+    await writeFile(bad, 'file,label\nsample1.jpg,Happy\n');
+    // The built command, as `npm run eval` runs it (npm test builds first).
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'eval', '--labels', bad, '--root', root], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error: ${bad}: the header (line 1) must name the columns path,source,original_label,class5,kind,subject_id (path and class5 at least); it has file,label, without path and class5.\n`,
+    );
   });
 
   it('calibrate writes a calibration that loads, with held-out-person scores', async () => {

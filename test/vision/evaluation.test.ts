@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, formatReport, isLabelled, parseLabels } from '../../src/vision/evaluation.js';
+import {
+  evaluate,
+  formatReport,
+  isLabelled,
+  LabelsFileError,
+  parseLabels,
+} from '../../src/vision/evaluation.js';
+
+const HEADER = 'path,source,original_label,class5,kind,subject_id';
+
+/** The error parseLabels throws for `csv`. */
+function refusal(csv: string): LabelsFileError {
+  try {
+    parseLabels(csv, 'labels.csv');
+  } catch (err) {
+    expect(err).toBeInstanceOf(LabelsFileError);
+    return err as LabelsFileError;
+  }
+  throw new Error('expected a LabelsFileError');
+}
 
 describe('labels file', () => {
   it('parses the evaldata format, with quoted cells, and flags unlabelled rows', () => {
@@ -23,6 +42,57 @@ describe('labels file', () => {
 
   it('refuses a file without the needed columns', () => {
     expect(() => parseLabels('file,label\nx,Happy\n')).toThrow(/path/);
+  });
+
+  it('matches class names in any case, giving them their canonical spelling', () => {
+    const rows = parseLabels(
+      `${HEADER}\na.jpg,s,x,happy,image,p\nb.jpg,s,x, SAD ,image,p\nc.jpg,s,x,sHoCk,image,p\n`,
+    );
+    expect(rows.map((r) => r.class5)).toEqual(['Happy', 'Sad', 'Shock']);
+    expect(rows.every(isLabelled)).toBe(true);
+  });
+
+  it('keeps a row with an empty class5 (left out on purpose) for the caller to skip', () => {
+    const rows = parseLabels(`${HEADER}\na.jpg,s,contempt,,image,p\nb.jpg,s,x,Anger,image,p\n`);
+    expect(rows.map((r) => r.class5)).toEqual(['', 'Anger']);
+    expect(rows.filter(isLabelled)).toHaveLength(1);
+  });
+
+  it('refuses any other class5, naming each such row by its line in the file and its value', () => {
+    const err = refusal(
+      `${HEADER}\na.jpg,s,x,Happy,image,p\n\nb.jpg,s,x,Fear,image,p\nc.jpg,s,x,happy!,image,p\n`,
+    );
+    expect(err.message).toBe(
+      [
+        'labels.csv: 2 row(s) cannot be used:',
+        '  line 4: class5 "Fear" is not one of Anger, Happy, Shock, Neutral, Sad (any case), nor empty (a row left out on purpose)',
+        '  line 5: class5 "happy!" is not one of Anger, Happy, Shock, Neutral, Sad (any case), nor empty (a row left out on purpose)',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a row cut short before its class5 cell, and a labelled row without a path', () => {
+    expect(refusal(`${HEADER}\na.jpg,s\n`).message).toMatch(
+      /line 2: no class5 cell \(2 cells; the header has 6\)/,
+    );
+    expect(refusal(`${HEADER}\n,s,x,Sad,image,p\n`).message).toMatch(/line 2: a Sad row without a path/);
+  });
+
+  it('lists at most 20 bad rows and counts the rest', () => {
+    const rows = Array.from({ length: 25 }, (_, i) => `f${i}.jpg,s,x,Joy,image,p`);
+    const message = refusal(`${HEADER}\n${rows.join('\n')}\n`).message;
+    expect(message.split('\n')).toHaveLength(22);
+    expect(message).toMatch(/\.\.\. and 5 more$/);
+  });
+
+  it('says what a bad header lacks in one line naming the expected columns', () => {
+    const message = refusal('file,source,label\nx.jpg,a,Happy\n').message;
+    expect(message).toBe(
+      'labels.csv: the header (line 1) must name the columns path,source,original_label,class5,kind,subject_id (path and class5 at least); it has file,source,label, without path and class5.',
+    );
+    expect(message).not.toContain('\n');
+    // A byte-order mark (spreadsheet exports) is not part of the first column's name.
+    expect(parseLabels(`\uFEFF${HEADER}\na.jpg,s,x,Happy,image,p\n`)).toHaveLength(1);
   });
 });
 

@@ -89,9 +89,9 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
       onRequest: refuseWhenSaturated,
       schema: {
         operationId: 'predict',
-        summary: 'Predict the emotion shown in a clip',
+        summary: 'Predict the emotion shown in a clip or a still photo',
         description:
-          'Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field.',
+          'Body: the v1 API JSON payload (base64), or the raw video (video/*, application/octet-stream), or multipart/form-data with a "video" field. A still photo (JPEG, PNG, WebP, HEIC) goes the same ways (raw: image/*) and is scored as a one-frame input: frames_analyzed 1, one timeline point at t=0, peak_t 0.',
         headers: securedHeaders,
         body: videoBodyContent(PredictJsonBody),
         response: { 200: PredictResponse, ...ERRORS },
@@ -127,7 +127,9 @@ export async function clipRoutes(app: FastifyInstance, options: ClipRoutesOption
               ? 'Make a looping boomerang thumbnail of a clip'
               : 'Predict the emotion and make a thumbnail anchored at its peak, from one upload',
           description:
-            'Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406.',
+            url === '/thumbnail'
+              ? 'Options come in the JSON body, or as query parameters for raw and multipart uploads. With Accept: video/mp4, image/webp or image/gif /thumbnail answers with the raw file (and, without output_format, in that format); an Accept that allows neither that nor JSON is 406. A still photo is refused (422 still_image): send it to /predict or /analyze.'
+              : 'Options come in the JSON body, or as query parameters for raw and multipart uploads. A still photo (JPEG, PNG, WebP, HEIC; raw: image/*) is scored as a one-frame input and its cover is the photo itself, cropped and scaled as asked, as a still image: JPEG for output_format mp4 (the default), else a still WebP or GIF (frames 1, fps 0, duration 0).',
           headers: securedHeaders,
           querystring: ThumbnailQuery,
           body: videoBodyContent(ThumbnailJsonBody),

@@ -31,7 +31,7 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
 <h1>Emotion-aware thumbnails</h1>
 <p class="lead">Drop a short selfie clip: the API says which emotion it shows, draws the emotion over time and makes a looping cover.</p>
 <form id="f">
-<div id="drop">Drop a video here, or choose one: <label for="video" style="display:inline">Video</label> <input id="video" type="file" accept="video/*" style="width:auto"></div>
+<div id="drop">Drop a video or a photo here, or choose one: <label for="video" style="display:inline">Video</label> <input id="video" type="file" accept="video/*,image/*" style="width:auto"></div>
 <div><label for="key">API key</label><input id="key" type="password" autocomplete="off" required></div>
 <div><label for="ep">Endpoint</label><select id="ep"><option value="/analyze">/analyze: emotion + cover</option><option value="/predict">/predict: emotion</option><option value="/thumbnail">/thumbnail: cover</option></select></div>
 <div><label for="fmt">Cover format</label><select id="fmt"><option>mp4</option><option>webp</option><option>gif</option></select></div>
@@ -94,16 +94,25 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
     var canvas = $('still').querySelector('canvas');
     if (!file || !body.face) { $('still').hidden = true; return; }
     $('still').hidden = false;
-    var v = document.createElement('video'); v.muted = true; v.preload = 'auto';
-    v.src = URL.createObjectURL(file);
-    v.addEventListener('loadeddata', function () { v.currentTime = Math.min(body.peak_t || 0, Math.max(0, v.duration - 0.05)); });
-    v.addEventListener('seeked', function () {
-      canvas.width = v.videoWidth; canvas.height = v.videoHeight;
-      var g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+    var url = URL.createObjectURL(file);
+    function draw(source, w, h) {
+      canvas.width = w; canvas.height = h;
+      var g = canvas.getContext('2d'); g.drawImage(source, 0, 0);
       var f = body.face; g.strokeStyle = '#33dd77'; g.lineWidth = Math.max(2, canvas.width / 160);
       g.strokeRect(f.x * canvas.width, f.y * canvas.height, f.width * canvas.width, f.height * canvas.height);
-      canvas.setAttribute('data-face', 'drawn'); URL.revokeObjectURL(v.src);
-    }, { once: true });
+      canvas.setAttribute('data-face', 'drawn'); URL.revokeObjectURL(url);
+    }
+    if (file.type.indexOf('image/') === 0) {
+      // A photo: the browser applies its EXIF orientation, as the service does.
+      var img = new Image();
+      img.addEventListener('load', function () { draw(img, img.naturalWidth, img.naturalHeight); }, { once: true });
+      img.src = url;
+      return;
+    }
+    var v = document.createElement('video'); v.muted = true; v.preload = 'auto';
+    v.src = url;
+    v.addEventListener('loadeddata', function () { v.currentTime = Math.min(body.peak_t || 0, Math.max(0, v.duration - 0.05)); });
+    v.addEventListener('seeked', function () { draw(v, v.videoWidth, v.videoHeight); }, { once: true });
   }
   function cover(thumb) {
     var fig = $('thumb'); var old = fig.querySelector('video,img'); if (old) old.remove();
