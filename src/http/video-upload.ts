@@ -176,6 +176,9 @@ export async function receiveVideo(
   }
 
   const body = request.body;
+  const jsonBody = /^application\/([\w.+-]+\+)?json/i.test(request.headers['content-type'] ?? '');
+  if (jsonBody && (body === null || body === undefined))
+    throw new AppError('invalid_request', 'The body must be a JSON object.');
   if (body === undefined || body === null) {
     // Raw video body: streamed straight to disk, never held in memory.
     const bytes = await spool(request.raw, path, maxBytes);
@@ -191,8 +194,10 @@ export async function receiveVideo(
   const payload = body as Record<string, unknown>;
   if (payload.encoding !== undefined && String(payload.encoding).toLowerCase() !== 'base64')
     throw new AppError('bad_encoding');
-  if (typeof payload.content !== 'string')
+  if (payload.content === undefined || payload.content === null)
     throw new AppError('missing_video', 'The "content" field (base64 video) is required.');
+  if (typeof payload.content !== 'string')
+    throw new AppError('invalid_request', 'The "content" field must be a base64 string.');
   const data = decodeBase64Content(payload.content);
   if (data.length > maxBytes) throw tooLarge(maxBytes);
   await writeFile(path, data);

@@ -49,7 +49,7 @@ const CASES: Case[] = [
     kind: 'deeply nested objects (100k)',
     send: () => json('/predict', '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)),
     status: 400,
-    code: 'invalid_request',
+    code: 'missing_video',
   },
   // Wrong field types and values.
   // The schema coerces a number to its digits ("12345"), which are not base64 of anything.
@@ -69,7 +69,7 @@ const CASES: Case[] = [
     kind: 'content missing',
     send: () => json('/predict', { encoding: 'base64', format: 'mp4' }),
     status: 400,
-    code: 'invalid_request',
+    code: 'missing_video',
   },
   {
     kind: 'content empty',
@@ -81,7 +81,7 @@ const CASES: Case[] = [
     kind: 'duration "abc"',
     send: () => seedJson('/thumbnail', 'small.mp4', { duration: 'abc' }),
     status: 400,
-    code: 'invalid_request',
+    code: 'invalid_duration',
   },
   {
     kind: 'duration "abc" in the query of a raw upload',
