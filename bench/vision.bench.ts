@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { decodeFrames, evenlySpacedIndices, probeVideo } from '../src/media/index.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { preparePinnedModels } from '../src/model-files/model-setup.js';
+import { loadCalibration } from '../src/vision/calibration.js';
 import {
   ANALYSIS_MAX_SIDE,
   createEmotionPipeline,
@@ -46,10 +47,14 @@ async function main(): Promise<void> {
   // With a phone's sound track (AAC), as every real upload has.
   const clip = withSoundTrack(ensureFfmpeg(), silent);
   const loadStart = performance.now();
-  const pipeline = await createEmotionPipeline();
+  // BENCH_CALIBRATION: another calibration file (e.g. one whose aligned section reads clips).
+  const calibration = await loadCalibration(process.env.BENCH_CALIBRATION);
+  const pipeline = await createEmotionPipeline({ calibration });
   const loadMs = performance.now() - loadStart;
   const alignedModelPath = (await preparePinnedModels(loadConfig())).find((m) => m.status === 'loaded')?.path;
-  const withAligned = alignedModelPath ? await createEmotionPipeline({ alignedModelPath }) : undefined;
+  const withAligned = alignedModelPath
+    ? await createEmotionPipeline({ calibration, alignedModelPath })
+    : undefined;
 
   const decode = async () => {
     const info = await probeVideo(clip, LIMITS);

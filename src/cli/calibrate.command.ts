@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import {
   featureNames,
   featureVector,
+  forAlignedModel,
   type FeatureLayout,
   formatCalibration,
   identityCalibration,
@@ -370,6 +371,10 @@ export function registerCalibrateCommand(program: Command): void {
       DEFAULT_ALIGNED_FRAMES,
     )
     .option(
+      '--keep-base',
+      "keep the committed calibration's layers fitted without the aligned model (and their scaling) as they are; write only the aligned section",
+    )
+    .option(
       '--aligned-direct',
       'the still layer reads the base and aligned features as they are, only the embeddings through principal components',
     )
@@ -392,6 +397,7 @@ export function registerCalibrateCommand(program: Command): void {
         aligned: string;
         alignedFrames: number;
         alignedDirect?: boolean;
+        keepBase?: boolean;
       }) => {
         const parts = new Set(opts.aligned.split(',').map((p) => p.trim()));
         const alignedParts = { main: parts.has('main'), still: parts.has('still') };
@@ -447,9 +453,19 @@ export function registerCalibrateCommand(program: Command): void {
               },
             })
           : undefined;
-        const calibration = withModel
-          ? { ...without.calibration, aligned: alignedSection(withModel.calibration, alignedParts) }
-          : without.calibration;
+        // --keep-base: the committed top level stays as it was fitted (on its own material);
+        // only the aligned section is new.
+        const top = opts.keepBase ? (({ aligned: _, ...rest }) => rest)(current) : without.calibration;
+        const section = withModel && alignedSection(withModel.calibration, alignedParts);
+        if (section)
+          section.fitted = {
+            ...section.fitted,
+            aligned: opts.aligned,
+            ...(alignedParts.main ? { clip_frames: opts.alignedFrames } : {}),
+            ...(opts.alignedDirect ? { direct: true } : {}),
+            ...(opts.keepBase ? { top_level: 'kept as committed' } : {}),
+          };
+        const calibration: Calibration = section ? { ...top, aligned: section } : top;
         const { heldOut, heldOutUnscaled } = withModel ?? without;
         if (withModel) {
           const w = without.calibration.fitted!;
@@ -459,14 +475,16 @@ export function registerCalibrateCommand(program: Command): void {
           );
         }
         await writeFile(opts.out, formatCalibration(calibration));
-        const f = calibration.fitted!;
+        // The numbers of the layers this run fitted: the aligned section's when there is one.
+        const f = (calibration.aligned?.fitted ?? calibration.fitted)!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
             `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
             `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}, ECE ${String(f.held_out_people_ece)}\n`,
         );
         if (settings.scaleConfidence !== false) {
-          const sc = calibration.scaling;
+          // The scaling this run fitted: the aligned section's parts over the top level's.
+          const sc = forAlignedModel(calibration, calibration.aligned !== undefined).scaling;
           const show = (x: AnswerScaling | undefined): string =>
             x ? `T=${x.temperature.toFixed(3)} bias=[${x.bias.map((b) => b.toFixed(3)).join(', ')}]` : 'none';
           process.stdout.write(
