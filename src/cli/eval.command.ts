@@ -53,7 +53,7 @@ export async function analyzeLabelledRows(
       let cacheFile: string | undefined;
       if (opts.cacheDir) {
         const st = await stat(resolve(root, row.path)).catch(() => undefined);
-        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}${calibration.alignedCrops ? '|alignedcrops' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
         cacheFile = join(
           opts.cacheDir,
           `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,

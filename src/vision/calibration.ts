@@ -40,11 +40,6 @@ export interface Calibration extends Layer {
   /** Run the face mesh a second time on a crop levelled on its first answer (default true). */
   refineMesh?: boolean;
   /**
-   * The two small nets see the 5-point aligned crop (the aligned model's template, margin times
-   * its field) instead of the mesh-extent crop (default false).
-   */
-  alignedCrops?: boolean;
-  /**
    * Set by `forAlignedModel` when the main layer reads the aligned model: how many of a clip's
    * frames with a face the model sees (never written by `calibrate` at the top level).
    */

@@ -182,10 +182,6 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const faceApiFlip = calibration.faceApiFlip ?? flip;
   const stillFlip = calibration.stillFlip ?? false;
   const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
-  // The two small nets' crops: levelled on the eye line and sized by the mesh extent, or (tried
-  // with `alignedCrops`) the 5-point template's similarity, `margin` times its field.
-  const netCrop = (points: Float32Array, m: number) =>
-    calibration.alignedCrops ? alignedFaceCrop(points, 112, m) : expressionCrop(points, m);
   const everyFrame = opts.alignedEveryFrame === true && aligned !== undefined;
   // Which inputs the aligned model sees: a still when a layer it is scored by reads it, a clip's
   // frames when the main layer does (`alignedClipFrames` of them).
@@ -318,11 +314,11 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       // Both expression models on aligned crops (optionally with mirror images), batched.
       const ferCrops = withFace.map((i) => ({
         frame: frames[i]!,
-        crop: netCrop(meshes[i]!.points, margin),
+        crop: expressionCrop(meshes[i]!.points, margin),
       }));
       const faceApiCrops = withFace.map((i) => ({
         frame: frames[i]!,
-        crop: netCrop(meshes[i]!.points, faceApiMargin),
+        crop: expressionCrop(meshes[i]!.points, faceApiMargin),
       }));
       const expr = await expression.run(ferCrops, flip);
       const expr2 = await faceApi.run(faceApiCrops, faceApiFlip);
