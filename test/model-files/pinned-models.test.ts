@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import Fastify from 'fastify';
+import { registerModelsCommand } from '../../src/cli/models.command.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
 import { healthRoutes } from '../../src/http/routes/health.routes.js';
@@ -130,5 +132,32 @@ describe('pinned model files (MODELS_DIR, download, sha256)', () => {
     expect(prepared.models[0]).toMatchObject({ status: 'loaded' });
     expect(parseConfig({ DATA_DIR: dir }).modelsDir).toBe(join(dir, 'models'));
     expect(parseConfig({ DATA_DIR: dir }).modelDownload).toBe(true);
+  });
+
+  it('`models fetch` downloads what MODELS_DIR lacks ahead of time, and fails (exit code 1) on a bad file', async () => {
+    const run = async (url: string) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const program = new Command().exitOverride();
+      registerModelsCommand(program, () => ({ modelsDir: join(dir, 'models') }), {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      });
+      process.exitCode = undefined;
+      await program.parseAsync(['models', 'fetch', '--url', url], { from: 'user' });
+      const code = process.exitCode;
+      process.exitCode = undefined;
+      return { out: out.join(''), err: err.join(''), code };
+    };
+    body = Buffer.from(BYTES);
+    body[0] ^= 1;
+    const bad = await run(`${base}/m.onnx`);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/not the pinned/);
+    body = BYTES;
+    const good = await run(`${base}/m.onnx`);
+    expect(good.code).toBeUndefined();
+    expect(good.out).toContain(join(dir, 'models', MODEL.file));
+    expect(readdirSync(join(dir, 'models'))).toEqual([MODEL.file]);
   });
 });
