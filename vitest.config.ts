@@ -1,5 +1,11 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Model files the service resolves in MODELS_DIR (the aligned expression model): the clone sits
+ * next to ../shared, whose models/ folder holds them byte for byte; nothing is downloaded in tests.
+ */
+const SHARED_MODELS = resolve(import.meta.dirname, '..', 'shared', 'models');
 
 export default defineConfig({
   resolve: {
@@ -15,5 +21,6 @@ export default defineConfig({
     // two cores cannot run many at once without timeouts.
     fileParallelism: false,
     pool: 'forks',
+    env: { MODELS_DIR: SHARED_MODELS },
   },
 });

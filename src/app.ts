@@ -19,6 +19,7 @@ import type { LogExtras } from './http/request-context.js';
 import { clipRoutes } from './http/routes/clip.routes.js';
 import { demoRoutes } from './http/routes/demo.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
+import type { ModelFileStatus } from './model-files/pinned-models.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
 import { documentVideoRoute } from './http/schemas.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   stats: () => Record<string, unknown>;
   isReady: () => boolean;
   version: string;
+  /** The pinned model files for /health, once the model is prepared. */
+  models?: () => ModelFileStatus[] | undefined;
   logger?: boolean | object;
 }
 
@@ -187,7 +190,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await replyWithError(err as FastifyError, request, reply);
   });
 
-  await app.register(healthRoutes, { stats: deps.stats, isReady: deps.isReady, version: deps.version });
+  await app.register(healthRoutes, {
+    stats: deps.stats,
+    isReady: deps.isReady,
+    version: deps.version,
+    models: deps.models,
+  });
   const subjects = deps.subjects ?? new SubjectsService(store.subjects);
   await app.register(clipRoutes, {
     clips: deps.clips,

@@ -11,6 +11,7 @@ import { JobMetrics } from './http/job-metrics.js';
 import { ProcessPoolRunner } from './jobs/process-pool-runner.js';
 import { StartupGate } from './jobs/startup-gate.js';
 import { prepareEmotionModel } from './model-files/model-setup.js';
+import type { ModelFileStatus } from './model-files/pinned-models.js';
 import { ClipService } from './services/clip.service.js';
 import { LocalJobDispatcher, QueueJobDispatcher } from './services/job-dispatch.js';
 import { JobLifecycle } from './services/job-lifecycle.js';
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
     webhookAllowPrivate: config.webhookAllowPrivate,
   });
   let consumer: RunningConsumer | undefined;
+  let models: ModelFileStatus[] | undefined;
   const app = await buildApp({
     config,
     store,
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
     stats: () => ({ ...runner.stats(), ...(consumer ? consumer.consumer.stats() : {}) }),
     isReady: () => runner.isReady() && (config.role !== 'all' || !cluster || consumer !== undefined),
     version,
+    models: () => models,
   });
   const purge = setInterval(
     () =>
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
       await queue.start();
       if (config.role === 'all') {
         const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+        models = model.models;
         const { startQueueConsumer } = await clusterModules.queueConsumer();
         consumer = await startQueueConsumer(config, model.engine, lifecycle, app.log);
       }
@@ -234,6 +238,7 @@ async function main(): Promise<void> {
     } else {
       // A configured checkpoint is downloaded and verified now; /health answers meanwhile.
       const model = await prepareEmotionModel(config, (message) => app.log.info(message));
+      models = model.models;
       await pool!.start(model.engine);
       app.log.info({ model: model.description }, 'models loaded and workers warm: ready');
     }

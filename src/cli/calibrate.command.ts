@@ -1,16 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
-  BASE_FEATURE_NAMES,
-  FEATURE_NAMES,
+  featureNames,
   featureVector,
+  forAlignedModel,
+  type FeatureLayout,
   formatCalibration,
   identityCalibration,
   loadCalibration,
   stillOutputs,
   type Calibration,
 } from '../vision/calibration.js';
-import { speechRobustFrames } from '../vision/clip-features.js';
+import { alignedClipView, meanVector, speechRobustFrames } from '../vision/clip-features.js';
 import { fitLogistic } from '../vision/fit-layer.js';
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { argmax, EMOTIONS5 } from '../vision/emotions.js';
@@ -19,27 +20,38 @@ import {
   analyzeLabelledRows,
   poolRow,
   progressReporter,
+  resolveEvalModels,
   scoreRows,
   type RowFeatures,
 } from './eval.command.js';
 
 /**
  * Mean feature vector over the frames with a face (null when none), with the clip context
- * pooling gives them (the speech-robust mouth, when `mouthQuantile` is set).
+ * pooling gives them (the speech-robust mouth, when `mouthQuantile` is set; the clip's aligned
+ * view of `alignedFrames` frames). `layout` true: with the embeddings.
  */
-export function rowVector(r: RowFeatures, mouthQuantile?: number, embeddings = false): number[] | null {
-  const faced = speechRobustFrames(r.frames, mouthQuantile).filter((f) => f !== null);
+export function rowVector(
+  r: RowFeatures,
+  mouthQuantile?: number,
+  layout: FeatureLayout | boolean = {},
+  alignedFrames?: number,
+): number[] | null {
+  const { aligned, embeddings } = typeof layout === 'boolean' ? { embeddings: layout } : layout;
+  const faced = speechRobustFrames(alignedClipView(r.frames, alignedFrames), mouthQuantile).filter(
+    (f) => f !== null,
+  );
   if (faced.length === 0) return null;
-  const mean = (get: (f: (typeof faced)[number]) => number[]): number[] =>
-    get(faced[0]).map((_, j) => faced.reduce((s, f) => s + get(f)[j], 0) / faced.length);
+  const mean = (get: (f: (typeof faced)[number]) => ArrayLike<number>): number[] =>
+    meanVector(faced.map(get));
   return featureVector(
     {
       p7: mean((f) => f.p7),
       q7: mean((f) => f.q7),
       geometry: mean((f) => f.geometry),
+      ...(aligned ? { m7: mean((f) => f.m7 ?? []) } : {}),
       ...(embeddings ? { ef: mean((f) => f.ef ?? []), ea: mean((f) => f.ea ?? []) } : {}),
     },
-    embeddings,
+    { aligned, embeddings },
   );
 }
 
@@ -76,6 +88,13 @@ export interface CalibrateSettings {
   rank?: number;
   /** L2 penalty of the still-image layer (on its whitened components). */
   stillL2?: number;
+  /**
+   * Fit with the aligned expression model's logits among the features (the rows must have
+   * them): in the main layer (`main`, the model seeing `clipFrames` of a clip's frames) and/or
+   * in the still-image layer (`still`). `stillDirect`: the still layer's first features (base
+   * and aligned) enter its fit as they are, only the embeddings through the principal components.
+   */
+  aligned?: { main: boolean; still: boolean; clipFrames: number; stillDirect?: boolean };
 }
 
 type Usable = { r: RowFeatures; x: number[]; e: number[] | null };
@@ -99,13 +118,16 @@ export function calibrateFromRows(
   rows: RowFeatures[],
   s: CalibrateSettings,
 ): { calibration: Calibration; heldOut: Scored[]; heldOutUnscaled: Scored[]; naive: Scored[] } {
+  const mainLayout = { aligned: s.aligned?.main === true };
+  const stillLayout = { aligned: s.aligned?.still === true, embeddings: true };
+  const clipFrames = mainLayout.aligned ? s.aligned!.clipFrames : undefined;
   const usable = rows
     .map((r) => ({
       r,
-      x: rowVector(r, s.mouthQuantile),
+      x: rowVector(r, s.mouthQuantile, mainLayout, clipFrames),
       e:
         s.rank !== undefined && scalingKind(r) === 'image'
-          ? rowVector({ ...r, frames: r.frames.map((f) => f && stillOutputs(f)) }, undefined, true)
+          ? rowVector({ ...r, frames: r.frames.map((f) => f && stillOutputs(f)) }, undefined, stillLayout)
           : null,
     }))
     .filter((d): d is Usable => d.x !== null);
@@ -123,8 +145,9 @@ export function calibrateFromRows(
     ...(s.stillFlip ? { stillFlip: true } : {}),
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
-    features: BASE_FEATURE_NAMES,
+    features: featureNames(mainLayout),
     ...(s.mouthQuantile !== undefined ? { mouthQuantile: s.mouthQuantile } : {}),
+    ...(clipFrames !== undefined ? { alignedClipFrames: clipFrames } : {}),
   };
   const fit = (train: Usable[]): Layers => {
     const main = fitLogistic(
@@ -137,9 +160,13 @@ export function calibrateFromRows(
     const still = fitLogistic(
       stills.map((d) => d.e),
       stills.map((d) => label(d.r)),
-      { l2: s.stillL2 ?? DEFAULT_STILL_L2, rank: s.rank },
+      {
+        l2: s.stillL2 ?? DEFAULT_STILL_L2,
+        rank: s.rank,
+        ...(s.aligned?.stillDirect ? { direct: featureNames({ aligned: stillLayout.aligned }).length } : {}),
+      },
     );
-    return { ...main, still: { features: FEATURE_NAMES, ...still } };
+    return { ...main, still: { features: featureNames(stillLayout), ...still } };
   };
 
   /** Each row of `rows` (outside fold `skip`) pooled by a layer fitted without its person's fold. */
@@ -241,6 +268,36 @@ export function calibrateFromRows(
   return { calibration, heldOut, heldOutUnscaled, naive };
 }
 
+/** A clip's frames the aligned model sees by default (the cost: see src/vision/README.md). */
+const DEFAULT_ALIGNED_FRAMES = 5;
+
+/** The `aligned` section of a calibration from a fit with the aligned model (`parts`: which layers read it). */
+export function alignedSection(
+  fitted: Calibration,
+  parts: { main: boolean; still: boolean },
+): NonNullable<Calibration['aligned']> {
+  return {
+    ...(parts.main
+      ? {
+          main: {
+            features: fitted.features,
+            mean: fitted.mean,
+            std: fitted.std,
+            weights: fitted.weights,
+            bias: fitted.bias,
+          },
+          clipFrames: fitted.alignedClipFrames ?? 1,
+        }
+      : {}),
+    ...(parts.still && fitted.still ? { still: fitted.still } : {}),
+    scaling: {
+      ...(parts.still && fitted.scaling?.image ? { image: fitted.scaling.image } : {}),
+      ...(parts.main && fitted.scaling?.video ? { video: fitted.scaling.video } : {}),
+    },
+    ...(fitted.fitted ? { fitted: fitted.fitted } : {}),
+  };
+}
+
 /** The `--rank` option, else the rank the current calibration was fitted with. */
 function rankSetting(option: number | undefined, current: Calibration): number | undefined {
   if (option !== undefined) return option > 0 ? option : undefined;
@@ -302,6 +359,25 @@ export function registerCalibrateCommand(program: Command): void {
       '--no-confidence-scaling',
       'do not fit the temperature and class bias that make the confidence honest',
     )
+    .option(
+      '--aligned <parts>',
+      "which layers get the aligned expression model's logits when MODELS_DIR has it: main, still, both (main,still) or none",
+      'main,still',
+    )
+    .option(
+      '--aligned-frames <k>',
+      "how many of a clip's frames with a face the aligned model sees (the main layer)",
+      (v) => Number.parseInt(v, 10),
+      DEFAULT_ALIGNED_FRAMES,
+    )
+    .option(
+      '--keep-base',
+      "keep the committed calibration's layers fitted without the aligned model (and their scaling) as they are; write only the aligned section",
+    )
+    .option(
+      '--aligned-direct',
+      'the still layer reads the base and aligned features as they are, only the embeddings through principal components',
+    )
     .action(
       async (opts: {
         labels: string;
@@ -318,7 +394,15 @@ export function registerCalibrateCommand(program: Command): void {
         stillFlip?: boolean;
         cache?: string;
         confidenceScaling: boolean;
+        aligned: string;
+        alignedFrames: number;
+        alignedDirect?: boolean;
+        keepBase?: boolean;
       }) => {
+        const parts = new Set(opts.aligned.split(',').map((p) => p.trim()));
+        const alignedParts = { main: parts.has('main'), still: parts.has('still') };
+        const alignedModelPath =
+          alignedParts.main || alignedParts.still ? await resolveEvalModels() : undefined;
         const current = await loadCalibration().catch(() => identityCalibration());
         const settings: CalibrateSettings = {
           l2: opts.l2,
@@ -354,17 +438,53 @@ export function registerCalibrateCommand(program: Command): void {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('calibrate'),
+          alignedModelPath,
         });
-        const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, settings);
+        const without = calibrateFromRows(rows, settings);
+        // The top level is the fit without the aligned model (a service without its file); the
+        // `aligned` section what changes with it, both measured on the same held-out people.
+        const withModel = alignedModelPath
+          ? calibrateFromRows(rows, {
+              ...settings,
+              aligned: {
+                ...alignedParts,
+                clipFrames: Math.max(1, opts.alignedFrames),
+                stillDirect: opts.alignedDirect === true,
+              },
+            })
+          : undefined;
+        // --keep-base: the committed top level stays as it was fitted (on its own material);
+        // only the aligned section is new.
+        const top = opts.keepBase ? (({ aligned: _, ...rest }) => rest)(current) : without.calibration;
+        const section = withModel && alignedSection(withModel.calibration, alignedParts);
+        if (section)
+          section.fitted = {
+            ...section.fitted,
+            aligned: opts.aligned,
+            ...(alignedParts.main ? { clip_frames: opts.alignedFrames } : {}),
+            ...(opts.alignedDirect ? { direct: true } : {}),
+            ...(opts.keepBase ? { top_level: 'kept as committed' } : {}),
+          };
+        const calibration: Calibration = section ? { ...top, aligned: section } : top;
+        const { heldOut, heldOutUnscaled } = withModel ?? without;
+        if (withModel) {
+          const w = without.calibration.fitted!;
+          process.stdout.write(
+            `without the aligned model: held-out people accuracy ${String(w.held_out_people_accuracy)}, ECE ${String(w.held_out_people_ece)}, by kind ${JSON.stringify(w.held_out_people_by_kind)}\n` +
+              `with it (${opts.aligned}; ${opts.alignedFrames} frames of a clip), below:\n`,
+          );
+        }
         await writeFile(opts.out, formatCalibration(calibration));
-        const f = calibration.fitted!;
+        // The numbers of the layers this run fitted: the aligned section's when there is one.
+        const f = (calibration.aligned?.fitted ?? calibration.fitted)!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
             `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
             `held-out people (${settings.folds}-fold by subject_id): accuracy ${String(f.held_out_people_accuracy)}, macro-F1 ${String(f.held_out_people_macro_f1)}, ECE ${String(f.held_out_people_ece)}\n`,
         );
         if (settings.scaleConfidence !== false) {
-          const sc = calibration.scaling;
+          // The scaling this run fitted: the aligned section's parts over the top level's.
+          const sc = forAlignedModel(calibration, calibration.aligned !== undefined).scaling;
           const show = (x: AnswerScaling | undefined): string =>
             x ? `T=${x.temperature.toFixed(3)} bias=[${x.bias.map((b) => b.toFixed(3)).join(', ')}]` : 'none';
           process.stdout.write(

@@ -3,7 +3,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Calibration } from '../vision/calibration.js';
-import { framePosterior } from '../vision/calibration.js';
+import { forAlignedModel, framePosterior } from '../vision/calibration.js';
+import { alignedClipView } from '../vision/clip-features.js';
 import { isUncertain } from '../vision/confidence.js';
 import { GEOMETRY_FEATURES } from '../vision/geometry.js';
 import {
@@ -23,6 +24,7 @@ import {
   type FrameAnalysis,
 } from '../vision/index.js';
 import type { RowFeatures } from './row-analysis.js';
+import { ALIGNED_EXPRESSION_MODEL } from '../model-files/pinned-models.js';
 import { RowAnalyzer } from './row-analyzer.js';
 
 export type { RowFeatures } from './row-analysis.js';
@@ -33,6 +35,8 @@ export interface AnalyzeRowsOptions {
   cacheDir?: string;
   /** How the model's frames are decoded (default: as the service does). */
   plan?: DecodePlan;
+  /** The aligned expression model's file (resolved by `resolveEvalModels`): it sees every frame with a face. */
+  alignedModelPath?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,13 +76,15 @@ export async function analyzeLabelledRows(
   if (opts.cacheDir) await mkdir(opts.cacheDir, { recursive: true });
   const out: RowFeatures[] = [];
   const plan = opts.plan ?? DEFAULT_DECODE_PLAN;
-  const analyzer = new RowAnalyzer(calibration, plan);
+  const analyzer = new RowAnalyzer(calibration, plan, opts.alignedModelPath);
+  // The file's checked hash names the model in the cache key (undefined: extracted without it).
+  const aligned = opts.alignedModelPath ? `|aligned-${ALIGNED_EXPRESSION_MODEL.sha256.slice(0, 12)}-all` : '';
   try {
     for (const row of rows) {
       let cacheFile: string | undefined;
       if (opts.cacheDir) {
         const st = await stat(resolve(root, row.path)).catch(() => undefined);
-        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v3|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+        const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
         cacheFile = join(
           opts.cacheDir,
           `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`,
@@ -106,9 +112,13 @@ export function predictRow(features: RowFeatures, calibration: Calibration): Emo
   return poolRow(features, calibration)?.emotion ?? null;
 }
 
-/** The pooled answer for a row's cached features (null: no face). */
+/**
+ * The pooled answer for a row's cached features (null: no face). `calibration` is the one a
+ * pipeline applies (`forAlignedModel`); a clip's aligned view is picked from the cached
+ * per-frame logits as the pipeline picks its frames.
+ */
 export function poolRow(features: RowFeatures, calibration: Calibration): ClipPrediction | null {
-  const frames: FrameAnalysis[] = features.frames.map((f) => {
+  const frames: FrameAnalysis[] = alignedClipView(features.frames, calibration.alignedClipFrames).map((f) => {
     if (!f)
       return { t: 0, face: null, landmarks: null, probabilities: null, expressiveness: 0, features: null };
     const probabilities = framePosterior(f, calibration);
@@ -136,6 +146,17 @@ export function scoreRows(rows: RowFeatures[], calibration: Calibration): Scored
       confidence: pooled?.confidence,
     };
   });
+}
+
+/**
+ * The aligned expression model's file as the service resolves it (MODELS_DIR, MODEL_DOWNLOAD),
+ * for `eval` and `calibrate`; undefined (said on stderr) when it is missing.
+ */
+export async function resolveEvalModels(): Promise<string | undefined> {
+  const { loadConfig } = await import('../config/load-config.js');
+  const { preparePinnedModels } = await import('../model-files/model-setup.js');
+  const models = await preparePinnedModels(loadConfig(), (m) => process.stderr.write(`${m}\n`));
+  return models.find((m) => m.name === ALIGNED_EXPRESSION_MODEL.name && m.status === 'loaded')?.path;
 }
 
 export function progressReporter(label: string): ((done: number, total: number) => void) | undefined {
@@ -171,6 +192,10 @@ export function registerEvalCommand(program: Command): void {
     )
     .option('--loop-filter', "decode the model's frames with the deblocking filter (the service skips it)")
     .option(
+      '--no-aligned-model',
+      'run without the aligned expression model even when MODELS_DIR has it (as a service without the file)',
+    )
+    .option(
       '--plot <png>',
       'also draw the confusion matrix, the reliability diagram and the accuracy-against-coverage curve into this PNG',
     )
@@ -185,16 +210,21 @@ export function registerEvalCommand(program: Command): void {
         evenSampling?: boolean;
         loopFilter?: boolean;
         plot?: string;
+        alignedModel: boolean;
       }) => {
         const { loadCalibration } = await import('../vision/calibration.js');
-        const calibration = await loadCalibration(opts.calibration);
+        const loaded = await loadCalibration(opts.calibration);
+        const alignedModelPath = opts.alignedModel ? await resolveEvalModels() : undefined;
+        // What a service with (or without) the model file applies.
+        const calibration = forAlignedModel(loaded, alignedModelPath !== undefined);
         const started = performance.now();
         const labels = await readLabelledRows(opts.labels);
-        const rows = await analyzeLabelledRows(labels.rows, opts.root, calibration, {
+        const rows = await analyzeLabelledRows(labels.rows, opts.root, loaded, {
           limit: opts.limit,
           cacheDir: opts.cache,
           onProgress: progressReporter('eval'),
           plan: { nearKeyframes: !opts.evenSampling, skipLoopFilter: !opts.loopFilter },
+          alignedModelPath,
         });
         const report = evaluate(scoreRows(rows, calibration));
         const seconds = Math.round((performance.now() - started) / 100) / 10;

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<void>> = {
   eval: async () => (await import('./eval.command.js')).registerEvalCommand(program),
   calibrate: async () => (await import('./calibrate.command.js')).registerCalibrateCommand(program),
   emotimesh: async () => (await import('./emotimesh.command.js')).registerEmotimeshCommand(program),
+  models: async () => (await import('./models.command.js')).registerModelsCommand(program, loadConfig),
 };
 
 const asked = process.argv[2];

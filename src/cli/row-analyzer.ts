@@ -23,6 +23,8 @@ export interface RowRequest {
   row: LabelRow & { class5: Emotion5 };
   calibration: Calibration;
   plan: DecodePlan;
+  /** The aligned expression model's file: it then sees every frame with a face (`alignedEveryFrame`). */
+  alignedModelPath?: string;
 }
 
 export class RowAnalyzer {
@@ -32,6 +34,7 @@ export class RowAnalyzer {
   constructor(
     private readonly calibration: Calibration,
     private readonly plan: DecodePlan = DEFAULT_DECODE_PLAN,
+    private readonly alignedModelPath?: string,
   ) {}
 
   async analyze(root: string, row: LabelRow & { class5: Emotion5 }): Promise<RowFeatures> {
@@ -43,7 +46,13 @@ export class RowAnalyzer {
     );
     try {
       const outcome = await Promise.race([
-        worker.run(id, { root, row, calibration: this.calibration, plan: this.plan }),
+        worker.run(id, {
+          root,
+          row,
+          calibration: this.calibration,
+          plan: this.plan,
+          alignedModelPath: this.alignedModelPath,
+        }),
         late,
       ]);
       if (outcome !== 'late') return outcome;

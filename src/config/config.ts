@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Which emotion model answers /predict ('none': no model, /predict answers 501). */
 export type ModelChoice = 'default' | 'emotimesh' | 'ensemble' | 'none';
@@ -41,6 +41,10 @@ export interface Config {
   modelDownloadId: string | undefined;
   /** An operator's own calibration layer (written by `calibrate`); default: the committed one. */
   calibrationPath: string | undefined;
+  /** Where model files are found and downloaded to (default <dataDir>/models). */
+  modelsDir: string;
+  /** Whether a missing model file may be downloaded from its upstream URL. */
+  modelDownload: boolean;
   logLevel: string;
   /** Log each request with pino too (the request log in the database is always kept). */
   accessLog: boolean;
@@ -278,7 +282,7 @@ export const SETTINGS = [
   {
     env: 'MODEL_URL',
     key: 'modelUrl',
-    doc: 'HTTP(S) URL of an EmotiMesh_Net checkpoint, downloaded once into DATA_DIR',
+    doc: 'HTTP(S) URL of an EmotiMesh_Net checkpoint, downloaded once into MODELS_DIR',
     parse: (raw, problems) => {
       const v = optionalString(raw);
       if (v !== undefined && !/^https?:\/\//.test(v)) problems.push('MODEL_URL must be an http(s) URL');
@@ -288,7 +292,7 @@ export const SETTINGS = [
   {
     env: 'MODEL_DOWNLOAD_ID',
     key: 'modelDownloadId',
-    doc: 'The Google Drive file id of an EmotiMesh_Net checkpoint (as the v1 service used), downloaded once into DATA_DIR',
+    doc: 'The Google Drive file id of an EmotiMesh_Net checkpoint (as the v1 service used), downloaded once into MODELS_DIR',
     parse: (raw) => optionalString(raw),
   },
   {
@@ -299,6 +303,22 @@ export const SETTINGS = [
       const v = optionalString(raw);
       return v === undefined ? undefined : resolve(v);
     },
+  },
+  {
+    env: 'MODELS_DIR',
+    key: 'modelsDir',
+    doc: 'Directory model files are found in and downloaded to, e.g. the aligned expression model (default DATA_DIR/models)',
+    // Resolved against DATA_DIR once every setting is read (parseConfig).
+    parse: (raw) => {
+      const v = optionalString(raw);
+      return v === undefined ? '' : resolve(v);
+    },
+  },
+  {
+    env: 'MODEL_DOWNLOAD',
+    key: 'modelDownload',
+    doc: 'Download a model file missing from MODELS_DIR from its upstream URL, once, checked against its pinned sha256 (default true; false: run without it, or fail for MODEL_URL / MODEL_DOWNLOAD_ID)',
+    parse: boolean('MODEL_DOWNLOAD', true),
   },
   {
     env: 'LOG_LEVEL',
@@ -414,6 +434,7 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
     );
   }
   const config = out as Config;
+  if (config.modelsDir === '') config.modelsDir = join(config.dataDir, 'models');
   if (config.decoderThreads === -1) {
     // Several workers on few cores: each decoder gets its share instead of one thread per core
     // each (fewer threads also hold fewer frames: less memory per worker).

@@ -1,11 +1,37 @@
 import type { Config } from '../config/config.js';
 import { loadCalibration } from '../vision/calibration.js';
 import type { EngineSettings } from '../vision/index.js';
+import { resolvePinnedModels, type ModelFileStatus } from './pinned-models.js';
 
 export interface PreparedModel {
   /** What every worker builds its engine from. */
   engine: EngineSettings;
   description: string;
+  /** The pinned model files (the aligned expression model): loaded or missing, and why. */
+  models: ModelFileStatus[];
+}
+
+/**
+ * The pinned model files for this configuration (none for MODEL=none), each said in the log:
+ * the ones the service uses and the ones it runs without.
+ */
+export async function preparePinnedModels(
+  config: Readonly<Config>,
+  log: (message: string) => void = () => undefined,
+): Promise<ModelFileStatus[]> {
+  if (config.model === 'none') return [];
+  const models = await resolvePinnedModels({
+    modelsDir: config.modelsDir,
+    download: config.modelDownload,
+    log,
+  });
+  for (const m of models)
+    log(
+      m.status === 'loaded'
+        ? `model ${m.name} (${m.role}): ${m.path}`
+        : `model ${m.name} missing, running without it (${m.role}): ${m.reason}`,
+    );
+  return models;
 }
 
 /**
@@ -28,8 +54,15 @@ export async function prepareEmotionModel(
       `CALIBRATION_PATH ${config.calibrationPath} does not load: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+  const models = await preparePinnedModels(config, log);
+  const alignedModelPath = models.find((m) => m.name === 'aligned-expression' && m.status === 'loaded')?.path;
+  const aligned = alignedModelPath ? { alignedModelPath } : {};
   if (config.model === 'default' || config.model === 'none') {
-    return { engine: { model: config.model, calibration }, description: config.model };
+    return {
+      engine: { model: config.model, calibration, ...aligned },
+      description: `${config.model}${alignedModelPath ? '+aligned' : ''}`,
+      models,
+    };
   }
   // Loaded only when configured: the default start-up does not pay for it.
   const { resolveModelFile } = await import('./model-source.js');
@@ -40,6 +73,8 @@ export async function prepareEmotionModel(
       modelUrl: config.modelUrl,
       modelDownloadId: config.modelDownloadId,
       dataDir: config.dataDir,
+      modelsDir: config.modelsDir,
+      download: config.modelDownload,
     },
     { log },
   );
@@ -56,7 +91,8 @@ export async function prepareEmotionModel(
     `EmotiMesh model ${file}: ${JSON.stringify(info.architecture ?? { inputSize: info.inputSize, classes: info.classes })}`,
   );
   return {
-    engine: { model: config.model, checkpointPath: file, calibration },
-    description: `${config.model}:${file}`,
+    engine: { model: config.model, checkpointPath: file, calibration, ...aligned },
+    description: `${config.model}:${file}${alignedModelPath ? '+aligned' : ''}`,
+    models,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Where the EmotiMesh model file comes from: `MODEL_PATH` (a local file),
  * `MODEL_URL` (HTTP(S)) or the seed's `MODEL_DOWNLOAD_ID` (a Google Drive file
- * id). Downloads happen once, at start-up, into `<dataDir>/models/`: the bytes
+ * id). Downloads happen once, at start-up, into MODELS_DIR (`<dataDir>/models/`): the bytes
  * go to a temporary file in the same directory, are verified to be a loadable
  * model, and only then renamed into place, so a crash or a bad download never
  * leaves a half-written or wrong file under the final name.
@@ -20,6 +20,10 @@ export interface ModelSourceConfig {
   modelUrl?: string;
   modelDownloadId?: string;
   dataDir: string;
+  /** Where downloads go (MODELS_DIR; default <dataDir>/models). */
+  modelsDir?: string;
+  /** MODEL_DOWNLOAD: false refuses to fetch a checkpoint that is not there yet. */
+  download?: boolean;
 }
 
 export interface ResolveModelOptions {
@@ -138,7 +142,8 @@ function htmlTitle(html: string): string {
   return /<title>([^<]*)<\/title>/i.exec(html)?.[1]?.trim() ?? 'an HTML page';
 }
 
-async function get(url: string, signal: AbortSignal, cookies?: string): Promise<Response> {
+/** GET `url` (following redirects); a network failure or an HTTP error status is an Error naming the URL. */
+export async function get(url: string, signal: AbortSignal, cookies?: string): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'follow', signal, headers: cookies ? { cookie: cookies } : {} });
@@ -156,7 +161,8 @@ async function get(url: string, signal: AbortSignal, cookies?: string): Promise<
 
 type Log = (message: string) => void;
 
-async function save(res: Response, to: string, log: Log): Promise<number> {
+/** Stream a response's body into a new file `to` (never an existing one), reporting progress; returns its size. */
+export async function save(res: Response, to: string, log: Log): Promise<number> {
   if (!res.body) throw new Error('the download had an empty body');
   const total = Number(res.headers.get('content-length')) || 0;
   let received = 0;
@@ -215,7 +221,7 @@ async function download(
   kind: 'url' | 'gdrive',
   source: string,
   dir: string,
-  options: ResolveModelOptions,
+  options: ResolveModelOptions & { download?: boolean },
 ): Promise<string> {
   const log = options.log ?? (() => {});
   const stem = stemFor(kind, source);
@@ -226,6 +232,8 @@ async function download(
       return existing;
     }
   }
+  if (options.download === false)
+    throw new Error(`the model is not in ${dir} yet and MODEL_DOWNLOAD=false forbids downloading it`);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${stem}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
   const what = kind === 'gdrive' ? `Google Drive file ${source}` : source;
@@ -296,7 +304,7 @@ export async function resolveModelFile(
     if (!isFile) throw new Error(`MODEL_PATH ${cfg.modelPath} is not a file`);
     return path;
   }
-  const dir = join(cfg.dataDir, 'models');
+  const dir = cfg.modelsDir ?? join(cfg.dataDir, 'models');
   if (cfg.modelUrl) {
     let url: URL;
     try {
@@ -306,13 +314,13 @@ export async function resolveModelFile(
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new Error(`MODEL_URL must be http(s), got ${url.protocol}`);
-    return download('url', url.toString(), dir, opts);
+    return download('url', url.toString(), dir, { ...opts, download: cfg.download });
   }
   if (cfg.modelDownloadId) {
     if (!/^[\w-]{10,200}$/.test(cfg.modelDownloadId)) {
       throw new Error(`MODEL_DOWNLOAD_ID "${cfg.modelDownloadId}" does not look like a Google Drive file id`);
     }
-    return download('gdrive', cfg.modelDownloadId, dir, opts);
+    return download('gdrive', cfg.modelDownloadId, dir, { ...opts, download: cfg.download });
   }
   return undefined;
 }

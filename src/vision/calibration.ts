@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { ALIGNED_CLASSES } from './aligned-classes.js';
 import committed from './calibration.json' with { type: 'json' };
 import type { AnswerScaling } from './confidence.js';
 import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
@@ -39,6 +40,11 @@ export interface Calibration extends Layer {
   /** Run the face mesh a second time on a crop levelled on its first answer (default true). */
   refineMesh?: boolean;
   /**
+   * Set by `forAlignedModel` when the main layer reads the aligned model: how many of a clip's
+   * frames with a face the model sees (never written by `calibrate` at the top level).
+   */
+  alignedClipFrames?: number;
+  /**
    * A layer of its own for one-frame inputs (still images), fitted on the base features and the
    * expression nets' embeddings (see `calibrate --rank`). Absent: one-frame inputs use the main
    * layer, as clips always do.
@@ -56,7 +62,30 @@ export interface Calibration extends Layer {
    * clips apart (a pooled clip is more confident than one frame). Absent: none.
    */
   scaling?: { image?: AnswerScaling; video?: AnswerScaling };
+  /**
+   * The layers to use instead when the aligned expression model (the third view, see
+   * aligned-expression.ts) is loaded; each part left out keeps the top level's. The top level
+   * is always the fit without it, so a service whose model file is missing answers exactly as
+   * before (`forAlignedModel`).
+   */
+  aligned?: AlignedLayers;
   /** Free-form provenance: data, sizes, held-out scores. */
+  fitted?: Record<string, unknown>;
+}
+
+/** What the aligned expression model changes, where it measured better on held-out people. */
+export interface AlignedLayers {
+  /** The main layer (clips, and every frame's own score) with the model's logits among its features. */
+  main?: Layer;
+  /** The still-image layer with them. */
+  still?: Layer;
+  /** The answer scaling fitted on these layers' held-out answers (per kind, like the top level's). */
+  scaling?: { image?: AnswerScaling; video?: AnswerScaling };
+  /**
+   * How many of a clip's frames with a face the model sees (evenly spread over them; the others
+   * take their mean: see `alignedClipView`). Needed with `main`.
+   */
+  clipFrames?: number;
   fitted?: Record<string, unknown>;
 }
 
@@ -70,16 +99,68 @@ export const BASE_FEATURE_NAMES: string[] = [
 /** Length of each expression net's embedding (its pooled last feature map). */
 export const EMBEDDING_SIZE = 256;
 
-/** The base features, then the FER net's and the face-api net's embeddings. */
-export const FEATURE_NAMES: string[] = [
-  ...BASE_FEATURE_NAMES,
+/** The aligned expression model's 7 logits (its own class order). */
+export const ALIGNED_FEATURE_NAMES: string[] = ALIGNED_CLASSES.map((c) => `aligned_${c}`);
+
+const EMBEDDING_NAMES: string[] = [
   ...Array.from({ length: EMBEDDING_SIZE }, (_, i) => `fer_embedding_${i}`),
   ...Array.from({ length: EMBEDDING_SIZE }, (_, i) => `faceapi_embedding_${i}`),
 ];
 
+/** The base features, then the FER net's and the face-api net's embeddings. */
+export const FEATURE_NAMES: string[] = [...BASE_FEATURE_NAMES, ...EMBEDDING_NAMES];
+
+/** Which feature groups a layer reads, after the base ones (in this order: aligned, embeddings). */
+export interface FeatureLayout {
+  aligned?: boolean;
+  embeddings?: boolean;
+}
+
+/** The feature names of a layout. */
+export function featureNames(layout: FeatureLayout): string[] {
+  return [
+    ...BASE_FEATURE_NAMES,
+    ...(layout.aligned ? ALIGNED_FEATURE_NAMES : []),
+    ...(layout.embeddings ? EMBEDDING_NAMES : []),
+  ];
+}
+
+/** The layout a fitted layer was fitted on, read from its feature names. */
+export function layoutOf(layer: Pick<Layer, 'features'>): FeatureLayout {
+  return {
+    aligned: layer.features.includes(ALIGNED_FEATURE_NAMES[0]),
+    embeddings: layer.features.includes(EMBEDDING_NAMES[0]),
+  };
+}
+
 /** Whether a fitted layer reads the nets' embeddings (else the base features alone). */
 export function usesEmbeddings(cal: Pick<Layer, 'features'>): boolean {
-  return cal.features.length === FEATURE_NAMES.length;
+  return layoutOf(cal).embeddings === true;
+}
+
+/** Whether a layer (with weights) reads the aligned expression model's logits. */
+export function usesAligned(layer: Pick<Layer, 'features' | 'weights'> | undefined): boolean {
+  return layer !== undefined && layer.weights.length > 0 && layoutOf(layer).aligned === true;
+}
+
+/**
+ * The calibration a pipeline applies: with the aligned expression model loaded, the `aligned`
+ * section's layers (and scaling) replace the top level's, part by part; without it, the top
+ * level alone (fitted without the model). Either way the result has no `aligned` section left.
+ */
+export function forAlignedModel(cal: Calibration, loaded: boolean): Calibration {
+  const { aligned, ...base } = cal;
+  if (!loaded || !aligned) return base;
+  return {
+    ...base,
+    ...(aligned.main ? aligned.main : {}),
+    ...(aligned.still ? { still: aligned.still } : {}),
+    scaling: {
+      image: aligned.scaling?.image ?? base.scaling?.image,
+      video: aligned.scaling?.video ?? base.scaling?.video,
+    },
+    ...(aligned.main ? { alignedClipFrames: aligned.clipFrames ?? 1 } : {}),
+  };
 }
 
 /** No fitted layer: the naive mapping of the expression model. */
@@ -110,8 +191,16 @@ export interface ModelOutputs {
   ef?: ArrayLike<number>;
   /** face-api net's embedding. */
   ea?: ArrayLike<number>;
+  /** The aligned expression model's 7 logits (ALIGNED_CLASSES order), where it saw the face. */
+  m7?: ArrayLike<number>;
   /** A one-frame input's net outputs averaged with the mirror image (see `stillFlip`). */
-  mirrored?: { p7: ArrayLike<number>; q7: ArrayLike<number>; ef: ArrayLike<number>; ea: ArrayLike<number> };
+  mirrored?: {
+    p7: ArrayLike<number>;
+    q7: ArrayLike<number>;
+    ef: ArrayLike<number>;
+    ea: ArrayLike<number>;
+    m7?: ArrayLike<number>;
+  };
 }
 
 /** What the still-image layer reads: the mirror-averaged net outputs when the frame has them. */
@@ -121,20 +210,29 @@ export function stillOutputs<T extends ModelOutputs>(f: T): T {
 }
 
 /**
- * Raw feature vector: log mapped probabilities of both models, then geometry, then (with
- * `embeddings`) both nets' embeddings.
+ * Raw feature vector: log mapped probabilities of both models, then geometry, then (when the
+ * layout has them) the aligned model's logits and both nets' embeddings. `true` is the layout
+ * with embeddings.
  */
-export function featureVector(features: ModelOutputs, embeddings = false): number[] {
+export function featureVector(features: ModelOutputs, layout: FeatureLayout | boolean = {}): number[] {
+  const { aligned, embeddings } = typeof layout === 'boolean' ? { embeddings: layout } : layout;
   const log = (p: number): number => Math.log(p + EPS);
-  const base = [
+  const out = [
     ...mapFer7To5(features.p7).map(log),
     ...mapFer7To5(features.q7).map(log),
     ...Array.from(features.geometry),
   ];
-  if (!embeddings) return base;
-  if (features.ef?.length !== EMBEDDING_SIZE || features.ea?.length !== EMBEDDING_SIZE)
-    throw new Error('this calibration needs the expression nets embeddings');
-  return [...base, ...Array.from(features.ef), ...Array.from(features.ea)];
+  if (aligned) {
+    if (features.m7?.length !== ALIGNED_FEATURE_NAMES.length)
+      throw new Error('this calibration needs the aligned expression model');
+    out.push(...Array.from(features.m7));
+  }
+  if (embeddings) {
+    if (features.ef?.length !== EMBEDDING_SIZE || features.ea?.length !== EMBEDDING_SIZE)
+      throw new Error('this calibration needs the expression nets embeddings');
+    out.push(...Array.from(features.ef), ...Array.from(features.ea));
+  }
+  return out;
 }
 
 export function softmax(logits: number[]): number[] {
@@ -155,13 +253,13 @@ export function calibratedLogits(x: number[], cal: Layer): number[] {
 
 /** Calibrated 5-class probabilities of one frame. */
 export function framePosterior(features: ModelOutputs, cal: Layer): Probs5 {
-  return softmax(calibratedLogits(featureVector(features, usesEmbeddings(cal)), cal)) as Probs5;
+  return softmax(calibratedLogits(featureVector(features, layoutOf(cal)), cal)) as Probs5;
 }
 
 function validLayer(l: Layer | undefined): boolean {
   if (typeof l !== 'object' || l === null || !Array.isArray(l.weights) || !Array.isArray(l.features))
     return false;
-  const names = usesEmbeddings(l) ? FEATURE_NAMES : BASE_FEATURE_NAMES;
+  const names = featureNames(layoutOf(l));
   const n = names.length;
   return (
     l.weights.length === 0 ||
@@ -185,18 +283,41 @@ export function validateCalibration(value: unknown): Calibration {
     typeof c.poolingBeta === 'number' &&
     (c.mouthQuantile === undefined || (c.mouthQuantile >= 0 && c.mouthQuantile <= 1)) &&
     validLayer(c) &&
-    (c.still === undefined || (validLayer(c.still) && c.still.weights.length === 5)) &&
-    (c.scaling === undefined ||
-      [c.scaling.image, c.scaling.video].every(
-        (sc) =>
-          sc === undefined ||
-          (typeof sc.temperature === 'number' &&
-            sc.temperature > 0 &&
-            Array.isArray(sc.bias) &&
-            sc.bias.length === 5),
-      ));
+    !usesAligned(c) &&
+    (c.still === undefined ||
+      (validLayer(c.still) && c.still.weights.length === 5 && !usesAligned(c.still))) &&
+    validScaling(c.scaling) &&
+    (c.aligned === undefined || validAligned(c.aligned));
   if (!ok) throw new Error('invalid calibration file: expected the format written by `calibrate`');
   return c;
+}
+
+function validScaling(scaling: Calibration['scaling']): boolean {
+  return (
+    scaling === undefined ||
+    [scaling.image, scaling.video].every(
+      (sc) =>
+        sc === undefined ||
+        (typeof sc.temperature === 'number' &&
+          sc.temperature > 0 &&
+          Array.isArray(sc.bias) &&
+          sc.bias.length === 5),
+    )
+  );
+}
+
+/** The aligned section: its layers read the model (the top level never does), `main` with its frame count. */
+function validAligned(a: AlignedLayers): boolean {
+  const layerOk = (l: Layer | undefined): boolean =>
+    l === undefined || (validLayer(l) && l.weights.length === 5 && usesAligned(l));
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    layerOk(a.main) &&
+    layerOk(a.still) &&
+    validScaling(a.scaling) &&
+    (a.main === undefined || (Number.isInteger(a.clipFrames) && a.clipFrames! >= 1))
+  );
 }
 
 /**

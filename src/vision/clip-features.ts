@@ -47,3 +47,38 @@ export function speechRobustFrames<T extends ModelOutputs>(
       },
   );
 }
+
+/**
+ * Which of a clip's `count` frames with a face the aligned expression model sees when it sees
+ * `k` of them: spread evenly (the middle of each of k equal runs), all when k >= count.
+ */
+export function alignedFramePicks(count: number, k: number): number[] {
+  if (k >= count) return Array.from({ length: count }, (_, i) => i);
+  return Array.from({ length: k }, (_, j) => Math.floor(((j + 0.5) * count) / k));
+}
+
+/** Mean of equal-length vectors. */
+export function meanVector(vectors: ArrayLike<number>[]): number[] {
+  const out = new Array<number>(vectors[0].length).fill(0);
+  for (const v of vectors) for (let j = 0; j < out.length; j++) out[j] += v[j] / vectors.length;
+  return out;
+}
+
+/**
+ * The clip's aligned view: the aligned model sees `k` of the clip's frames with a face
+ * (`alignedFramePicks`), and every frame with a face reads their mean logits (one view of the
+ * clip, as the main layer was fitted on clip means). The pipeline runs the model on those frames
+ * only; `eval` and `calibrate`, whose cached features have the logits of every frame, get the
+ * same answer through this function (the pipeline's frames without logits get the mean too).
+ * One-frame inputs stay as they are.
+ */
+export function alignedClipView<T extends ModelOutputs>(
+  frames: (T | null)[],
+  k: number | undefined,
+): (T | null)[] {
+  if (k === undefined || frames.length < 2) return frames;
+  const faced = frames.filter((f): f is T => f !== null && f.m7 !== undefined);
+  if (faced.length === 0) return frames;
+  const m7 = meanVector(alignedFramePicks(faced.length, k).map((i) => faced[i].m7!));
+  return frames.map((f) => f && { ...f, m7 });
+}

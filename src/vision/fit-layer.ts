@@ -17,6 +17,12 @@ export interface FitOptions {
    * when the features outnumber what the rows can pin down (the nets' embeddings).
    */
   rank?: number;
+  /**
+   * With `rank`: the first `direct` features enter the fit as they are (standardised), only the
+   * rest through the principal components (a few strong features among hundreds of
+   * embedding values would otherwise be diluted into the leading components).
+   */
+  direct?: number;
 }
 
 /**
@@ -35,13 +41,17 @@ export function fitLogistic(xs: number[][], ys: number[], opts: FitOptions = {})
   const zs = xs.map((x) => x.map((v, j) => (v - mean[j]) / std[j]));
   const rank = opts.rank !== undefined && opts.rank < Math.min(d, n) ? opts.rank : undefined;
   if (rank === undefined) return { mean, std, ...fitSoftmax(zs, ys, opts) };
-  const axes = principalAxes(zs, rank);
+  const k = Math.min(opts.direct ?? 0, d);
+  const axes = principalAxes(
+    zs.map((z) => z.slice(k)),
+    rank,
+  );
   const { weights, bias } = fitSoftmax(
-    zs.map((z) => axes.project(z)),
+    zs.map((z) => [...z.slice(0, k), ...axes.project(z.slice(k))]),
     ys,
     opts,
   );
-  return { mean, std, weights: weights.map((w) => axes.unproject(w)), bias };
+  return { mean, std, weights: weights.map((w) => [...w.slice(0, k), ...axes.unproject(w.slice(k))]), bias };
 }
 
 /**

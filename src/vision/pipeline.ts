@@ -1,10 +1,19 @@
 import type { RgbFrame } from '../media/types.js';
-import { loadCalibration, type Calibration, framePosterior } from './calibration.js';
+import type { AlignedExpressionModel } from './aligned-expression.js';
+import {
+  loadCalibration,
+  type Calibration,
+  forAlignedModel,
+  framePosterior,
+  usesAligned,
+} from './calibration.js';
+import { alignedClipView, alignedFramePicks } from './clip-features.js';
 import { mapFer7To5, type Probs5 } from './emotions.js';
 import { ExpressionModel } from './expression.js';
 import { FaceApiExpressionModel } from './face-api-expression.js';
 import { FaceDetector, type Detection } from './face-detector.js';
 import { FaceMesh, MESH_POINTS, type MeshResult } from './face-mesh.js';
+import { alignedFaceCrop } from './face-align.js';
 import { expressionCrop, meshBounds, meshCropFromPoints, meshFeatures } from './geometry.js';
 import type { CropSpec } from './image-ops.js';
 
@@ -27,8 +36,13 @@ export interface FrameFeatures {
   ef?: number[];
   /** face-api net's pooled last feature map. */
   ea?: number[];
+  /**
+   * The aligned expression model's 7 logits (the third view), when it is loaded and the
+   * calibration reads it; in a clip, the mean over the frames it saw (see `alignedClipView`).
+   */
+  m7?: number[];
   /** One-frame inputs with `stillFlip`: both nets averaged over the crop and its mirror image. */
-  mirrored?: { p7: number[]; q7: number[]; ef: number[]; ea: number[] };
+  mirrored?: { p7: number[]; q7: number[]; ef: number[]; ea: number[]; m7?: number[] };
 }
 
 interface NetOutputs {
@@ -36,6 +50,7 @@ interface NetOutputs {
   q7: Float32Array;
   ef: Float32Array;
   ea: Float32Array;
+  m7?: ArrayLike<number>;
 }
 
 interface ModelScores extends NetOutputs {
@@ -43,12 +58,19 @@ interface ModelScores extends NetOutputs {
 }
 
 /** Net outputs as plain arrays, embeddings rounded (what the cache and the fit see). */
-function plainOutputs(e: NetOutputs): { p7: number[]; q7: number[]; ef: number[]; ea: number[] } {
+function plainOutputs(e: NetOutputs): {
+  p7: number[];
+  q7: number[];
+  ef: number[];
+  ea: number[];
+  m7?: number[];
+} {
   return {
     p7: Array.from(e.p7),
     q7: Array.from(e.q7),
     ef: Array.from(e.ef, round4),
     ea: Array.from(e.ea, round4),
+    ...(e.m7 ? { m7: Array.from(e.m7) } : {}),
   };
 }
 
@@ -75,10 +97,24 @@ export interface EmotionPipelineOptions {
   expressionMargin?: number;
   /** Re-run the mesh on a crop derived from its own first pass (better landmarks, +1 mesh batch). */
   refineMesh?: boolean;
+  /**
+   * The aligned expression model's file (resolved and checked by `src/model-files/`). Absent:
+   * the pipeline runs on the two small nets and the calibration's layers fitted without it.
+   */
+  alignedModelPath?: string;
+  /**
+   * Feature extraction for `eval` and `calibrate`: the aligned model sees every frame with a
+   * face (and the mirror image of a still, with `stillFlip`), whatever the calibration reads,
+   * and each frame keeps its own logits; pooling picks the clip's frames (`alignedClipView`).
+   */
+  alignedEveryFrame?: boolean;
 }
 
 export interface EmotionPipeline {
+  /** The calibration applied: the aligned model's layers when it is loaded (`forAlignedModel`). */
   readonly calibration: Calibration;
+  /** Whether the aligned expression model (the third view) is loaded. */
+  readonly alignedModel: boolean;
   analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
   /** The same analysis fed frame by frame as they decode (see the implementation's notes). */
   startClip(frameCount: number): ClipAnalysis;
@@ -132,19 +168,31 @@ function detectionOrder(n: number): number[] {
  * const clip = poolClip(frames, pipeline.calibration);
  */
 export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): Promise<EmotionPipeline> {
-  const [detector, mesh, expression, faceApi] = await Promise.all([
+  const [detector, mesh, expression, faceApi, aligned] = await Promise.all([
     FaceDetector.create(),
     FaceMesh.create(),
     ExpressionModel.create(),
     FaceApiExpressionModel.create(),
+    opts.alignedModelPath ? loadAlignedModel(opts.alignedModelPath) : undefined,
   ]);
-  const calibration = opts.calibration ?? (await loadCalibration());
+  const calibration = forAlignedModel(opts.calibration ?? (await loadCalibration()), aligned !== undefined);
   const margin = opts.expressionMargin ?? calibration.expressionMargin;
   const faceApiMargin = calibration.faceApiMargin;
   const flip = calibration.flipAverage ?? false;
   const faceApiFlip = calibration.faceApiFlip ?? flip;
   const stillFlip = calibration.stillFlip ?? false;
   const refine = opts.refineMesh ?? calibration.refineMesh ?? true;
+  const everyFrame = opts.alignedEveryFrame === true && aligned !== undefined;
+  // Which inputs the aligned model sees: a still when a layer it is scored by reads it, a clip's
+  // frames when the main layer does (`alignedClipFrames` of them).
+  const alignedStill =
+    aligned !== undefined && (everyFrame || usesAligned(calibration) || usesAligned(calibration.still));
+  const alignedStillFlip = stillFlip && (everyFrame || usesAligned(calibration.still));
+  const clipFrames = everyFrame
+    ? Infinity
+    : usesAligned(calibration)
+      ? (calibration.alignedClipFrames ?? 1)
+      : 0;
 
   /**
    * One clip's analysis, fed frame by frame. Once the middle frame is in and gives a
@@ -280,12 +328,20 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         n === 1 && stillFlip && withFace.length > 0
           ? await Promise.all([expression.run(ferCrops, true), faceApi.run(faceApiCrops, true)])
           : undefined;
+      // The third view of a still now; a clip's frames once all are in (`alignedForClip`).
+      const still = n === 1 && alignedStill && withFace.length > 0;
+      const alignedCrops = still
+        ? withFace.map((i) => ({ frame: frames[i]!, crop: alignedFaceCrop(meshes[i]!.points) }))
+        : [];
+      const m7 = still ? await aligned!.run(alignedCrops) : undefined;
+      const m7Mirror = still && alignedStillFlip ? await aligned!.run(alignedCrops, true) : undefined;
       withFace.forEach((i, k) =>
         scores.set(i, {
           p7: expr[k].probs,
           q7: expr2[k].probs,
           ef: expr[k].embedding,
           ea: expr2[k].embedding,
+          ...(m7 ? { m7: m7[k] } : {}),
           ...(mirror
             ? {
                 mirrored: {
@@ -293,11 +349,32 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
                   q7: mirror[1][k].probs,
                   ef: mirror[0][k].embedding,
                   ea: mirror[1][k].embedding,
+                  ...(m7Mirror ? { m7: m7Mirror[k] } : {}),
                 },
               }
             : {}),
         }),
       );
+    };
+    /**
+     * A clip's aligned view, once every frame is meshed: the model sees `clipFrames` of the
+     * frames with a face, spread evenly, and each of them reads their mean (`alignedClipView`,
+     * which `eval` applies to cached per-frame logits the same way).
+     */
+    const alignedForClip = async (): Promise<void> => {
+      if (n === 1 || clipFrames === 0) return;
+      const faced = [...scores.keys()].sort((a, b) => a - b);
+      const picks = alignedFramePicks(faced.length, clipFrames).map((j) => faced[j]);
+      const logits = await aligned!.run(
+        picks.map((i) => ({ frame: frames[i]!, crop: alignedFaceCrop(meshes[i]!.points) })),
+      );
+      picks.forEach((i, k) => (scores.get(i)!.m7 = logits[k]));
+      if (everyFrame) return;
+      const view = alignedClipView(
+        faced.map((i) => ({ geometry: [], ...scores.get(i)! })),
+        clipFrames,
+      );
+      faced.forEach((i, k) => (scores.get(i)!.m7 = view[k]!.m7));
     };
     const arrivedNotDone = (): number[] => {
       const ids: number[] = [];
@@ -351,6 +428,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
         }
         const rest = arrivedNotDone();
         if (rest.length > 0) await processFrames(rest);
+        await alignedForClip();
         return final.map((frame, i) => frameAnalysis(frame, meshes[i], scores.get(i)));
       },
       abandon(): void {
@@ -376,13 +454,14 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       landmarks[p * 3 + 1] = m.points[p * 3 + 1] / frame.height;
       landmarks[p * 3 + 2] = m.points[p * 3 + 2] / frame.width;
     }
-    const { p7, q7, ef, ea } = plainOutputs(e);
+    const { p7, q7, ef, ea, m7 } = plainOutputs(e);
     const features: FrameFeatures = {
       p7,
       q7,
       geometry: meshFeatures(m.points),
       ef,
       ea,
+      ...(m7 ? { m7 } : {}),
       ...(e.mirrored ? { mirrored: plainOutputs(e.mirrored) } : {}),
     };
     const probabilities = framePosterior(features, calibration);
@@ -402,7 +481,13 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     return clip.finish(frames);
   }
 
-  return { calibration, analyzeFrames, startClip };
+  return { calibration, alignedModel: aligned !== undefined, analyzeFrames, startClip };
+}
+
+/** onnxruntime (and the model) load only when a pipeline is given the aligned model's file. */
+async function loadAlignedModel(path: string): Promise<AlignedExpressionModel> {
+  const { AlignedExpressionModel } = await import('./aligned-expression.js');
+  return AlignedExpressionModel.create(path);
 }
 
 export { mapFer7To5 };

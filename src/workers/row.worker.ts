@@ -11,15 +11,20 @@ import { createEmotionPipeline, type EmotionPipeline } from '../vision/index.js'
 
 let loaded: { key: string; pipeline: Promise<EmotionPipeline> } | undefined;
 
-function pipelineFor(calibration: Calibration): Promise<EmotionPipeline> {
-  const key = JSON.stringify(calibration);
-  if (loaded?.key !== key) loaded = { key, pipeline: createEmotionPipeline({ calibration }) };
+function pipelineFor(calibration: Calibration, alignedModelPath?: string): Promise<EmotionPipeline> {
+  const key = JSON.stringify([calibration, alignedModelPath]);
+  if (loaded?.key !== key)
+    loaded = {
+      key,
+      // The cached features keep the aligned model's logits of every frame: pooling picks a clip's.
+      pipeline: createEmotionPipeline({ calibration, alignedModelPath, alignedEveryFrame: true }),
+    };
   return loaded.pipeline;
 }
 
 serveJobs<RowRequest, RowFeatures, undefined>({
-  run: async ({ root, row, calibration, plan }, report) => {
-    const pipeline = await pipelineFor(calibration);
+  run: async ({ root, row, calibration, plan, alignedModelPath }, report) => {
+    const pipeline = await pipelineFor(calibration, alignedModelPath);
     return analyzeRow(pipeline, root, row, report, plan);
   },
   warmUp: async () => undefined,

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import type { JobMetrics } from '../http/job-metrics.js';
 import { healthRoutes } from '../http/routes/health.routes.js';
 import { prepareEmotionModel } from '../model-files/model-setup.js';
+import type { ModelFileStatus } from '../model-files/pinned-models.js';
 import type { JobLifecycle } from '../services/job-lifecycle.js';
 import type { Store } from '../store/index.js';
 import type { WebhookSender } from '../webhooks/deliverer.js';
@@ -24,14 +25,19 @@ export interface WorkerRoleDeps {
 
 async function healthServer(
   deps: WorkerRoleDeps,
-  running: () => RunningConsumer | undefined,
+  running: () => (RunningConsumer & { models?: ModelFileStatus[] }) | undefined,
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   const stats = (): Record<string, unknown> => {
     const r = running();
     return r ? { ...r.pool.stats(), ...r.consumer.stats() } : {};
   };
-  await app.register(healthRoutes, { stats, isReady: () => running() !== undefined, version: deps.version });
+  await app.register(healthRoutes, {
+    stats,
+    isReady: () => running() !== undefined,
+    version: deps.version,
+    models: () => running()?.models,
+  });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'emothumb_' });
   deps.jobMetrics.register(registry);
@@ -57,7 +63,7 @@ async function healthServer(
 export async function runWorkerRole(deps: WorkerRoleDeps): Promise<void> {
   const { config } = deps;
   const log = pino({ level: config.logLevel });
-  let running: RunningConsumer | undefined = undefined;
+  let running: (RunningConsumer & { models?: ModelFileStatus[] }) | undefined = undefined;
   const health = config.healthPort !== undefined ? await healthServer(deps, () => running) : undefined;
 
   let closing = false;
@@ -84,6 +90,8 @@ export async function runWorkerRole(deps: WorkerRoleDeps): Promise<void> {
     log.info(`Health listening at ${address}`);
   }
   const model = await prepareEmotionModel(config, (message) => log.info(message));
-  running = await startQueueConsumer(config, model.engine, deps.lifecycle, log);
+  running = Object.assign(await startQueueConsumer(config, model.engine, deps.lifecycle, log), {
+    models: model.models,
+  });
   log.info({ model: model.description, workers: config.workers }, 'worker ready: taking jobs from the queue');
 }

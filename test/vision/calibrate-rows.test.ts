@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateFromRows, type CalibrateSettings } from '../../src/cli/calibrate.command.js';
+import {
+  alignedSection,
+  calibrateFromRows,
+  type CalibrateSettings,
+} from '../../src/cli/calibrate.command.js';
+import { poolRow } from '../../src/cli/eval.command.js';
 import type { RowFeatures } from '../../src/cli/row-analysis.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
-import { EMBEDDING_SIZE, FEATURE_NAMES, validateCalibration } from '../../src/vision/calibration.js';
+import {
+  EMBEDDING_SIZE,
+  FEATURE_NAMES,
+  featureNames,
+  forAlignedModel,
+  validateCalibration,
+} from '../../src/vision/calibration.js';
 import { seededRandom } from '../helpers/random.js';
 
 // FER7 index of each of the five classes (angry, happy, surprise, neutral, sad)
@@ -72,7 +83,71 @@ function withEmbeddings(rows: RowFeatures[]): RowFeatures[] {
   });
 }
 
+/** The same rows with the aligned model's logits, which know the class better on every frame. */
+function withAligned(rows: RowFeatures[]): RowFeatures[] {
+  const rand = seededRandom(11);
+  // ALIGNED_CLASSES index of each of the five classes (angry, happy, surprised, neutral, sad)
+  const ALIGNED = [0, 3, 6, 4, 5];
+  return rows.map((r) => {
+    const y = EMOTIONS5.indexOf(r.row.class5);
+    return {
+      ...r,
+      frames: r.frames.map((f) => {
+        const said = rand() < 0.9 ? y : (y + 1) % 5;
+        return f && { ...f, m7: Array.from({ length: 7 }, (_, k) => (k === ALIGNED[said] ? 3 : 0) + rand()) };
+      }),
+    };
+  });
+}
+
 describe('calibrateFromRows', () => {
+  it('with the aligned model: an aligned section beside the unchanged layers; a service without the file applies the old ones', () => {
+    const rows = withAligned(syntheticRows(30, 5, 4));
+    const without = calibrateFromRows(rows, SETTINGS);
+    const withModel = calibrateFromRows(rows, {
+      ...SETTINGS,
+      aligned: { main: true, still: false, clipFrames: 2 },
+    });
+    const calibration = {
+      ...without.calibration,
+      aligned: alignedSection(withModel.calibration, { main: true, still: false }),
+    };
+    validateCalibration(JSON.parse(JSON.stringify(calibration)));
+    expect(calibration.aligned.main?.features).toEqual(featureNames({ aligned: true }));
+    expect(calibration.aligned.clipFrames).toBe(2);
+    const accuracy = (items: typeof without.heldOut): number =>
+      items.filter((i) => i.predicted === i.truth).length / items.length;
+    expect(accuracy(withModel.heldOut)).toBeGreaterThan(accuracy(without.heldOut) + 0.1);
+    // Without the model file: exactly the layers fitted without it.
+    const old = forAlignedModel(calibration, false);
+    expect(old).toEqual(without.calibration);
+    for (const r of rows) expect(poolRow(r, old)).toEqual(poolRow(r, without.calibration));
+    // With it, every answer is pooled by the aligned layers (eval's path: the same as the fit's).
+    const applied = forAlignedModel(calibration, true);
+    expect(applied.alignedClipFrames).toBe(2);
+    const agree = rows.filter((r) => poolRow(r, applied)?.emotion === r.row.class5).length / rows.length;
+    expect(agree).toBeGreaterThan(0.85);
+  });
+
+  it('an aligned section for stills only leaves clips on the old main layer and its scaling', () => {
+    const rows = withAligned(withEmbeddings(syntheticRows(30, 5, 4)));
+    const settings = { ...SETTINGS, rank: 8, stillL2: 0.1 };
+    const without = calibrateFromRows(rows, settings);
+    const withModel = calibrateFromRows(rows, {
+      ...settings,
+      aligned: { main: false, still: true, clipFrames: 5 },
+    });
+    const section = alignedSection(withModel.calibration, { main: false, still: true });
+    expect(section.main).toBeUndefined();
+    expect(section.scaling?.video).toBeUndefined();
+    const applied = forAlignedModel({ ...without.calibration, aligned: section }, true);
+    expect(applied.weights).toEqual(without.calibration.weights);
+    expect(applied.scaling?.video).toEqual(without.calibration.scaling?.video);
+    expect(applied.alignedClipFrames).toBeUndefined();
+    for (const r of rows.filter((r) => r.row.kind === 'video'))
+      expect(poolRow(r, applied)).toEqual(poolRow(r, without.calibration));
+  });
+
   it('with a rank, still images get a layer of their own on the embeddings; clips keep the main layer', () => {
     const rows = withEmbeddings(syntheticRows(30, 5, 4));
     const plain = calibrateFromRows(rows, SETTINGS);

@@ -4,6 +4,7 @@ import {
   calibratedLogits,
   EMBEDDING_SIZE,
   FEATURE_NAMES,
+  featureNames,
   featureVector,
   framePosterior,
   identityCalibration,
@@ -116,6 +117,59 @@ describe('calibration layer', () => {
     expect(fitted.weights[0]).toHaveLength(60);
     const layer = { ...identityCalibration(), ...fitted };
     expect(trainingAccuracy(xs, ys, layer)).toBeGreaterThan(0.95);
+  });
+
+  it('fitLogistic with a rank and `direct`: the leading features enter as they are, the rest through the components', () => {
+    // The class lives in feature 0 alone, drowned among 60 noisy features of larger variance:
+    // through 2 components it is lost, passed directly it is learnt.
+    const xs: number[][] = [];
+    const ys: number[] = [];
+    for (let k = 0; k < 5; k++)
+      for (let i = 0; i < 30; i++) {
+        ys.push(k);
+        xs.push([
+          k + 0.3 * Math.sin(i * 7.3),
+          ...Array.from({ length: 60 }, (_, j) => 5 * Math.sin(i * 3.1 + j * 1.7 + k)),
+        ]);
+      }
+    const reduced = fitLogistic(xs, ys, { l2: 0.01, iterations: 500, rank: 2 });
+    const direct = fitLogistic(xs, ys, { l2: 0.01, iterations: 500, rank: 2, direct: 1 });
+    expect(direct.weights[0]).toHaveLength(61);
+    const accuracy = (fitted: typeof direct) =>
+      trainingAccuracy(xs, ys, { ...identityCalibration(), ...fitted });
+    expect(accuracy(direct)).toBeGreaterThan(0.9);
+    expect(accuracy(direct)).toBeGreaterThan(accuracy(reduced) + 0.2);
+  });
+
+  it('a layer reading the aligned model is valid only in the aligned section', async () => {
+    const cal = await loadCalibration();
+    const names = featureNames({ aligned: true, embeddings: true });
+    const layer = {
+      features: names,
+      mean: names.map(() => 0),
+      std: names.map(() => 1),
+      weights: Array.from({ length: 5 }, () => names.map(() => 0)),
+      bias: [0, 0, 0, 0, 0],
+    };
+    expect(validateCalibration({ ...cal, aligned: { still: layer } }).aligned?.still).toBeDefined();
+    expect(() => validateCalibration({ ...cal, still: layer })).toThrow(/invalid calibration/);
+    // a main layer needs the number of a clip's frames the model sees
+    const main = { ...layer, features: featureNames({ aligned: true }), mean: [], std: [] };
+    const n = main.features.length;
+    const mainLayer = {
+      ...main,
+      mean: new Array<number>(n).fill(0),
+      std: new Array<number>(n).fill(1),
+      weights: Array.from({ length: 5 }, () => new Array<number>(n).fill(0)),
+    };
+    expect(() => validateCalibration({ ...cal, aligned: { main: mainLayer } })).toThrow(
+      /invalid calibration/,
+    );
+    expect(
+      validateCalibration({ ...cal, aligned: { main: mainLayer, clipFrames: 5 } }).aligned?.clipFrames,
+    ).toBe(5);
+    // the committed calibration's own section: the still layer reads the aligned logits
+    expect(cal.aligned?.still?.features).toEqual(featureNames({ aligned: true, embeddings: true }));
   });
 
   it('a still-image layer must read the full feature list', async () => {

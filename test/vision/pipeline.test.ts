@@ -10,6 +10,11 @@ import {
   poolClip,
   type EmotionPipeline,
 } from '../../src/vision/index.js';
+import { ALIGNED_EXPRESSION_MODEL } from '../../src/model-files/pinned-models.js';
+import { ALIGNED_CLASSES } from '../../src/vision/aligned-classes.js';
+import { featureNames, loadCalibration, type Calibration, type Layer } from '../../src/vision/calibration.js';
+import { alignedClipView } from '../../src/vision/clip-features.js';
+import { argmax, EMOTIONS5 } from '../../src/vision/emotions.js';
 
 const require = createRequire(import.meta.url);
 const faceApiDemo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -130,3 +135,82 @@ describe('analysis fed frame by frame (while the rest decode)', () => {
     );
   });
 });
+
+describe('the third view: the aligned expression model (MODELS_DIR from vitest.config.ts)', () => {
+  const modelPath = join(process.env.MODELS_DIR!, ALIGNED_EXPRESSION_MODEL.file);
+  /** A layer over `layout` whose only weight sends the aligned model's "happy" logit to `target`. */
+  function alignedLayer(layout: { aligned: true; embeddings?: boolean }, target: number): Layer {
+    const features = featureNames(layout);
+    const weights = EMOTIONS5.map((_, k) =>
+      features.map((name) => (k === target && name === 'aligned_happy' ? 10 : 0)),
+    );
+    return {
+      features,
+      mean: features.map(() => 0),
+      std: features.map(() => 1),
+      weights,
+      bias: [0, 0, 0, 0, 0],
+    };
+  }
+
+  it('is used when present: a still is scored by the aligned layers, and without the file by the old ones', async () => {
+    const frame = await still(join(faceApiDemo, 'sample6.jpg'));
+    const committed = await loadCalibration();
+    const calibration: Calibration = {
+      ...committed,
+      // Deliberately absurd: a smile read by the aligned model answers Sad, so the answer shows which view it came from.
+      aligned: { still: alignedLayer({ aligned: true, embeddings: true }, EMOTIONS5.indexOf('Sad')) },
+    };
+    const withModel = await createEmotionPipeline({ calibration, alignedModelPath: modelPath });
+    const without = await createEmotionPipeline({ calibration });
+    expect(withModel.alignedModel).toBe(true);
+    expect(without.alignedModel).toBe(false);
+    const [a] = await withModel.analyzeFrames([frame]);
+    const [b] = await without.analyzeFrames([frame]);
+    // The model saw the face (and its mirror image, for the still layer): it reads a smile.
+    expect(a.features!.m7).toHaveLength(7);
+    expect(argmax(a.features!.mirrored!.m7!)).toBe(ALIGNED_CLASSES.indexOf('happy'));
+    expect(b.features!.m7).toBeUndefined();
+    expect(poolClip([a], withModel.calibration)!.emotion).toBe('Sad');
+    expect(poolClip([b], without.calibration)!.emotion).toBe('Happy');
+  });
+
+  it('sees only `clipFrames` of a clip, and every frame reads their mean (as eval picks them from every frame)', async () => {
+    const frame = await still(join(faceApiDemo, 'sample6.jpg'));
+    const mirrored = { ...frame, data: mirror(frame) };
+    // Frames 0-3 the face, 4-5 its mirror image: two picks of six are frames 1 and 4.
+    const frames = [frame, frame, frame, frame, mirrored, mirrored].map((f, i) => ({ ...f, index: i, t: i }));
+    const committed = await loadCalibration();
+    const main = alignedLayer({ aligned: true }, EMOTIONS5.indexOf('Sad'));
+    const calibration: Calibration = { ...committed, aligned: { main, clipFrames: 2 } };
+    const live = await createEmotionPipeline({ calibration, alignedModelPath: modelPath });
+    const every = await createEmotionPipeline({
+      calibration,
+      alignedModelPath: modelPath,
+      alignedEveryFrame: true,
+    });
+    const analysed = await live.analyzeFrames(frames);
+    const perFrame = (await every.analyzeFrames(frames)).map((f) => f.features!);
+    const mean = perFrame[1].m7!.map((v, j) => (v + perFrame[4].m7![j]) / 2);
+    for (const f of analysed)
+      expect(f.features!.m7!.map((v) => v.toFixed(4))).toEqual(mean.map((v) => v.toFixed(4)));
+    // eval's path: the same picks from the per-frame logits.
+    const view = alignedClipView(perFrame, 2);
+    expect(view.map((f) => f!.m7)).toEqual(perFrame.map(() => mean));
+    expect(poolClip(analysed, live.calibration)!.emotion).toBe('Sad');
+  });
+});
+
+/** The frame mirrored left to right. */
+function mirror(frame: RgbFrame): Uint8Array {
+  const out = new Uint8Array(frame.data.length);
+  for (let y = 0; y < frame.height; y++)
+    for (let x = 0; x < frame.width; x++) {
+      const from = (y * frame.width + x) * 3;
+      const to = (y * frame.width + frame.width - 1 - x) * 3;
+      out[to] = frame.data[from];
+      out[to + 1] = frame.data[from + 1];
+      out[to + 2] = frame.data[from + 2];
+    }
+  return out;
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
+import type { ModelFileStatus } from '../../model-files/pinned-models.js';
 
 export interface HealthOptions {
   /** Worker pool numbers for operators. */
@@ -7,6 +8,22 @@ export interface HealthOptions {
   /** Resolves true once models are loaded and the service can answer. */
   isReady: () => boolean;
   version: string;
+  /** The pinned model files, once resolved (loaded or missing, and why); absent on a node that runs no model. */
+  models?: () => ModelFileStatus[] | undefined;
+}
+
+/** /health's `models`: each pinned model file loaded (its file) or missing (why). */
+function modelsField(models: ModelFileStatus[] | undefined): { models?: Record<string, unknown>[] } {
+  if (!models) return {};
+  return {
+    models: models.map((m) => ({
+      name: m.name,
+      status: m.status,
+      role: m.role,
+      ...(m.path ? { file: m.path } : {}),
+      ...(m.reason ? { reason: m.reason } : {}),
+    })),
+  };
 }
 
 /** Liveness and readiness: public, cheap, and answered while videos are being processed. */
@@ -20,6 +37,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       version: options.version,
       uptime_s: Math.round((Date.now() - started) / 1000),
       jobs: options.stats(),
+      ...modelsField(options.models?.()),
     }),
   );
   app.get(

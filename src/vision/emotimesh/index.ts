@@ -13,6 +13,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EMOTIONS5 } from '../emotions.js';
+import { onnxSessionOptions } from '../onnx-session.js';
 import { inferArchitecture, type EmotiMeshArchitecture } from './architecture.js';
 import { buildEmotiMeshGraph, GRAPH_INPUT, GRAPH_OUTPUT } from './emotimesh-graph.js';
 import { CheckpointError, openTorchCheckpoint, type StateDict } from './torch-checkpoint.js';
@@ -72,11 +73,7 @@ export function softmax(logits: readonly number[]): number[] {
 }
 
 function sessionOptions(options: LoadOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-  };
+  return onnxSessionOptions(options.threads);
 }
 
 function checkInputs(inputs: readonly Float32Array[], steps: number, info: EmotiMeshInfo): void {

@@ -38,4 +38,6 @@ export interface EngineSettings {
   model: EngineModel;
   checkpointPath?: string;
   calibration: Calibration;
+  /** The aligned expression model's file, resolved and checked by the server; absent: run without it. */
+  alignedModelPath?: string;
 }

@@ -10,7 +10,12 @@ export async function createEmotionEngine(settings: EngineSettings): Promise<Emo
   }
   // The ML runtimes load only here: a process (or thread) that never builds an engine never loads them.
   const { createEmotionPipeline } = await import('../pipeline.js');
-  const base = new DefaultEmotionEngine(await createEmotionPipeline({ calibration: settings.calibration }));
+  const base = new DefaultEmotionEngine(
+    await createEmotionPipeline({
+      calibration: settings.calibration,
+      alignedModelPath: settings.alignedModelPath,
+    }),
+  );
   if (settings.model === 'default') return base;
   if (!settings.checkpointPath) throw new Error(`MODEL=${settings.model} needs a checkpoint file`);
   // onnxruntime is loaded only when a checkpoint is configured: the default worker stays smaller.

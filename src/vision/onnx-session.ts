@@ -1,0 +1,14 @@
+import type * as ort from 'onnxruntime-node';
+
+/**
+ * onnxruntime's CPU session settings for every ONNX model the pipeline runs (EmotiMesh, the
+ * aligned expression net): full graph optimisation, and with `threads` a fixed intra-op pool
+ * and no inter-op pool (a worker's engine thread keeps to its core; the decoder has the other).
+ */
+export function onnxSessionOptions(threads?: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  };
+}
