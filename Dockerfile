@@ -42,9 +42,14 @@ RUN arch=$(node -p process.arch) \
  && cd /app/node_modules \
  && find . \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
 
-# ---- MODELS: `npm run models -- fetch` goes here (issue "Right more often"): run it in this
-# ---- stage with MODELS_DIR=/app/models, then COPY --from=build /app/models in the runtime stage
-# ---- and set ENV MODELS_DIR=/app/models there (not under /data: a mounted volume would hide it).
+# The aligned expression model (a model file, not an npm package): fetched now into /app/models
+# and checked against its pinned sha256, so that the image answers with it offline. Where the build
+# cannot reach GitHub (a registry-only network), the build goes on without it and the service says
+# so at start-up and in /health; MODELS_MIRROR names another URL for the same bytes.
+ARG MODELS_MIRROR=
+RUN mkdir -p /app/models \
+ && (MODELS_DIR=/app/models node dist/cli/main.js models fetch ${MODELS_MIRROR:+--url "$MODELS_MIRROR"} \
+     || echo "warning: the aligned expression model was not fetched; the image runs without it")
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -52,6 +57,10 @@ ENV NODE_ENV=production PORT=5000 HOST=0.0.0.0 DATA_DIR=/data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Not under /data: a mounted volume would hide it. MODEL_DOWNLOAD=false: a container never reaches
+# out at start-up; an image built without the file runs on the two other nets and says so.
+COPY --from=build /app/models ./models
+ENV MODELS_DIR=/app/models MODEL_DOWNLOAD=false
 # The app's files stay root's (read-only to the service); only /data is the service's.
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data

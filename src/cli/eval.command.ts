@@ -212,13 +212,14 @@ export function registerEvalCommand(program: Command): void {
         plot?: string;
         alignedModel: boolean;
       }) => {
+        // The labels first: a bad file is refused before any model is looked at.
+        const labels = await readLabelledRows(opts.labels);
         const { loadCalibration } = await import('../vision/calibration.js');
         const loaded = await loadCalibration(opts.calibration);
         const alignedModelPath = opts.alignedModel ? await resolveEvalModels() : undefined;
         // What a service with (or without) the model file applies.
         const calibration = forAlignedModel(loaded, alignedModelPath !== undefined);
         const started = performance.now();
-        const labels = await readLabelledRows(opts.labels);
         const rows = await analyzeLabelledRows(labels.rows, opts.root, loaded, {
           limit: opts.limit,
           cacheDir: opts.cache,
