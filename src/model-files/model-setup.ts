@@ -11,6 +11,9 @@ export interface PreparedModel {
   models: ModelFileStatus[];
 }
 
+/** How long start-up may spend downloading a missing pinned model file before running without it. */
+export const STARTUP_DOWNLOAD_TIMEOUT_MS = 60_000;
+
 /**
  * The pinned model files for this configuration (none for MODEL=none), each said in the log:
  * the ones the service uses and the ones it runs without.
@@ -24,6 +27,9 @@ export async function preparePinnedModels(
     modelsDir: config.modelsDir,
     download: config.modelDownload,
     log,
+    // At start-up readiness waits for this 1.3 MB file: a network that drops the connection
+    // silently must not hold the service for long (`models fetch` keeps the longer limit).
+    timeoutMs: STARTUP_DOWNLOAD_TIMEOUT_MS,
   });
   for (const m of models)
     log(

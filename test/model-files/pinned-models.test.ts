@@ -9,7 +9,7 @@ import { registerModelsCommand } from '../../src/cli/models.command.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
 import { healthRoutes } from '../../src/http/routes/health.routes.js';
-import { prepareEmotionModel } from '../../src/model-files/model-setup.js';
+import { prepareEmotionModel, STARTUP_DOWNLOAD_TIMEOUT_MS } from '../../src/model-files/model-setup.js';
 import {
   ALIGNED_EXPRESSION_MODEL as MODEL,
   resolvePinnedModel,
@@ -95,6 +95,28 @@ describe('pinned model files (MODELS_DIR, download, sha256)', () => {
     expect(status.status).toBe('missing');
     expect(status.reason).toMatch(/download failed/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a download that never answers is given up after its time limit, and the model is missing', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const started = Date.now();
+      const status = await resolvePinnedModel(MODEL, {
+        modelsDir: dir,
+        download: true,
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/${MODEL.file}`,
+        timeoutMs: 300,
+      });
+      expect(status.status).toBe('missing');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(readdirSync(dir)).toEqual([]);
+      // At start-up the limit is a minute, not the `models fetch` command's five.
+      expect(STARTUP_DOWNLOAD_TIMEOUT_MS).toBeLessThanOrEqual(60_000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('MODEL_DOWNLOAD=false with no file: the service runs on the two nets and says so (log and /health)', async () => {
