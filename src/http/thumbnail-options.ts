@@ -3,7 +3,6 @@ import { Value } from '@sinclair/typebox/value';
 
 import { AppError } from '../errors.js';
 import type { AnchorMode, CropMode, ThumbnailRequest } from '../jobs/clip-job.types.js';
-import type { StillFormat } from '../media/encode.js';
 import type { ThumbnailFormat } from '../media/types.js';
 
 export const THUMBNAIL_FORMATS: readonly ThumbnailFormat[] = ['mp4', 'webp', 'gif'];
