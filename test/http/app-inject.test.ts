@@ -26,6 +26,7 @@ import { JobLifecycle } from '../../src/services/job-lifecycle.js';
 import { JobsService } from '../../src/services/jobs.service.js';
 import { openStore, type RequestLogEntry, type Store } from '../../src/store/index.js';
 import type { Prediction } from '../../src/vision/index.js';
+import { stubThumbnail, stubVideoInfo } from '../helpers/stub-results.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 const VERSION = '9.9.9-test';
@@ -146,34 +147,10 @@ class StubJobPort implements ClipJobPort {
     this.failNext = undefined;
     if (failure) throw failure;
     return {
-      video: {
-        container: 'mov,mp4,m4a,3gp,3g2,mj2',
-        codec: 'h264',
-        width: 640,
-        height: 360,
-        rotation: 0,
-        pixelAspect: 1,
-        displayWidth: 640,
-        displayHeight: 360,
-        durationSec: 3,
-        fps: 30,
-        frameCount: 90,
-        pixelFormat: 'yuv420p',
-        hasAudio: true,
-      },
+      video: stubVideoInfo(),
       prediction: job.predict ? { ...structuredClone(PREDICTION), ...this.takePrediction() } : undefined,
       thumbnail: job.thumbnail
-        ? {
-            data: Buffer.from(THUMBNAIL_BYTES),
-            format: 'mp4',
-            mimeType: 'video/mp4',
-            width: 480,
-            height: 270,
-            fps: 10,
-            frames: 29,
-            durationSec: 2.9,
-            ...this.takeThumbnail(),
-          }
+        ? stubThumbnail(Buffer.from(THUMBNAIL_BYTES), this.takeThumbnail())
         : undefined,
       timings: { decode: 1.5, model: 2.5 },
     };

@@ -25,6 +25,7 @@ import { JobsService } from '../../src/services/jobs.service.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
+import { stubThumbnail } from '../helpers/stub-results.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 const SECRET = 'webhook-secret-for-tests';
@@ -66,18 +67,7 @@ class GatedPort implements ClipJobPort {
             face: null,
           }
         : undefined,
-      thumbnail: job.thumbnail
-        ? {
-            data: Buffer.from('mp4'),
-            format: 'mp4',
-            mimeType: 'video/mp4',
-            width: 480,
-            height: 270,
-            fps: 10,
-            frames: 29,
-            durationSec: 2.9,
-          }
-        : undefined,
+      thumbnail: job.thumbnail ? stubThumbnail(Buffer.from('mp4')) : undefined,
       timings: {},
     };
   }

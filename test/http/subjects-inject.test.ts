@@ -24,6 +24,7 @@ import { JobsService } from '../../src/services/jobs.service.js';
 import { SubjectsService } from '../../src/services/subjects.service.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { Prediction } from '../../src/vision/index.js';
+import { stubThumbnail, stubVideoInfo } from '../helpers/stub-results.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -51,34 +52,9 @@ const PREDICTION: Prediction = {
 class StubPort implements ClipJobPort {
   async run(job: ClipJob): Promise<ClipJobResult> {
     return {
-      video: {
-        container: 'mov,mp4,m4a,3gp,3g2,mj2',
-        codec: 'h264',
-        width: 640,
-        height: 360,
-        rotation: 0,
-        pixelAspect: 1,
-        displayWidth: 640,
-        displayHeight: 360,
-        durationSec: 3,
-        fps: 30,
-        frameCount: 90,
-        pixelFormat: 'yuv420p',
-        hasAudio: false,
-      },
+      video: stubVideoInfo(false),
       prediction: job.predict ? structuredClone(PREDICTION) : undefined,
-      thumbnail: job.thumbnail
-        ? {
-            data: Buffer.from('fake-mp4'),
-            format: 'mp4',
-            mimeType: 'video/mp4',
-            width: 480,
-            height: 270,
-            fps: 10,
-            frames: 29,
-            durationSec: 2.9,
-          }
-        : undefined,
+      thumbnail: job.thumbnail ? stubThumbnail(Buffer.from('fake-mp4')) : undefined,
       timings: {},
     };
   }
