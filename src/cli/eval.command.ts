@@ -18,6 +18,7 @@ import {
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import {
   ANALYSIS_MAX_SIDE,
+  expressiveness,
   poolClip,
   type ClipPrediction,
   type Emotion5,
@@ -127,7 +128,7 @@ export function poolRow(features: RowFeatures, calibration: Calibration): ClipPr
       face: null,
       landmarks: null,
       probabilities,
-      expressiveness: 1 - probabilities[3],
+      expressiveness: expressiveness(probabilities),
       features: f,
     };
   });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ALIGNED_CLASSES } from './aligned-classes.js';
 import committed from './calibration.json' with { type: 'json' };
 import type { AnswerScaling } from './confidence.js';
-import { EMOTIONS5, mapFer7To5, type Probs5 } from './emotions.js';
+import { EMOTIONS5, mapFer7To5, softmax, type Probs5 } from './emotions.js';
 import { GEOMETRY_FEATURES } from './geometry.js';
 
 /**
@@ -233,13 +233,6 @@ export function featureVector(features: ModelOutputs, layout: FeatureLayout | bo
     out.push(...Array.from(features.ef), ...Array.from(features.ea));
   }
   return out;
-}
-
-export function softmax(logits: number[]): number[] {
-  const max = Math.max(...logits);
-  const ex = logits.map((l) => Math.exp(l - max));
-  const sum = ex.reduce((a, b) => a + b, 0);
-  return ex.map((e) => e / sum);
 }
 
 /** Class logits of the fitted layer for a raw feature vector. */

@@ -5,7 +5,7 @@
  * scale), fitted on answers for people held out of the layer's fit, make `confidence` mean what it
  * says: of the answers given with confidence 0.7, about 70 % are right.
  */
-import { softmax } from './calibration.js';
+import { softmax } from './emotions.js';
 
 /** p' = softmax(log(p) / temperature + bias), EMOTIONS5 order. */
 export interface AnswerScaling {

@@ -32,6 +32,21 @@ export function mapFer7To5(p7: ArrayLike<number>): Probs5 {
   return out;
 }
 
+/** Where Neutral stands in EMOTIONS5: a frame's expressiveness is 1 - P(Neutral). */
+export const NEUTRAL_INDEX = EMOTIONS5.indexOf('Neutral');
+
+/** How much a frame shows (1 - P(Neutral)): what clip pooling weights frames by. */
+export function expressiveness(probabilities: ArrayLike<number>): number {
+  return 1 - probabilities[NEUTRAL_INDEX]!;
+}
+
+export function softmax(logits: number[]): number[] {
+  const max = Math.max(...logits);
+  const ex = logits.map((l) => Math.exp(l - max));
+  const sum = ex.reduce((a, b) => a + b, 0);
+  return ex.map((e) => e / sum);
+}
+
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

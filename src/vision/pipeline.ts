@@ -8,7 +8,7 @@ import {
   usesAligned,
 } from './calibration.js';
 import { alignedClipView, alignedFramePicks } from './clip-features.js';
-import { mapFer7To5, type Probs5 } from './emotions.js';
+import { expressiveness, mapFer7To5, type Probs5 } from './emotions.js';
 import { ExpressionModel } from './expression.js';
 import { FaceApiExpressionModel } from './face-api-expression.js';
 import { FaceDetector, type Detection } from './face-detector.js';
@@ -470,7 +470,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       face: { box: meshBounds(m.points), score: m.confidence },
       landmarks,
       probabilities,
-      expressiveness: 1 - probabilities[3],
+      expressiveness: expressiveness(probabilities),
       features,
     };
   }

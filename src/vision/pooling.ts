@@ -1,7 +1,7 @@
 import { framePosterior, stillOutputs, type Calibration } from './calibration.js';
 import { speechRobustFrames } from './clip-features.js';
 import { applyScaling } from './confidence.js';
-import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
+import { argmax, EMOTIONS5, expressiveness, type Emotion5 } from './emotions.js';
 import type { FrameAnalysis } from './pipeline.js';
 import type { ClipPrediction } from './prediction.js';
 
@@ -75,7 +75,7 @@ function withClipContext(
     return frames.map((f) => {
       if (!f.features || !f.probabilities) return f;
       const probabilities = framePosterior(stillOutputs(f.features), still);
-      return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
+      return { ...f, probabilities, expressiveness: expressiveness(probabilities) };
     });
   if (calibration.mouthQuantile === undefined || !calibration.weights?.length) return frames;
   const layer = calibration as Calibration;
@@ -87,7 +87,7 @@ function withClipContext(
     const x = features[i];
     if (!x || !f.probabilities) return f;
     const probabilities = framePosterior(x, layer);
-    return { ...f, probabilities, expressiveness: 1 - probabilities[3] };
+    return { ...f, probabilities, expressiveness: expressiveness(probabilities) };
   });
 }
 

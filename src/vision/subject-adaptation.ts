@@ -13,7 +13,7 @@
  * penalty: with three corrections it moves the answers a little, with thirty it can move them a
  * lot. Pure: numbers in, numbers out (no store, no models).
  */
-import { softmax } from './calibration.js';
+import { softmax } from './emotions.js';
 import { argmax, EMOTIONS5, type Emotion5 } from './emotions.js';
 import type { ClipPrediction } from './prediction.js';
 

@@ -9,11 +9,10 @@ import {
   framePosterior,
   identityCalibration,
   loadCalibration,
-  softmax,
   validateCalibration,
   type Layer,
 } from '../../src/vision/calibration.js';
-import { argmax, mapFer7To5 } from '../../src/vision/emotions.js';
+import { argmax, mapFer7To5, softmax } from '../../src/vision/emotions.js';
 import { fitLogistic, principalAxes } from '../../src/vision/fit-layer.js';
 
 const GEOMETRY = [0.1, 0.9, 0.05, 0.15, 0.3, 0.45, 0.35, 1.2];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { softmax } from '../../src/vision/calibration.js';
+import { softmax } from '../../src/vision/emotions.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
 import type { ClipPrediction } from '../../src/vision/prediction.js';
 import {

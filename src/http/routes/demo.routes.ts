@@ -1,3 +1,4 @@
+import { EMOTIONS5 } from '../../vision/emotions.js';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -51,7 +52,7 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
 <script>
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var EMOTIONS = ['Anger', 'Happy', 'Shock', 'Neutral', 'Sad'];
+  var EMOTIONS = ${JSON.stringify(EMOTIONS5)};
   var COLORS = { Anger: '#d64545', Happy: '#e0a100', Shock: '#7a4bd1', Neutral: '#7a8596', Sad: '#2f7fd6' };
   var file = null;
   var drop = $('drop');
