@@ -15,6 +15,7 @@ import { alignedClipView, meanVector, speechRobustFrames } from '../vision/clip-
 import { fitLogistic } from '../vision/fit-layer.js';
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { argmax, EMOTIONS5 } from '../vision/emotions.js';
+import { frameAgreement } from '../vision/pooling.js';
 import { evaluate, formatReport, type Scored } from '../vision/evaluation.js';
 import {
   analyzeLabelledRows,
@@ -80,6 +81,8 @@ export interface CalibrateSettings {
   mouthQuantile?: number;
   /** Fit the answer scaling (temperature, class bias) that makes the confidence honest (default true). */
   scaleConfidence?: boolean;
+  /** Clips: also fit how much the temperature grows as a clip's frames disagree (default false). */
+  clipAgreement?: boolean;
   /**
    * Fit a layer of its own for one-frame inputs (still images) on the base features and the
    * expression nets' embeddings, reduced to this many principal components (undefined: none;
@@ -170,8 +173,9 @@ export function calibrateFromRows(
   };
 
   /** Each row of `rows` (outside fold `skip`) pooled by a layer fitted without its person's fold. */
-  const outOfFold = (skip?: number): { r: RowFeatures; probs: number[] | null; k: number }[] => {
-    const out: { r: RowFeatures; probs: number[] | null; k: number }[] = [];
+  type Answer = { r: RowFeatures; probs: number[] | null; k: number; agreement: number };
+  const outOfFold = (skip?: number): Answer[] => {
+    const out: Answer[] = [];
     for (let k = 0; k < s.folds; k++) {
       if (k === skip) continue;
       const train = usable.filter((d) => fold(d.r) !== k && fold(d.r) !== skip);
@@ -180,27 +184,39 @@ export function calibrateFromRows(
       const layer = fit(train);
       for (const r of test) {
         const pooled = r.error ? null : poolRow(r, { ...base, ...layer });
-        out.push({ r, probs: pooled ? EMOTIONS5.map((e) => pooled.probabilities[e]) : null, k });
+        const probs = pooled ? EMOTIONS5.map((e) => pooled.probabilities[e]) : null;
+        // The base has no answer scaling: these are the pooled probabilities the scaling will see.
+        const faced = pooled ? pooled.timeline.filter((p) => p.probabilities !== null) : [];
+        const agreement = probs
+          ? frameAgreement(
+              faced.map((p) => EMOTIONS5.map((e) => p.probabilities![e])),
+              argmax(probs),
+            )
+          : 1;
+        out.push({ r, probs, k, agreement });
       }
     }
     return out;
   };
 
-  const scalingFrom = (answers: { r: RowFeatures; probs: number[] | null }[]): Calibration['scaling'] => {
-    const byKind = (kind: 'image' | 'video'): { r: RowFeatures; probs: number[] }[] =>
-      answers.filter(
-        (a): a is { r: RowFeatures; probs: number[] } => a.probs !== null && scalingKind(a.r) === kind,
-      );
-    const fitKind = (items: { r: RowFeatures; probs: number[] }[]): AnswerScaling =>
+  const scalingFrom = (answers: Answer[]): Calibration['scaling'] => {
+    type Given = Answer & { probs: number[] };
+    const byKind = (kind: 'image' | 'video'): Given[] =>
+      answers.filter((a): a is Given => a.probs !== null && scalingKind(a.r) === kind);
+    const fitKind = (items: Given[], kind: 'image' | 'video'): AnswerScaling =>
       fitScaling(
         items.map((a) => a.probs),
         items.map((a) => label(a.r)),
-        { bias: items.length >= BIAS_MIN_ROWS },
+        {
+          bias: items.length >= BIAS_MIN_ROWS,
+          // Clips: how much the frames agree tempers the answer (s.clipAgreement).
+          ...(kind === 'video' && s.clipAgreement ? { agreements: items.map((a) => a.agreement) } : {}),
+        },
       );
     const images = byKind('image');
     const videos = byKind('video');
-    const image = images.length >= SCALING_MIN_ROWS ? fitKind(images) : undefined;
-    const video = videos.length >= SCALING_MIN_ROWS ? fitKind(videos) : undefined;
+    const image = images.length >= SCALING_MIN_ROWS ? fitKind(images, 'image') : undefined;
+    const video = videos.length >= SCALING_MIN_ROWS ? fitKind(videos, 'video') : undefined;
     return { image: image ?? video, video: video ?? image };
   };
 
@@ -226,7 +242,7 @@ export function calibrateFromRows(
         const scaling = nestedScaling.get(a.k) ?? scalingFrom(outOfFold(a.k));
         nestedScaling.set(a.k, scaling);
         const sc = scalingKind(a.r) === 'image' ? scaling?.image : scaling?.video;
-        return asScored(a.r, a.probs ? applyScaling(a.probs, sc) : null);
+        return asScored(a.r, a.probs ? applyScaling(a.probs, sc, a.agreement) : null);
       })
     : heldOutUnscaled;
   const layer = fit(usable);
@@ -360,6 +376,10 @@ export function registerCalibrateCommand(program: Command): void {
       'do not fit the temperature and class bias that make the confidence honest',
     )
     .option(
+      '--clip-agreement',
+      "clips: also fit how much the answer's temperature grows as the clip's frames disagree",
+    )
+    .option(
       '--aligned <parts>',
       "which layers get the aligned expression model's logits when MODELS_DIR has it: main, still, both (main,still) or none",
       'main,still',
@@ -394,6 +414,7 @@ export function registerCalibrateCommand(program: Command): void {
         stillFlip?: boolean;
         cache?: string;
         confidenceScaling: boolean;
+        clipAgreement?: boolean;
         aligned: string;
         alignedFrames: number;
         alignedDirect?: boolean;
@@ -415,6 +436,7 @@ export function registerCalibrateCommand(program: Command): void {
           stillFlip: opts.stillFlip ?? current.stillFlip ?? false,
           refineMesh: current.refineMesh ?? true,
           scaleConfidence: opts.confidenceScaling,
+          clipAgreement: opts.clipAgreement === true,
           rank: rankSetting(opts.rank, current),
           stillL2: opts.stillL2,
           mouthQuantile:

@@ -294,7 +294,8 @@ function validScaling(scaling: Calibration['scaling']): boolean {
         (typeof sc.temperature === 'number' &&
           sc.temperature > 0 &&
           Array.isArray(sc.bias) &&
-          sc.bias.length === 5),
+          sc.bias.length === 5 &&
+          (sc.disagreement === undefined || (Number.isFinite(sc.disagreement) && sc.disagreement >= 0))),
     )
   );
 }

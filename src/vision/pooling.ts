@@ -6,6 +6,16 @@ import type { FrameAnalysis } from './pipeline.js';
 import type { ClipPrediction } from './prediction.js';
 
 /**
+ * The share of a clip's faced frames whose own answer is class `k` (the clip's, before its answer
+ * scaling): 1 when they all agree (and for a one-frame input). The answer scaling makes a clip
+ * whose frames disagree less confident.
+ */
+export function frameAgreement(frames: ArrayLike<number>[], k: number): number {
+  if (frames.length === 0) return 1;
+  return frames.filter((p) => argmax(p) === k).length / frames.length;
+}
+
+/**
  * Pool per-frame calibrated probabilities into one clip answer. Frames are weighted by
  * exp(beta * expressiveness): a clip that starts neutral and then smiles is a smile. The pooled
  * probabilities then go through the calibration's answer scaling (one-frame inputs and clips
@@ -27,9 +37,14 @@ export function poolClip(
     total += w;
   }
   const scaling = frames.length === 1 ? calibration.scaling?.image : calibration.scaling?.video;
+  const raw = pooled.map((p) => p / total);
   const probs = applyScaling(
-    pooled.map((p) => p / total),
+    raw,
     scaling,
+    frameAgreement(
+      faced.map(({ f }) => f.probabilities!),
+      argmax(raw),
+    ),
   );
   const best = argmax(probs);
   let peak = faced[0];

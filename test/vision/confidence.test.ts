@@ -65,6 +65,42 @@ describe('answer scaling (honest confidence)', () => {
     expect(after).toBeLessThan(0.05);
   });
 
+  it('for clips, tempers the answers whose frames disagree more than those whose frames agree', () => {
+    // Every answer said with 0.9; right 95 % of the time when its frames agree, 40 % when half do.
+    const rand = seededRandom(7);
+    const probs: number[][] = [];
+    const ys: number[] = [];
+    const agreements: number[] = [];
+    for (let i = 0; i < 800; i++) {
+      const said = Math.floor(rand() * 5);
+      const agreement = i % 2 === 0 ? 1 : 0.5;
+      const right = rand() < (agreement === 1 ? 0.95 : 0.4);
+      const p = [0.025, 0.025, 0.025, 0.025, 0.025];
+      p[said] = 0.9;
+      probs.push(p);
+      ys.push(right ? said : (said + 1 + Math.floor(rand() * 4)) % 5);
+      agreements.push(agreement);
+    }
+    const plain = fitScaling(probs, ys, { bias: false });
+    const s = fitScaling(probs, ys, { bias: false, agreements });
+    expect(plain.disagreement).toBeUndefined();
+    expect(s.disagreement).toBeGreaterThan(1);
+    const conf = (agreement: number) => Math.max(...applyScaling(probs[0]!, s, agreement));
+    expect(conf(1)).toBeGreaterThan(0.85);
+    expect(conf(0.5)).toBeLessThan(0.55);
+    const ece = (scaling: typeof s) =>
+      expectedCalibrationError(
+        scored(
+          probs.map((p, i) => applyScaling(p, scaling, agreements[i])),
+          ys,
+        ),
+      );
+    expect(ece(s)).toBeLessThan(ece(plain));
+    expect(ece(s)).toBeLessThan(0.06);
+    // One-frame inputs (agreement 1) are scaled as before.
+    expect(applyScaling(probs[0]!, { ...plain, disagreement: 3 })).toEqual(applyScaling(probs[0]!, plain));
+  });
+
   it('the class bias corrects a prior the answers over-use, and is centred', () => {
     // The model says Happy (1) half of the time when the truth is Neutral (3).
     const rand = seededRandom(7);
