@@ -13,7 +13,13 @@ import '../src/polyfills.js';
 import { readFileSync } from 'node:fs';
 import { send } from '../test/helpers/http.js';
 import { authHeaders, startServer } from '../test/helpers/server.js';
-import { faceClip, phoneLikeClip, withSoundTrack } from './lib/clips.js';
+import {
+  faceClip,
+  phoneLikeClip,
+  talkingHeadClip,
+  TALKING_HEAD_SOURCE,
+  withSoundTrack,
+} from './lib/clips.js';
 import {
   ensureFfmpeg,
   ffmpegVideoDecodeMs,
@@ -84,6 +90,17 @@ try {
         `| POST ${p} | ${fmt(m)} | ${ratio(m, base)} | <= ${bars[p]}x ${m / base <= bars[p]! ? 'met' : 'NOT met'} |`,
       );
     }
+  }
+  const talking = talkingHeadClip(ffmpeg);
+  if (talking) {
+    await measureLatency(
+      "The bars' clip: a talking head (MEAD, 256 px, looped) at 5 s 1920x1080 30 fps H.264 High, 1 s GOP, no B-frames, 12 Mbit/s, AAC",
+      talking,
+      readFileSync(talking),
+      { '/predict': 1.5, '/thumbnail': 1.5, '/analyze': 1.5 },
+    );
+  } else {
+    console.log(`\n(the talking-head clip is skipped: no ${TALKING_HEAD_SOURCE}; set BENCH_TALKING_HEAD)`);
   }
   await measureLatency(
     'Phone-like clip: 5 s 1920x1080 30 fps H.264 High, 1 s GOP, no B-frames, ~12 Mbit/s, AAC',

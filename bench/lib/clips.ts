@@ -31,6 +31,66 @@ export async function faceClip(seconds: number): Promise<string> {
   return path;
 }
 
+/**
+ * Where the talking-head source of {@link talkingHeadClip} is looked for: a development MEAD
+ * clip of ../shared/evaldata (third-party data, never copied into the project), or
+ * BENCH_TALKING_HEAD.
+ */
+export const TALKING_HEAD_SOURCE =
+  process.env.BENCH_TALKING_HEAD ??
+  join(
+    import.meta.dirname,
+    '..',
+    '..',
+    '..',
+    'shared',
+    'evaldata',
+    'raw',
+    'mead_dreamtalk',
+    'M030_front_neutral_level1_001.mp4',
+  );
+
+/**
+ * The bars' clip: a real talking head (256 px source) looped to 5 s, scaled and padded to
+ * 1920x1080 30 fps, H.264 High, 1 s GOP, no B-frames, 12 Mbit/s, with a 48 kHz AAC sound
+ * track. A clean talking face decodes fast, so it is the hardest clip for a ratio to the
+ * decoder (the grainy zoom of {@link faceClip} is slow to decode and flatters every ratio).
+ * Undefined when the source is not on this machine.
+ */
+export function talkingHeadClip(ffmpeg: string): string | undefined {
+  if (!existsSync(TALKING_HEAD_SOURCE)) return undefined;
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const looped = join(BENCH_DIR, 'talking-head-1080p30-5s.mp4');
+  if (!existsSync(looped)) {
+    const part = `${looped}.part.mp4`;
+    execFileSync(
+      ffmpeg,
+      [
+        ...['-v', 'error', '-y', '-stream_loop', '2', '-i', TALKING_HEAD_SOURCE, '-an'],
+        ...['-vf', 'scale=-2:1080,pad=1920:1080:(ow-iw)/2:0,fps=30', '-t', '5'],
+        ...[
+          '-c:v',
+          'libx264',
+          '-profile:v',
+          'high',
+          '-bf',
+          '0',
+          '-g',
+          '30',
+          '-b:v',
+          '12M',
+          '-pix_fmt',
+          'yuv420p',
+        ],
+        part,
+      ],
+      { stdio: 'ignore' },
+    );
+    renameSync(part, looped);
+  }
+  return withSoundTrack(ffmpeg, looped);
+}
+
 /** The AAC-LC 48 kHz stereo 128 kbit/s sound track a phone writes. */
 const PHONE_AUDIO = ['-c:a', 'aac', '-ac', '2', '-b:a', '128k'];
 
