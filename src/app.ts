@@ -146,7 +146,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             video === '/analyze',
             url.startsWith('/jobs/'),
             video !== '/thumbnail',
-            video !== '/thumbnail',
           ) as never,
           url,
         };

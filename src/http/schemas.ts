@@ -57,8 +57,9 @@ const thumbnailFields = optional({
 
 /**
  * How the three video endpoints' bodies and options look in the OpenAPI document: the
- * seed's JSON, the raw file (`video/*`, `application/octet-stream`, and with `photos` the
- * still image types) and multipart with a `video` field, the options typed (as query parameters for raw and multipart uploads).
+ * v1 API's JSON, the raw file (`video/*`, `application/octet-stream`, and where the route answers
+ * an emotion the still image types) and multipart with a `video` field, the options typed (as
+ * query parameters for raw and multipart uploads).
  * Documentation only: the checks themselves are in video-upload.ts, request-options.ts and
  * thumbnail-options.ts, which check values against these same option schemas.
  */
@@ -67,8 +68,8 @@ export function documentVideoRoute(
   withThumbnail: boolean,
   nestedThumbnail = false,
   asyncJob = false,
-  withSubject = false,
-  photos = false,
+  /** /predict and /analyze (and their jobs): they take still photos and a subject_id. */
+  answersEmotion = false,
 ): Record<string, unknown> {
   const binary = { type: 'string', format: 'binary', description: 'The video file' };
   const photo = {
@@ -79,7 +80,7 @@ export function documentVideoRoute(
     },
   };
   // /thumbnail refuses photos (422 still_image), so only /predict and /analyze list them.
-  const photoTypes = photos
+  const photoTypes = answersEmotion
     ? { 'image/jpeg': photo, 'image/png': photo, 'image/webp': photo, 'image/heic': photo }
     : {};
   const callback: TProperties = asyncJob
@@ -93,7 +94,7 @@ export function documentVideoRoute(
         ),
       }
     : {};
-  const subject: TProperties = withSubject ? { subject_id: Type.Optional(SUBJECT_ID_SCHEMA) } : {};
+  const subject: TProperties = answersEmotion ? { subject_id: Type.Optional(SUBJECT_ID_SCHEMA) } : {};
   const options: TProperties = { ...(withThumbnail ? thumbnailDocFields : {}), ...subject, ...callback };
   const nested: TProperties = nestedThumbnail
     ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
@@ -113,7 +114,7 @@ export function documentVideoRoute(
         },
       },
     },
-    ...(withThumbnail || asyncJob || withSubject ? { querystring: Type.Object(options) } : {}),
+    ...(withThumbnail || asyncJob || answersEmotion ? { querystring: Type.Object(options) } : {}),
   };
 }
 
