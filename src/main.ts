@@ -123,12 +123,14 @@ async function main(): Promise<void> {
     queueDepth: queue ? () => ({ ...queue.queueDepth() }) : undefined,
   });
   const webhooks = await makeWebhooks(config, store, jobMetrics, pino({ level: config.logLevel }));
+  // One service answers for subjects: sync answers (HTTP) and finished jobs (the lifecycle).
+  const subjects = new SubjectsService(store.subjects);
   const lifecycle = new JobLifecycle(
     store.jobs,
     clipResultBody,
     webhooks,
     (job) => jobMetrics.observeEnd(job),
-    new SubjectsService(store.subjects),
+    subjects,
   );
 
   if (config.role === 'worker') {
@@ -188,6 +190,7 @@ async function main(): Promise<void> {
     clips,
     jobs,
     jobMetrics,
+    subjects,
     tmpDir,
     stats: () => ({ ...runner.stats(), ...(consumer ? consumer.consumer.stats() : {}) }),
     isReady: () => runner.isReady() && (config.role !== 'all' || !cluster || consumer !== undefined),
