@@ -50,18 +50,6 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
   return value.trim();
 }
 
-/** JSON with sorted keys: the same options give the same text whatever order they came in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /**
  * What an Idempotency-Key is bound to (draft-ietf-httpapi-idempotency-key-header): the endpoint,
  * the options as parsed (so `?duration=2` and `"duration": 2.0` are the same request) and a
@@ -72,15 +60,10 @@ export async function requestFingerprint(
 ): Promise<string> {
   const upload = createHash('sha256');
   for await (const chunk of createReadStream(s.inputPath)) upload.update(chunk as Buffer);
+  // The thumbnail options come from parseThumbnailOptions, which always builds them in one key
+  // order: the same options are the same text.
   return createHash('sha256')
-    .update(
-      canonicalJson({
-        task: s.task,
-        options: s.thumbnail ?? null,
-        callback_url: s.callbackUrl,
-        subject_id: s.subjectId ?? null,
-      }),
-    )
+    .update(JSON.stringify([s.task, s.thumbnail ?? null, s.callbackUrl, s.subjectId ?? null]))
     .update('\n')
     .update(upload.digest('hex'))
     .digest('hex');
