@@ -44,7 +44,8 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when `path` can be reached (a file or folder there). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
