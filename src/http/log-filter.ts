@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { LogFilter } from '../store/types.js';
 import { parseRequestDate } from './date-header.js';
+import { conflictingKey } from './option-sources.js';
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 1000;
@@ -88,12 +89,11 @@ export function parseLogFilter(body: unknown, query: Record<string, unknown>): L
     throw bad('The filter body must be a JSON object.');
   const fromBody = parseSource((body ?? {}) as Record<string, unknown>);
   const fromQuery = parseSource(query);
-  for (const key of Object.keys(fromQuery) as (keyof LogFilter)[]) {
-    if (key in fromBody && comparable(fromBody[key]) !== comparable(fromQuery[key]))
-      throw bad(
-        `"${key}" is given in the JSON body and in the query string with different values; give it once.`,
-      );
-  }
+  const key = conflictingKey<unknown>(fromBody, fromQuery, (a, b) => comparable(a) === comparable(b));
+  if (key !== undefined)
+    throw bad(
+      `"${key}" is given in the JSON body and in the query string with different values; give it once.`,
+    );
   const filter: LogFilter = { limit: DEFAULT_LOG_LIMIT, ...fromBody, ...fromQuery };
   if (filter.start_date && filter.end_date && filter.start_date > filter.end_date)
     throw bad('"start_date" is after "end_date".');

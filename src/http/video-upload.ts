@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { conflictingKey } from './option-sources.js';
 import type { UploadTransport } from './request-options.js';
 
 /** An uploaded clip, spooled to a temporary file, with the options that came with it. */
@@ -79,20 +80,23 @@ async function spool(source: Readable, path: string, maxBytes: number): Promise<
   return bytes;
 }
 
+/** Two values of an option agree when they say the same thing (`"duration": 2` and `?duration=2`). */
+const sameOption = (a: unknown, b: unknown): boolean =>
+  JSON.stringify(a) === JSON.stringify(b) ||
+  (typeof a !== 'object' && typeof b !== 'object' && String(a) === String(b));
+
 /**
  * Options may come in the body (JSON fields, form fields) and in the query string; one given
- * both ways must say the same thing (`"duration": 2` and `?duration=2` agree), else it is a
- * 400 rather than one of them silently winning. The spooled file is removed on refusal.
+ * both ways must say the same thing, else it is a 400 rather than one of them silently winning.
+ * The spooled file is removed on refusal.
  */
 async function mergeOptions(
   fromBody: Record<string, unknown>,
   query: Record<string, unknown>,
   path: string,
 ): Promise<Record<string, unknown>> {
-  for (const [key, value] of Object.entries(query)) {
-    const other = fromBody[key];
-    if (other === undefined || JSON.stringify(other) === JSON.stringify(value)) continue;
-    if (typeof other !== 'object' && typeof value !== 'object' && String(other) === String(value)) continue;
+  const key = conflictingKey(fromBody, query, sameOption);
+  if (key !== undefined) {
     await rm(path, { force: true });
     throw new AppError(
       'invalid_request',
