@@ -22,10 +22,10 @@ import { healthRoutes } from './http/routes/health.routes.js';
 import type { ModelFileStatus } from './model-files/pinned-models.js';
 import { logsRoutes } from './http/routes/logs.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
-import { documentVideoRoute } from './http/schemas.js';
 import type { ClipService } from './services/clip.service.js';
 import type { JobsService } from './services/jobs.service.js';
 import { jobRoutes } from './http/routes/jobs.routes.js';
+import { documentRoute } from './http/tasks.js';
 import { subjectRoutes } from './http/routes/subjects.routes.js';
 import { SubjectsService } from './services/subjects.service.js';
 import type { JobMetrics } from './http/job-metrics.js';
@@ -136,22 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     // The video endpoints' other media types and typed options, for the document only.
-    transform: ({ schema, url }) => {
-      const video = url.replace(/^\/jobs\//, '/');
-      if (schema && ['/predict', '/thumbnail', '/analyze'].includes(video) && url !== '/jobs/:id') {
-        return {
-          schema: documentVideoRoute(
-            schema as Record<string, unknown>,
-            video !== '/predict',
-            video === '/analyze',
-            url.startsWith('/jobs/'),
-            video !== '/thumbnail',
-          ) as never,
-          url,
-        };
-      }
-      return { schema, url };
-    },
+    transform: ({ schema, url }) => documentRoute({ schema, url }) as { schema: never; url: string },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

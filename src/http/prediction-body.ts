@@ -1,7 +1,8 @@
 /**
- * The /predict JSON for a prediction: the one place values are rounded (4 places for
+ * The JSON of a prediction and of a thumbnail: the one place values are rounded (4 places for
  * probabilities, milliseconds for times). The `analyze` command prints the same.
  */
+import type { ThumbnailResult } from '../jobs/clip-job.types.js';
 import { isUncertain } from '../vision/confidence.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 import type { Prediction } from '../vision/prediction.js';
@@ -37,5 +38,19 @@ export function predictionBody(p: Prediction) {
         }
       : null,
     model: p.model,
+  };
+}
+
+/** A thumbnail's JSON: the file (base64) and its description. */
+export function thumbnailBody(t: ThumbnailResult) {
+  return {
+    thumbnail: t.data.toString('base64'),
+    format: t.format,
+    mime_type: t.mimeType,
+    width: t.width,
+    height: t.height,
+    fps: t.fps,
+    frames: t.frames,
+    duration: round3(t.durationSec),
   };
 }

@@ -7,7 +7,8 @@
 import { Type } from '@sinclair/typebox';
 
 import { AppError } from '../errors.js';
-import { allows } from './thumbnail-options.js';
+import { CLIP_TASKS, type ClipTask } from '../services/clip-tasks.js';
+import { allows, THUMBNAIL_OPTIONS } from './thumbnail-options.js';
 
 /** The seed's fields (hints: the bytes are probed). `content` never reaches here. */
 export const SEED_OPTIONS = ['encoding', 'format', 'fps'] as const;
@@ -21,8 +22,6 @@ const seedOptionsFor = (transport: UploadTransport): readonly string[] =>
   transport === 'json' ? SEED_OPTIONS : HINTS_BESIDE_A_FILE;
 /** /predict and /analyze (and their jobs): whose answer it is, to learn from their corrections. */
 export const SUBJECT_OPTION = 'subject_id';
-/** The /thumbnail options. */
-export const THUMBNAIL_OPTIONS = ['duration', 'output_format', 'max_size', 'crop', 'anchor'] as const;
 
 /**
  * The seed's hints, defined once: the OpenAPI document shows these schemas (schemas.ts) and
@@ -71,30 +70,32 @@ export function checkPredictOptions(
   source: Record<string, unknown>,
   transport: UploadTransport = 'json',
 ): void {
-  checkKnown(source, [...seedOptionsFor(transport), SUBJECT_OPTION]);
-  checkSeedHints(source);
+  checkTaskOptions(CLIP_TASKS.predict, source, transport);
 }
 
 /**
- * /thumbnail and /analyze: the seed's fields and the thumbnail options; /analyze also
- * takes them nested as `"thumbnail": {...}` (the README's form), which win over the same
- * options at the top level, and subject_id. Returns the thumbnail options to parse.
+ * The options a task takes (from the task table): the seed's fields; the thumbnail options for
+ * /thumbnail and /analyze, which /analyze also takes nested as `"thumbnail": {...}` (the README's
+ * form; they win over the same options at the top level); subject_id where the answer is an
+ * emotion. Returns the thumbnail options to parse (empty for a task without them).
  */
-export function thumbnailOptionsOf(
+export function checkTaskOptions(
+  task: ClipTask,
   source: Record<string, unknown>,
-  nestedAllowed: boolean,
   transport: UploadTransport = 'json',
 ): Record<string, unknown> {
+  const nestedAllowed = task.nestedThumbnail && transport === 'json';
   const known = [
     ...seedOptionsFor(transport),
-    ...THUMBNAIL_OPTIONS,
-    ...(nestedAllowed && transport === 'json' ? ['thumbnail'] : []),
-    ...(nestedAllowed ? [SUBJECT_OPTION] : []),
+    ...(task.thumbnail ? THUMBNAIL_OPTIONS : []),
+    ...(nestedAllowed ? ['thumbnail'] : []),
+    ...(task.answersEmotion ? [SUBJECT_OPTION] : []),
   ];
   checkKnown(source, known);
   checkSeedHints(source);
+  if (!task.thumbnail) return {};
   const { thumbnail: nested, ...top } = source;
-  if (!nestedAllowed || nested === undefined || nested === null) return top;
+  if (!task.nestedThumbnail || nested === undefined || nested === null) return top;
   if (typeof nested !== 'object' || Array.isArray(nested)) {
     throw invalid('"thumbnail" must be an object of thumbnail options, e.g. {"duration": 2}.');
   }

@@ -1,8 +1,9 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
 import { ERROR_TABLE, type ErrorCode } from '../errors.js';
+import type { ClipTask } from '../services/clip-tasks.js';
 import { SEED_HINT_SCHEMAS } from './request-options.js';
-import { THUMBNAIL_OPTION_SCHEMAS } from './thumbnail-options.js';
+import { THUMBNAIL_OPTION_SCHEMAS, THUMBNAIL_OPTIONS } from './thumbnail-options.js';
 import { UNCERTAIN_BELOW } from '../vision/confidence.js';
 import { EMOTIONS5 } from '../vision/emotions.js';
 
@@ -65,12 +66,12 @@ const thumbnailFields = optional({
  */
 export function documentVideoRoute(
   schema: Record<string, unknown>,
-  withThumbnail: boolean,
-  nestedThumbnail = false,
+  task: ClipTask,
   asyncJob = false,
-  /** /predict and /analyze (and their jobs): they take still photos and a subject_id. */
-  answersEmotion = false,
 ): Record<string, unknown> {
+  const withThumbnail = task.thumbnail !== undefined;
+  /** /predict and /analyze (and their jobs): they take still photos and a subject_id. */
+  const answersEmotion = task.answersEmotion;
   const binary = { type: 'string', format: 'binary', description: 'The video file' };
   const photo = {
     schema: {
@@ -96,7 +97,7 @@ export function documentVideoRoute(
     : {};
   const subject: TProperties = answersEmotion ? { subject_id: Type.Optional(SUBJECT_ID_SCHEMA) } : {};
   const options: TProperties = { ...(withThumbnail ? thumbnailDocFields : {}), ...subject, ...callback };
-  const nested: TProperties = nestedThumbnail
+  const nested: TProperties = task.nestedThumbnail
     ? { thumbnail: Type.Optional(Type.Object(thumbnailDocFields)) }
     : {};
   // Unknown options are refused (400 invalid_request), so the document says so.
@@ -124,14 +125,9 @@ export const ThumbnailJsonBody = Type.Object(
   { additionalProperties: true },
 );
 
+/** The thumbnail options as query parameters (strings; our checks read them). */
 export const ThumbnailQuery = Type.Object(
-  {
-    duration: Type.Optional(Type.String()),
-    output_format: Type.Optional(Type.String()),
-    max_size: Type.Optional(Type.String()),
-    crop: Type.Optional(Type.String()),
-    anchor: Type.Optional(Type.String()),
-  },
+  Object.fromEntries(THUMBNAIL_OPTIONS.map((name) => [name, Type.Optional(Type.String())])),
   { additionalProperties: true },
 );
 

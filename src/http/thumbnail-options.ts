@@ -22,23 +22,119 @@ const MIN_THUMBNAIL_SIDE = 16;
 const DURATION = Type.Number({ minimum: 0.1, maximum: 10 });
 const SIDE = Type.Integer({ minimum: MIN_THUMBNAIL_SIDE, maximum: MAX_THUMBNAIL_SIDE });
 
+/** One thumbnail option: its schema, the request field it sets, how a given value is read, its default. */
+interface ThumbnailOption<S extends TSchema, K extends keyof ThumbnailRequest> {
+  schema: S;
+  field: K;
+  /** Checks a given value against `schema` (strings allowed: query and form fields) and converts it. */
+  read(value: unknown): ThumbnailRequest[K];
+  /** The value when not given, from the task's defaults and the options resolved before this one. */
+  fallback(defaults: Partial<ThumbnailRequest>, resolved: Partial<ThumbnailRequest>): ThumbnailRequest[K];
+}
+
+const option = <S extends TSchema, K extends keyof ThumbnailRequest>(
+  o: ThumbnailOption<S, K>,
+): ThumbnailOption<S, K> => o;
+
+function numeric(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return NaN;
+}
+
+/** A numeric option (a number, or a string of one) that `schema` allows, else `code` with `message`. */
+function numberWithin(schema: TSchema, code: 'invalid_duration' | 'invalid_request', message: string) {
+  return (value: unknown): number => {
+    const n = numeric(value);
+    if (!allows(schema, n)) throw new AppError(code, message);
+    return n;
+  };
+}
+
+/** An enum option: any case; an empty value is a mistake, as in any transport. */
+function oneOf<T extends string>(name: string, schema: TSchema) {
+  return (value: unknown): T => {
+    const text = String(value).toLowerCase();
+    if (!allows(schema, text))
+      throw new AppError(
+        'invalid_request',
+        `"${name}" must be one of ${(schema.enum as string[]).join(', ')}.`,
+      );
+    return text as T;
+  };
+}
+
+const FORMAT = Type.String({ enum: [...THUMBNAIL_FORMATS], description: 'Default mp4' });
+const CROP = Type.String({ enum: [...CROP_MODES], description: 'Default none (face on /analyze)' });
+const ANCHOR = Type.String({ enum: [...ANCHOR_MODES], description: 'Default whole (peak on /analyze)' });
+const MAX_SIZE = Type.Union([Type.Literal(0), SIDE], {
+  description: `Long side in pixels, ${SIDE.minimum}-${SIDE.maximum} (default ${DEFAULT_SIDE}, ${DEFAULT_GIF_SIDE} for GIF; 0 keeps the source size)`,
+});
+
 /**
- * The thumbnail options, defined once: the OpenAPI document shows these schemas (schemas.ts)
- * and {@link parseThumbnailOptions} checks every value against them, its messages quoting
- * their limits, so the document and the behaviour cannot drift apart.
+ * The thumbnail options, each defined once, in the order they are checked: the OpenAPI document
+ * shows their schemas (schemas.ts), the option checks know their names (request-options.ts) and
+ * {@link parseThumbnailOptions} checks every value against its schema, its messages quoting the
+ * limits, so the document and the behaviour cannot drift apart. A task's defaults are in the
+ * task table (`services/clip-tasks.ts`).
  */
-export const THUMBNAIL_OPTION_SCHEMAS = {
-  duration: Type.Number({
-    ...DURATION,
-    description: `Seconds of output, ${DURATION.minimum}-${DURATION.maximum} (default 3)`,
+export const THUMBNAIL_OPTION_TABLE = {
+  duration: option({
+    schema: Type.Number({
+      ...DURATION,
+      description: `Seconds of output, ${DURATION.minimum}-${DURATION.maximum} (default 3)`,
+    }),
+    field: 'durationSec',
+    read: numberWithin(
+      DURATION,
+      'invalid_duration',
+      `Duration must be between ${DURATION.minimum} and ${DURATION.maximum} seconds.`,
+    ),
+    fallback: (defaults) => defaults.durationSec ?? 3,
   }),
-  output_format: Type.String({ enum: [...THUMBNAIL_FORMATS], description: 'Default mp4' }),
-  max_size: Type.Union([Type.Literal(0), SIDE], {
-    description: `Long side in pixels, ${SIDE.minimum}-${SIDE.maximum} (default ${DEFAULT_SIDE}, ${DEFAULT_GIF_SIDE} for GIF; 0 keeps the source size)`,
+  output_format: option({
+    schema: FORMAT,
+    field: 'format',
+    read: oneOf<ThumbnailFormat>('output_format', FORMAT),
+    fallback: (defaults) => defaults.format ?? 'mp4',
   }),
-  crop: Type.String({ enum: [...CROP_MODES], description: 'Default none (face on /analyze)' }),
-  anchor: Type.String({ enum: [...ANCHOR_MODES], description: 'Default whole (peak on /analyze)' }),
-} satisfies Record<string, TSchema>;
+  max_size: option({
+    schema: MAX_SIZE,
+    field: 'maxSize',
+    read: numberWithin(
+      MAX_SIZE,
+      'invalid_request',
+      `"max_size" must be 0 (source size) or an integer from ${SIDE.minimum} to ${SIDE.maximum}.`,
+    ),
+    // GIFs are 25-40x the MP4's bytes at the same size (measured: 1.2-2.2 MB at 480 px for a
+    // 3 s cover): by default they come at 320 px (0.6-1.0 MB), the size GIFs are shared at.
+    fallback: (defaults, resolved) =>
+      defaults.maxSize ?? (resolved.format === 'gif' ? DEFAULT_GIF_SIDE : DEFAULT_SIDE),
+  }),
+  crop: option({
+    schema: CROP,
+    field: 'crop',
+    read: oneOf<CropMode>('crop', CROP),
+    fallback: (defaults) => defaults.crop ?? 'none',
+  }),
+  anchor: option({
+    schema: ANCHOR,
+    field: 'anchor',
+    read: oneOf<AnchorMode>('anchor', ANCHOR),
+    fallback: (defaults) => defaults.anchor ?? 'whole',
+  }),
+};
+
+type OptionName = keyof typeof THUMBNAIL_OPTION_TABLE;
+const OPTION_NAMES = Object.keys(THUMBNAIL_OPTION_TABLE) as OptionName[];
+
+/** The thumbnail options' names, in the order they are checked. */
+export const THUMBNAIL_OPTIONS: readonly OptionName[] = OPTION_NAMES;
+
+/** Each thumbnail option's schema (what `/openapi.json` shows, and what its values are checked against). */
+export const THUMBNAIL_OPTION_SCHEMAS = Object.fromEntries(
+  OPTION_NAMES.map((name) => [name, THUMBNAIL_OPTION_TABLE[name].schema]),
+) as { [K in OptionName]: (typeof THUMBNAIL_OPTION_TABLE)[K]['schema'] };
 
 /**
  * True when `value` satisfies `schema`: TypeBox checks types and ranges; the `enum` keyword
@@ -49,20 +145,31 @@ export function allows(schema: TSchema, value: unknown): boolean {
   return Value.Check(schema, value) && (!Array.isArray(allowed) || allowed.includes(value));
 }
 
-function pick<T extends string>(name: 'output_format' | 'crop' | 'anchor', value: unknown, fallback: T): T {
-  // Absent (or JSON null) takes the default; an empty value is a mistake, as in any transport.
-  if (value === undefined || value === null) return fallback;
-  const schema = THUMBNAIL_OPTION_SCHEMAS[name];
-  const text = String(value).toLowerCase();
-  if (!allows(schema, text))
-    throw new AppError('invalid_request', `"${name}" must be one of ${schema.enum.join(', ')}.`);
-  return text as T;
+/** The thumbnail options given (absent or JSON null: not given), each checked; no defaults yet. */
+export function readThumbnailOptions(source: Record<string, unknown>): Partial<ThumbnailRequest> {
+  const given: Partial<Record<keyof ThumbnailRequest, unknown>> = {};
+  for (const name of OPTION_NAMES) {
+    const value = source[name];
+    if (value !== undefined && value !== null)
+      given[THUMBNAIL_OPTION_TABLE[name].field] = THUMBNAIL_OPTION_TABLE[name].read(value);
+  }
+  return given as Partial<ThumbnailRequest>;
 }
 
-function numeric(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
-  return NaN;
+/** The options given, completed with the task's `defaults` and then the options' own. */
+export function withThumbnailDefaults(
+  given: Partial<ThumbnailRequest>,
+  defaults: Partial<ThumbnailRequest> = {},
+): ThumbnailRequest {
+  const resolved: Partial<Record<keyof ThumbnailRequest, unknown>> = {};
+  for (const name of OPTION_NAMES) {
+    const { field, fallback } = THUMBNAIL_OPTION_TABLE[name];
+    resolved[field] = given[field] ?? fallback(defaults, resolved as Partial<ThumbnailRequest>);
+  }
+  // An idempotency fingerprint is the JSON of the request: its fields keep the order the first
+  // jobs were fingerprinted with (maxSize before format); a new option's comes last.
+  const { durationSec, maxSize, ...rest } = resolved as ThumbnailRequest;
+  return { durationSec, maxSize, ...rest };
 }
 
 /**
@@ -73,34 +180,7 @@ export function parseThumbnailOptions(
   source: Record<string, unknown>,
   defaults: Partial<ThumbnailRequest> = {},
 ): ThumbnailRequest {
-  let durationSec = defaults.durationSec ?? 3;
-  if (source.duration !== undefined && source.duration !== null) {
-    durationSec = numeric(source.duration);
-    if (!allows(THUMBNAIL_OPTION_SCHEMAS.duration, durationSec))
-      throw new AppError(
-        'invalid_duration',
-        `Duration must be between ${DURATION.minimum} and ${DURATION.maximum} seconds.`,
-      );
-  }
-  const format = pick<ThumbnailFormat>('output_format', source.output_format, defaults.format ?? 'mp4');
-  // GIFs are 25-40x the MP4's bytes at the same size (measured: 1.2-2.2 MB at 480 px for a
-  // 3 s cover): by default they come at 320 px (0.6-1.0 MB), the size GIFs are shared at.
-  let maxSize = defaults.maxSize ?? (format === 'gif' ? DEFAULT_GIF_SIDE : DEFAULT_SIDE);
-  if (source.max_size !== undefined && source.max_size !== null) {
-    maxSize = numeric(source.max_size);
-    if (!allows(THUMBNAIL_OPTION_SCHEMAS.max_size, maxSize))
-      throw new AppError(
-        'invalid_request',
-        `"max_size" must be 0 (source size) or an integer from ${SIDE.minimum} to ${SIDE.maximum}.`,
-      );
-  }
-  return {
-    durationSec,
-    maxSize,
-    format,
-    crop: pick<CropMode>('crop', source.crop, defaults.crop ?? 'none'),
-    anchor: pick<AnchorMode>('anchor', source.anchor, defaults.anchor ?? 'whole'),
-  };
+  return withThumbnailDefaults(readThumbnailOptions(source), defaults);
 }
 
 interface MediaRange {

@@ -1,7 +1,9 @@
 import type { Config } from '../config/config.js';
 import type { ThumbnailRequest, ThumbnailResult } from '../jobs/clip-job.types.js';
 import type { ClipJob, ClipJobRunner } from '../jobs/job-runner.js';
+import type { JobTask } from '../store/index.js';
 import type { Prediction } from '../vision/index.js';
+import { CLIP_TASKS, workOf } from './clip-tasks.js';
 
 /** What the HTTP layer needs of the job runner. */
 export type ClipJobPort = Pick<ClipJobRunner, 'run' | 'isSaturated'>;
@@ -15,7 +17,7 @@ export interface ClipOutcome {
   timings: Record<string, number>;
 }
 
-/** Decides what each endpoint asks of a worker. */
+/** Decides what each endpoint asks of a worker (from the task table, `clip-tasks.ts`). */
 export class ClipService {
   constructor(
     private readonly jobs: ClipJobPort,
@@ -31,52 +33,40 @@ export class ClipService {
   }
 
   predict(inputPath: string, requestId?: string): Promise<ClipOutcome> {
-    return this.run(inputPath, requestId, true, undefined);
+    return this.run('predict', inputPath, undefined, requestId);
   }
 
   /** A peak anchor or a face crop needs the emotion model's view of the clip; the answer stays a thumbnail. */
-  async thumbnail(inputPath: string, options: ThumbnailRequest, requestId?: string): Promise<ClipOutcome> {
-    const needsModel = options.anchor === 'peak' || options.crop === 'face';
-    const outcome = await this.run(inputPath, requestId, needsModel, options, needsModel);
-    return { thumbnail: outcome.thumbnail, timings: outcome.timings };
+  thumbnail(inputPath: string, options: ThumbnailRequest, requestId?: string): Promise<ClipOutcome> {
+    return this.run('thumbnail', inputPath, options, requestId);
   }
 
   analyze(inputPath: string, options: ThumbnailRequest, requestId?: string): Promise<ClipOutcome> {
-    return this.run(inputPath, requestId, true, options);
+    return this.run('analyze', inputPath, options, requestId);
   }
 
-  /** The job each endpoint asks of a worker, for callers that run it elsewhere (async jobs). */
-  jobFor(
-    task: 'predict' | 'thumbnail' | 'analyze',
+  /** Runs a task's job here; the outcome holds a prediction only when the task answers an emotion. */
+  async run(
+    task: JobTask,
     inputPath: string,
     options: ThumbnailRequest | undefined,
     requestId?: string,
-  ): ClipJob {
-    if (task === 'predict') return this.job(inputPath, requestId, true, undefined);
-    if (!options) throw new Error(`a ${task} job needs thumbnail options`);
-    if (task === 'analyze') return this.job(inputPath, requestId, true, options);
-    const needsModel = options.anchor === 'peak' || options.crop === 'face';
-    return this.job(inputPath, requestId, needsModel, options, needsModel);
-  }
-
-  private async run(
-    inputPath: string,
-    requestId: string | undefined,
-    predict: boolean,
-    thumbnail: ThumbnailRequest | undefined,
-    faceOptional = false,
   ): Promise<ClipOutcome> {
-    const result = await this.jobs.run(this.job(inputPath, requestId, predict, thumbnail, faceOptional));
-    return { prediction: result.prediction, thumbnail: result.thumbnail, timings: result.timings };
+    const result = await this.jobs.run(this.jobFor(task, inputPath, options, requestId));
+    const prediction = CLIP_TASKS[task].answersEmotion ? { prediction: result.prediction } : {};
+    return { ...prediction, thumbnail: result.thumbnail, timings: result.timings };
   }
 
-  private job(
+  /** The job a task asks of a worker, also for callers that run it elsewhere (async jobs). */
+  jobFor(
+    task: JobTask,
     inputPath: string,
-    requestId: string | undefined,
-    predict: boolean,
     thumbnail: ThumbnailRequest | undefined,
-    faceOptional = false,
+    requestId?: string,
   ): ClipJob {
+    const spec = CLIP_TASKS[task];
+    if (spec.thumbnail && !thumbnail) throw new Error(`a ${task} job needs thumbnail options`);
+    const work = workOf(spec, thumbnail);
     return {
       requestId,
       inputPath,
@@ -84,15 +74,13 @@ export class ClipService {
         maxPixels: this.config.maxPixels,
         maxSeconds: this.config.maxVideoSeconds,
         minFrames: this.config.minFrames,
-        // A photo is scored as one frame by /predict and /analyze; /thumbnail (the one task
-        // whose prediction, if any, may fail: faceOptional) makes a boomerang, which needs a video.
-        stills: predict && !faceOptional,
+        stills: work.stills,
       },
-      predict,
+      predict: work.predict,
       predictFrames: this.config.predictFrames,
-      faceOptional,
-      thumbnail,
-      maxThumbnailBytes: thumbnail ? this.config.maxThumbnailBytes : undefined,
+      faceOptional: work.faceOptional,
+      thumbnail: spec.thumbnail ? thumbnail : undefined,
+      maxThumbnailBytes: spec.thumbnail ? this.config.maxThumbnailBytes : undefined,
     };
   }
 }

@@ -3,6 +3,7 @@ import type { ClipJobResult } from '../jobs/clip-job.types.js';
 import type { AsyncJobHooks } from '../jobs/bullmq-consumer.js';
 import type { JobRecord, JobRepository, JobTask } from '../store/index.js';
 import type { WebhookSender } from '../webhooks/deliverer.js';
+import { CLIP_TASKS } from './clip-tasks.js';
 import { jobDocument } from './job-document.js';
 import type { SubjectsService } from './subjects.service.js';
 
@@ -32,17 +33,17 @@ export class JobLifecycle implements AsyncJobHooks {
   }
 
   async succeeded(id: string, task: JobTask, result: ClipJobResult, latencyMs: number): Promise<void> {
-    const body = this.present(task, await this.forSubject(id, result), latencyMs);
+    const body = this.present(task, await this.forSubject(id, task, result), latencyMs);
     if (await this.jobs.finish(id, { status: 'succeeded', result: body }, new Date())) await this.ended(id);
   }
 
   /**
-   * A job submitted with a subject_id gets its subject's adjustment here, when its result is
+   * A job of a task that answers an emotion, submitted with a subject_id, gets its subject's adjustment here, when its result is
    * built (on the node that ran it), with the bias learnt by then; its uncorrected answer is
    * kept under the request id of its POST /jobs/..., which /feedback takes.
    */
-  private async forSubject(id: string, result: ClipJobResult): Promise<ClipJobResult> {
-    if (!this.subjects || !result.prediction) return result;
+  private async forSubject(id: string, task: JobTask, result: ClipJobResult): Promise<ClipJobResult> {
+    if (!this.subjects || !CLIP_TASKS[task].answersEmotion || !result.prediction) return result;
     const job = await this.jobs.get(id);
     if (!job?.subject_id) return result;
     const prediction = await this.subjects.answer(

@@ -1,25 +1,26 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../errors.js';
-import type { ThumbnailRequest } from '../../jobs/clip-job.types.js';
 import { jobDocument, jobStatusUrl } from '../../services/job-document.js';
 import { parseIdempotencyKey, type JobCaller, type JobsService } from '../../services/jobs.service.js';
-import { parseSubjectId } from '../../services/subjects.service.js';
-import type { JobRecord, JobTask } from '../../store/index.js';
-import { checkPredictOptions, thumbnailOptionsOf } from '../request-options.js';
+import type { JobRecord } from '../../store/index.js';
 import {
   errorResponses,
   JobAccepted,
   JobDocumentSchema,
   jobHeaders,
-  PredictJsonBody,
   securedHeaders,
-  ThumbnailJsonBody,
   ThumbnailQuery,
   videoBodyContent,
 } from '../schemas.js';
-import { parseThumbnailOptions } from '../thumbnail-options.js';
-import { receiveVideo } from '../video-upload.js';
+import {
+  HTTP_TASK_LIST,
+  readTaskRequest,
+  thumbnailOf,
+  videoRouteOptions,
+  type HttpTask,
+} from '../tasks.js';
+import { receiveVideo, type VideoUpload } from '../video-upload.js';
 
 export interface JobRoutesOptions {
   jobs: JobsService;
@@ -39,15 +40,27 @@ export function jobCallerOf(request: FastifyRequest): JobCaller {
   };
 }
 
-const TASK_DEFAULTS: Record<Exclude<JobTask, 'predict'>, Partial<ThumbnailRequest>> = {
-  thumbnail: {},
-  analyze: { anchor: 'peak', crop: 'face' },
-};
+/** A task's async endpoint in the OpenAPI document (from the task table). */
+function jobRouteSchema(task: HttpTask) {
+  const name = task.name;
+  return {
+    operationId: `submit${name[0]!.toUpperCase()}${name.slice(1)}Job`,
+    summary: `Queue a /${name} job; poll GET /jobs/<id> or receive a signed webhook`,
+    description: `Takes exactly the bodies and options of POST /${name}, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.`,
+    headers: jobHeaders,
+    querystring: ThumbnailQuery,
+    body: videoBodyContent(task.jsonBody),
+    response: {
+      200: JobDocumentSchema,
+      202: JobAccepted,
+      ...errorResponses(400, 401, 413, 415, 422, 429, 500, 503),
+    },
+  };
+}
 
 /** The async job endpoints: POST /jobs/{predict,thumbnail,analyze} (202) and GET /jobs/<id>. */
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { jobs, tmpDir, maxUploadBytes } = options;
-  const bodyLimit = Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024;
 
   // Everything that can be refused from the headers and query is, before the upload is read.
   const refuseEarly = async (): Promise<void> => {
@@ -60,71 +73,49 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     status_url: jobStatusUrl(job.id),
   });
 
-  for (const task of ['predict', 'thumbnail', 'analyze'] as const) {
-    app.post(
-      `/jobs/${task}`,
-      {
-        bodyLimit,
-        // The schemas document the options; our own checks judge them, so that the same mistake gets
-        // the same code and message by JSON, query string or form field (Fastify's would differ).
-        attachValidation: true,
-        onRequest: refuseEarly,
-        schema: {
-          operationId: `submit${task[0]!.toUpperCase()}${task.slice(1)}Job`,
-          summary: `Queue a /${task} job; poll GET /jobs/<id> or receive a signed webhook`,
-          description: `Takes exactly the bodies and options of POST /${task}, plus an optional callback_url (JSON field or query parameter) and an Idempotency-Key header (bound to the request it was first used with: the same key with another endpoint, other options or other bytes is 422 idempotency_key_reused). Answers 202 with the job id and a Location header.`,
-          headers: jobHeaders,
-          querystring: ThumbnailQuery,
-          body: videoBodyContent(task === 'predict' ? PredictJsonBody : ThumbnailJsonBody),
-          response: {
-            200: JobDocumentSchema,
-            202: JobAccepted,
-            ...errorResponses(400, 401, 413, 415, 422, 429, 500, 503),
-          },
-        },
-      },
-      async (request, reply) => {
-        const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
-        const query = (request.query ?? {}) as Record<string, unknown>;
-        // A callback in the query is checked before the upload is read.
-        let callbackUrl: string | null =
-          query.callback_url !== undefined ? await jobs.checkCallbackUrl(query.callback_url) : null;
-        const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
-        let thumbnail: ThumbnailRequest | undefined;
-        let subjectId: string | null = null;
-        try {
-          const { callback_url: bodyCallback, ...opts } = upload.options;
-          if (bodyCallback !== undefined && callbackUrl === null)
-            callbackUrl = await jobs.checkCallbackUrl(bodyCallback);
-          if (task === 'predict') checkPredictOptions(opts, upload.transport);
-          else
-            thumbnail = parseThumbnailOptions(
-              thumbnailOptionsOf(opts, task === 'analyze', upload.transport),
-              TASK_DEFAULTS[task],
-            );
-          subjectId = parseSubjectId(opts.subject_id);
-        } catch (err) {
-          await upload.dispose();
-          throw err;
-        }
-        const { job, created } = await jobs.submit({
-          task,
-          inputPath: upload.path,
-          release: upload.dispose,
-          thumbnail,
-          caller: jobCallerOf(request),
-          requestId: request.id,
-          idempotencyKey,
-          callbackUrl,
-          subjectId,
-        });
-        void reply.header('location', jobStatusUrl(job.id));
-        if (!created) void reply.header('idempotent-replayed', 'true');
-        if (!created && (job.status === 'succeeded' || job.status === 'failed'))
-          return reply.code(200).send(jobDocument(job));
-        return reply.code(202).send(accepted(job));
-      },
-    );
+  /** The task's options and a callback_url from the body (unless the query gave one); the upload is dropped on refusal. */
+  async function readJobRequest(task: HttpTask, upload: VideoUpload, queryCallback: string | null) {
+    try {
+      const { callback_url: bodyCallback, ...opts } = upload.options;
+      const callbackUrl =
+        bodyCallback !== undefined && queryCallback === null
+          ? await jobs.checkCallbackUrl(bodyCallback)
+          : queryCallback;
+      const asked = readTaskRequest(task, opts, upload.transport);
+      return { callbackUrl, asked };
+    } catch (err) {
+      await upload.dispose();
+      throw err;
+    }
+  }
+
+  for (const task of HTTP_TASK_LIST) {
+    const routeOptions = videoRouteOptions(maxUploadBytes, refuseEarly, jobRouteSchema(task));
+    app.post(`/jobs/${task.name}`, routeOptions, async (request, reply) => {
+      const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      // A callback in the query is checked before the upload is read.
+      const queryCallback: string | null =
+        query.callback_url !== undefined ? await jobs.checkCallbackUrl(query.callback_url) : null;
+      const upload = await receiveVideo(request, tmpDir, maxUploadBytes);
+      const { callbackUrl, asked } = await readJobRequest(task, upload, queryCallback);
+      const { job, created } = await jobs.submit({
+        task: task.name,
+        inputPath: upload.path,
+        release: upload.dispose,
+        thumbnail: thumbnailOf(task, asked),
+        caller: jobCallerOf(request),
+        requestId: request.id,
+        idempotencyKey,
+        callbackUrl,
+        subjectId: asked.subjectId,
+      });
+      void reply.header('location', jobStatusUrl(job.id));
+      if (!created) void reply.header('idempotent-replayed', 'true');
+      if (!created && (job.status === 'succeeded' || job.status === 'failed'))
+        return reply.code(200).send(jobDocument(job));
+      return reply.code(202).send(accepted(job));
+    });
   }
 
   app.get(
