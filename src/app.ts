@@ -51,11 +51,10 @@ export interface AppDeps {
 
 const PUBLIC_PREFIXES = ['/docs'];
 
-/** Builds the Fastify instance (no listen), so tests can inject requests. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** The Fastify instance with its logger and server limits (nothing registered yet). */
+function createServer(deps: AppDeps, redactKeys: (text: string) => string): FastifyInstance {
   const { config, store } = deps;
-  const redactKeys = createKeyRedactor(config.apiKey);
-  const app = Fastify({
+  return Fastify({
     logger: deps.logger ?? {
       level: config.logLevel,
       redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
@@ -88,7 +87,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { maxHeaderSize: 16 * 1024 },
     return503OnClosing: true,
   });
+}
 
+/** Every request's context (log extras, x-request-id) and the public paths. */
+function addRequestContext(app: FastifyInstance): void {
   // The seed's GET /logs takes its filters as a JSON body.
   app.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
   app.decorateRequest('clientId', null);
@@ -98,7 +100,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     if (PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) request.routeOptions.config.public = true;
   });
+}
 
+/** JSON with our own errors for empty and bad bodies; raw uploads left unread for the handlers. */
+function addBodyParsers(app: FastifyInstance): void {
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -119,14 +124,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/octet-stream', leaveBodyUnread);
   app.addContentTypeParser(/^video\/[\w.+-]+$/, leaveBodyUnread);
   app.addContentTypeParser(/^image\/[\w.+-]+$/, leaveBodyUnread);
+}
 
-  await app.register(helmet, { contentSecurityPolicy: false, global: true });
-  await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
+/** The OpenAPI document (/openapi.json) and its UI (/docs). */
+async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
     openapi: {
       info: {
         title: 'Emotion-aware video thumbnails API',
-        version: deps.version,
+        version,
         description:
           'Predicts the emotion of a selfie clip and makes a looping boomerang cover. Compatible with the v1 API.',
       },
@@ -140,7 +146,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}
 
+/** Authentication, the rate limit and the request log. */
+async function addGuards(app: FastifyInstance, config: Readonly<Config>, store: Store): Promise<void> {
   app.addHook(
     'onRequest',
     createAuthHook({
@@ -163,8 +172,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
     });
   }
-  app.addHook('onSend', createRequestLogHook(store.logs, redactKeys));
+}
 
+/** Errors as JSON; a wrong method on a known path is 405, an unknown path 404. */
+function addErrorReplies(app: FastifyInstance): void {
   app.setErrorHandler<FastifyError>((err, request, reply) => replyWithError(err, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];
@@ -173,7 +184,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : new AppError('not_found', `No endpoint ${request.method} ${path?.slice(0, 100)}.`);
     await replyWithError(err as FastifyError, request, reply);
   });
+}
 
+async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { config, store } = deps;
   await app.register(healthRoutes, {
     stats: deps.stats,
     isReady: deps.isReady,
@@ -196,5 +210,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(logsRoutes, { logs: store.logs });
   await app.register(metricsRoutes, { stats: deps.stats, jobMetrics: deps.jobMetrics });
   await app.register(demoRoutes);
+}
+
+/** Builds the Fastify instance (no listen), so tests can inject requests. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps;
+  const redactKeys = createKeyRedactor(config.apiKey);
+  const app = createServer(deps, redactKeys);
+  addRequestContext(app);
+  addBodyParsers(app);
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(multipart, { limits: { fileSize: config.maxUploadBytes, files: 1 } });
+  await registerDocs(app, deps.version);
+  await addGuards(app, config, store);
+  app.addHook('onSend', createRequestLogHook(store.logs, redactKeys));
+  addErrorReplies(app);
+  await registerRoutes(app, deps);
   return app;
 }
