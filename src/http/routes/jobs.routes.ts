@@ -13,13 +13,7 @@ import {
   ThumbnailQuery,
   videoBodyContent,
 } from '../schemas.js';
-import {
-  HTTP_TASK_LIST,
-  readTaskRequest,
-  thumbnailOf,
-  videoRouteOptions,
-  type HttpTask,
-} from '../tasks.js';
+import { HTTP_TASK_LIST, readTaskRequest, thumbnailOf, videoRouteOptions, type HttpTask } from '../tasks.js';
 import { receiveVideo, type VideoUpload } from '../video-upload.js';
 
 export interface JobRoutesOptions {
