@@ -1,7 +1,7 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
 import { ERROR_TABLE, type ErrorCode } from '../errors.js';
-import type { ClipTask } from '../services/clip-tasks.js';
+import { TASK_NAMES, type ClipTask } from '../services/clip-tasks.js';
 import { SEED_HINT_SCHEMAS } from './request-options.js';
 import { THUMBNAIL_OPTION_SCHEMAS, THUMBNAIL_OPTIONS } from './thumbnail-options.js';
 import { UNCERTAIN_BELOW } from '../vision/confidence.js';
@@ -324,7 +324,7 @@ export const JobAccepted = Type.Object(
 export const JobDocumentSchema = Type.Object(
   {
     job_id: Type.String(),
-    task: Type.Union(['predict', 'thumbnail', 'analyze'].map((t) => Type.Literal(t))),
+    task: Type.Union(TASK_NAMES.map((t) => Type.Literal(t))),
     status: JobStatus,
     created_at: Type.String({ description: 'ISO 8601' }),
     finished_at: Type.Union([Type.String(), Type.Null()]),
