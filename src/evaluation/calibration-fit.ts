@@ -141,15 +141,22 @@ function usableRows(rows: RowFeatures[], s: CalibrateSettings, stillLayout: Feat
     .filter((d): d is Usable => d.x !== null);
 }
 
+/** How the nets' crops are taken: the settings the rows' features were extracted with. */
+function cropSettings(s: CalibrateSettings): Partial<Calibration> {
+  return {
+    expressionMargin: s.expressionMargin,
+    faceApiMargin: s.faceApiMargin,
+    flipAverage: s.flipAverage,
+    faceApiFlip: s.faceApiFlip,
+  };
+}
+
 /** The fit's settings on an identity calibration: what the layers are fitted under. */
 function baseCalibration(s: CalibrateSettings): Calibration {
   const clipFrames = s.aligned?.main ? s.aligned.clipFrames : undefined;
   return {
     ...identityCalibration(),
-    expressionMargin: s.expressionMargin,
-    faceApiMargin: s.faceApiMargin,
-    flipAverage: s.flipAverage,
-    faceApiFlip: s.faceApiFlip,
+    ...cropSettings(s),
     ...(s.stillFlip ? { stillFlip: true } : {}),
     refineMesh: s.refineMesh,
     poolingBeta: s.poolingBeta,
@@ -368,10 +375,7 @@ export function rankSetting(option: number | undefined, current: Calibration): n
 export function extractionCalibration(s: CalibrateSettings): Calibration {
   return {
     ...identityCalibration(),
-    expressionMargin: s.expressionMargin,
-    faceApiMargin: s.faceApiMargin,
-    flipAverage: s.flipAverage,
-    faceApiFlip: s.faceApiFlip,
+    ...cropSettings(s),
     stillFlip: s.stillFlip,
     refineMesh: s.refineMesh,
   };

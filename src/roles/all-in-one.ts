@@ -1,6 +1,6 @@
 // ROLE=all without REDIS_URL, the default: one process serves the API and runs every job on its
 // own pool of clip worker processes; async jobs run on the same pool.
-import { ProcessPoolRunner } from '../jobs/process-pool-runner.js';
+import { localClipPool } from '../jobs/local-pool.js';
 import { LocalJobDispatcher } from '../services/job-dispatch.js';
 import { runHttpServer } from './http-server.js';
 import { loadEmotionModel, openCore } from './setup.js';
@@ -9,15 +9,7 @@ import type { Config } from '../config/config.js';
 export async function runAllInOne(config: Readonly<Config>): Promise<void> {
   const core = await openCore(config);
   await runHttpServer(core, async (log) => {
-    const pool = new ProcessPoolRunner({
-      workers: config.workers,
-      clipsPerProcess: config.clipsPerProcess,
-      queueSize: config.queueSize,
-      jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-      decoderThreads: config.decoderThreads,
-      onCrash: ({ requestId, stage, cause }) =>
-        log().error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
-    });
+    const pool = localClipPool(config, config.queueSize, log);
     // In one process, a job left queued or running by the previous run has nobody to finish it.
     await core.store.jobs.failUnfinished(
       { error: 'The server restarted before the job finished; resubmit it.', code: 'worker_lost' },
