@@ -1,3 +1,5 @@
+import { EMOTIONS5 } from './vision/emotions.js';
+
 /**
  * The one table of error codes. Every error the API returns is
  * `{"error": message, "code": code}` with the status given here; the README's
@@ -38,7 +40,7 @@ export const ERROR_TABLE = {
   },
   invalid_emotion: {
     status: 400,
-    message: 'emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case).',
+    message: `emotion must be one of ${EMOTIONS5.join(', ')} (any case).`,
   },
   unauthorized: { status: 401, message: 'Unauthorized' },
   forbidden: { status: 403, message: 'An admin key is needed for this endpoint.' },
