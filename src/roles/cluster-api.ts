@@ -5,7 +5,7 @@ import type { JobMetrics } from '../http/job-metrics.js';
 import { QueueRunner } from '../jobs/bullmq-runner.js';
 import type { ModelFileStatus } from '../model-files/pinned-models.js';
 import { QueueJobDispatcher } from '../services/job-dispatch.js';
-import { startQueueConsumer, type RunningConsumer } from '../workers/queue-consumer.js';
+import type { RunningConsumer } from '../workers/queue-consumer.js';
 import { runHttpServer } from './http-server.js';
 import { loadEmotionModel, openCore } from './setup.js';
 
@@ -37,6 +37,8 @@ export async function runClusterApi(config: Readonly<Config>): Promise<void> {
       if (config.role === 'all') {
         const model = await loadEmotionModel(config, log);
         models = model.models;
+        // The consumer (and its local pool) is loaded only where it runs: not on a ROLE=api node.
+        const { startQueueConsumer } = await import('../workers/queue-consumer.js');
         consumer = await startQueueConsumer(config, model.engine, lifecycle, log);
       }
       log.info({ role: config.role }, 'queue connected: ready');
