@@ -20,7 +20,7 @@
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { foldOf } from '../src/cli/calibrate.command.js';
+import { foldOf } from '../src/evaluation/calibration-fit.js';
 import { parseLabels } from '../src/vision/evaluation.js';
 import { EMOTIONS5, argmax, type Emotion5 } from '../src/vision/emotions.js';
 import {

@@ -1,3 +1,5 @@
+import { EMOTIONS5 } from './vision/emotions.js';
+
 /**
  * The one table of error codes. Every error the API returns is
  * `{"error": message, "code": code}` with the status given here; the README's
@@ -38,7 +40,7 @@ export const ERROR_TABLE = {
   },
   invalid_emotion: {
     status: 400,
-    message: 'emotion must be one of Anger, Happy, Shock, Neutral, Sad (any case).',
+    message: `emotion must be one of ${EMOTIONS5.join(', ')} (any case).`,
   },
   unauthorized: { status: 401, message: 'Unauthorized' },
   forbidden: { status: 403, message: 'An admin key is needed for this endpoint.' },
@@ -118,13 +120,55 @@ export class AppError extends Error {
   }
 }
 
-/** Serialisable form, for crossing a process boundary. */
+/** A job's error as it is recorded and answered: one of our codes and its message. */
 export interface ErrorShape {
   code: ErrorCode;
   message: string;
 }
 
-export function toErrorShape(err: unknown): ErrorShape | undefined {
+/** The error a job is recorded with: an AppError's code and message, anything else `internal`. */
+export function toErrorShape(err: unknown): ErrorShape {
   if (err instanceof AppError) return { code: err.code, message: err.message };
-  return undefined;
+  return { code: 'internal', message: 'Internal error while processing the job.' };
+}
+
+/**
+ * The one codec for errors that cross a process or thread boundary (a worker process's IPC, the
+ * engine thread, Redis): plain data that structured clone and JSON both carry.
+ */
+export interface WireError {
+  /** The stable code when the error has one: ours (an AppError), or another (a Node error's `ENOENT`). */
+  code?: string;
+  message: string;
+  /** An AppError's extra response headers (e.g. Retry-After), when it has any. */
+  headers?: Record<string, string>;
+}
+
+/** An error from the other side of a boundary whose code is not one of ours (or that had none). */
+export class RemoteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) {
+    const headers = Object.keys(err.headers).length > 0 ? { headers: { ...err.headers } } : {};
+    return { code: err.code, message: err.message, ...headers };
+  }
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** The error behind a {@link WireError}: an AppError (its status from the table) when the code is ours. */
+export function fromWireError(wire: WireError): AppError | RemoteError {
+  if (isErrorCode(wire.code)) return new AppError(wire.code, wire.message, { ...wire.headers });
+  return new RemoteError(wire.message, wire.code);
 }

@@ -92,7 +92,7 @@ export class QueueConsumer {
     const log = this.options.log;
     if (job.attemptsStarted > this.options.attempts) {
       this.counts.lost++;
-      const lost = toErrorShape(new AppError('worker_lost'))!;
+      const lost = toErrorShape(new AppError('worker_lost'));
       log?.('error', `job ${data.id} lost its worker ${job.attemptsStarted - 1} times: failed`, {
         jobId: data.id,
       });
@@ -131,10 +131,7 @@ export class QueueConsumer {
       return data.kind === 'async' ? 'recorded' : 'stored';
     } catch (err) {
       this.counts.failed++;
-      const shape = toErrorShape(err) ?? {
-        code: 'internal' as const,
-        message: 'Internal error while processing the job.',
-      };
+      const shape = toErrorShape(err);
       if (!(err instanceof AppError))
         log?.('error', `job ${data.id} failed: ${err instanceof Error ? err.message : String(err)}`, {
           jobId: data.id,

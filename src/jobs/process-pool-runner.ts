@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
 import { workerProcessEnv } from '../config/load-config.js';
-import { AppError, isErrorCode } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { EngineSettings } from '../vision/index.js';
 import type { ClipJobRequest, ClipJobResult } from './clip-job.types.js';
 import type { ClipJob, ClipJobRunner, ClipJobRunnerStats, WorkerCrash } from './job-runner.js';
-import { WorkerJobError, WorkerLost, WorkerProcess } from './worker-process.js';
+import { WorkerLost, WorkerProcess } from './worker-process.js';
 
 export interface ProcessPoolRunnerOptions {
   /** Clips processed at once. */
@@ -238,9 +238,6 @@ export class ProcessPoolRunner implements ClipJobRunner {
         'decode_failed',
         `The video crashed the worker ${STAGE_WORDS[err.stage]} (${err.exit}); it was not processed.`,
       );
-    }
-    if (err instanceof WorkerJobError && isErrorCode(err.wire.code)) {
-      return new AppError(err.wire.code, err.wire.message);
     }
     return err instanceof Error ? err : new Error(String(err));
   }

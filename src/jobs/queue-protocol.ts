@@ -3,7 +3,7 @@
  * bytes), the uploaded clip and a sync job's result (each its own Redis key with a TTL, as
  * binary / JSON), and a failure (the job's failedReason). One module, so both ends agree.
  */
-import { AppError, isErrorCode, type ErrorShape } from '../errors.js';
+import { AppError, fromWireError, type ErrorShape, type WireError } from '../errors.js';
 import type { ClipJobResult } from './clip-job.types.js';
 import type { ClipJob } from './job-runner.js';
 
@@ -58,8 +58,9 @@ export function encodeFailure(shape: ErrorShape): string {
 export function decodeFailure(reason: string | undefined): AppError {
   if (reason?.startsWith(FAILURE_PREFIX)) {
     try {
-      const shape = JSON.parse(reason.slice(FAILURE_PREFIX.length)) as Partial<ErrorShape>;
-      if (isErrorCode(shape.code)) return new AppError(shape.code, shape.message);
+      const wire = JSON.parse(reason.slice(FAILURE_PREFIX.length)) as WireError;
+      const error = fromWireError(wire);
+      if (error instanceof AppError) return error;
     } catch {
       // fall through
     }

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
 import type { ClipStage } from './clip-job.types.js';
-import type { FromWorker, ToWorker, WireError } from './worker-protocol.js';
+import { fromWireError } from '../errors.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** A job's process died under it (a native crash, a kill): the signal or exit code, and the job's last stage. */
 export class WorkerLost extends Error {
@@ -11,13 +12,6 @@ export class WorkerLost extends Error {
     readonly stage: ClipStage | 'start',
   ) {
     super(`worker process lost (${exit}) in stage ${stage}`);
-  }
-}
-
-/** A job's own failure inside the worker, with its stable code when it has one. */
-export class WorkerJobError extends Error {
-  constructor(readonly wire: WireError) {
-    super(wire.message);
   }
 }
 
@@ -96,7 +90,7 @@ export class WorkerProcess<Req, Res, Warm = unknown> {
     });
   }
 
-  /** Runs one job; rejects with {@link WorkerJobError} (its own failure) or {@link WorkerLost}. */
+  /** Runs one job; rejects with the job's own failure (an AppError when its code is ours, see `fromWireError`) or {@link WorkerLost}. */
   run(id: number, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       if (this.exited) {
@@ -137,7 +131,7 @@ export class WorkerProcess<Req, Res, Warm = unknown> {
     if (m.type === 'warm') {
       const waiter = this.warmWaiter;
       this.warmWaiter = undefined;
-      if (m.error) waiter?.reject(new WorkerJobError(m.error));
+      if (m.error) waiter?.reject(fromWireError(m.error));
       else waiter?.resolve();
       return;
     }
@@ -149,6 +143,6 @@ export class WorkerProcess<Req, Res, Warm = unknown> {
     }
     this.running.delete(m.id);
     if (m.type === 'done') job.resolve(m.result);
-    else job.reject(new WorkerJobError(m.error));
+    else job.reject(fromWireError(m.error));
   }
 }

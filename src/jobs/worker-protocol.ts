@@ -3,13 +3,8 @@
  * IPC channel with structured-clone serialization), and the worker side's loop. One process
  * may run several jobs at once, so every message about a job carries its id.
  */
+import { toWireError, type WireError } from '../errors.js';
 import type { ClipStage } from './clip-job.types.js';
-
-/** An error as it crosses the process boundary: its stable code when it has one. */
-export interface WireError {
-  code?: string;
-  message: string;
-}
 
 export type ToWorker<Req, Warm> =
   { type: 'warm'; settings: Warm } | { type: 'run'; id: number; request: Req };
@@ -26,14 +21,6 @@ export interface WorkerHandlers<Req, Res, Warm> {
   run(request: Req, report: (stage: ClipStage) => void): Promise<Res>;
   /** Loads what the jobs need (media bindings, models) before the first one. */
   warmUp(settings: Warm): Promise<void>;
-}
-
-export function toWireError(err: unknown): WireError {
-  const code = (err as { code?: unknown } | null)?.code;
-  return {
-    ...(typeof code === 'string' ? { code } : {}),
-    message: err instanceof Error ? err.message : String(err),
-  };
 }
 
 /**

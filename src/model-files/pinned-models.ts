@@ -6,10 +6,10 @@
  * (MODEL_DOWNLOAD=false), or whose download fails, is reported missing and the service runs
  * without it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256OfFile } from '../shared/file-hash.js';
 import { exists, get, save } from './model-source.js';
 
 export interface PinnedModel {
@@ -63,15 +63,9 @@ export interface PinnedModelOptions {
   timeoutMs?: number;
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** The sha256 check every file passes before it is used; a mismatch is an Error naming both hashes. */
 async function checkSha(model: PinnedModel, path: string, what: string): Promise<void> {
-  const actual = await sha256Of(path);
+  const actual = await sha256OfFile(path);
   if (actual !== model.sha256)
     throw new Error(
       `${what} is not the pinned ${model.name} model (sha256 ${actual}, expected ${model.sha256}); it was not loaded`,

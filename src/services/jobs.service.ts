@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { AppError } from '../errors.js';
 import type { ThumbnailRequest } from '../jobs/clip-job.types.js';
+import { sha256OfFile } from '../shared/file-hash.js';
+import { isPrintableId } from '../shared/printable-id.js';
 import type { JobRecord, JobRepository, JobTask } from '../store/index.js';
 import { checkCallbackUrl, type Resolver } from '../webhooks/callback-url.js';
 import type { ClipService } from './clip.service.js';
@@ -40,13 +41,11 @@ export interface JobsServiceOptions {
   now?: () => Date;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-
 /** Checks an Idempotency-Key header value; undefined/empty means none. */
 export function parseIdempotencyKey(raw: string | string[] | undefined): string | null {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value.trim() === '') return null;
-  if (!IDEMPOTENCY_KEY.test(value.trim())) throw new AppError('bad_idempotency_key');
+  if (!isPrintableId(value.trim())) throw new AppError('bad_idempotency_key');
   return value.trim();
 }
 
@@ -58,14 +57,13 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
 export async function requestFingerprint(
   s: Pick<JobSubmission, 'task' | 'thumbnail' | 'callbackUrl' | 'inputPath' | 'subjectId'>,
 ): Promise<string> {
-  const upload = createHash('sha256');
-  for await (const chunk of createReadStream(s.inputPath)) upload.update(chunk as Buffer);
+  const upload = await sha256OfFile(s.inputPath);
   // The thumbnail options come from parseThumbnailOptions, which always builds them in one key
   // order: the same options are the same text.
   return createHash('sha256')
     .update(JSON.stringify([s.task, s.thumbnail ?? null, s.callbackUrl, s.subjectId ?? null]))
     .update('\n')
-    .update(upload.digest('hex'))
+    .update(upload)
     .digest('hex');
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { isPrintableId } from '../shared/printable-id.js';
 import type { SubjectRepository, SubjectState } from '../store/index.js';
 import { EMOTIONS5, type Emotion5 } from '../vision/emotions.js';
 import type { ClipPrediction } from '../vision/prediction.js';
@@ -18,12 +19,10 @@ export interface SubjectCaller {
   boundClientId: string | null;
 }
 
-const SUBJECT_ID = /^[\x21-\x7e]{1,200}$/;
-
 /** 400 invalid_subject_id unless 1-200 printable ASCII characters; undefined/empty: none. */
 export function parseSubjectId(raw: unknown): string | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  if (typeof raw !== 'string' || !SUBJECT_ID.test(raw)) throw new AppError('invalid_subject_id');
+  if (typeof raw !== 'string' || !isPrintableId(raw)) throw new AppError('invalid_subject_id');
   return raw;
 }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { QueueConsumer } from '../jobs/bullmq-consumer.js';
-import { ProcessPoolRunner } from '../jobs/process-pool-runner.js';
+import { localClipPool } from '../jobs/local-pool.js';
+import type { ProcessPoolRunner } from '../jobs/process-pool-runner.js';
 import type { JobLifecycle } from '../services/job-lifecycle.js';
 import type { EngineSettings } from '../vision/index.js';
 
@@ -30,16 +31,8 @@ export async function startQueueConsumer(
 ): Promise<RunningConsumer> {
   const tmpDir = join(config.dataDir, 'tmp');
   await mkdir(tmpDir, { recursive: true });
-  const pool = new ProcessPoolRunner({
-    workers: config.workers,
-    clipsPerProcess: config.clipsPerProcess,
-    // One job per local process: BullMQ's concurrency keeps the rest in Redis, where any worker may take them.
-    queueSize: config.workers,
-    jobTimeoutMs: config.jobTimeoutSeconds * 1000,
-    decoderThreads: config.decoderThreads,
-    onCrash: ({ requestId, stage, cause }) =>
-      log.error({ reqId: requestId, stage, cause }, `worker crashed (${cause}) in stage ${stage}`),
-  });
+  // One job per local process: BullMQ's concurrency keeps the rest in Redis, where any worker may take them.
+  const pool = localClipPool(config, config.workers, () => log);
   await pool.start(engine);
   const consumer = new QueueConsumer(pool, lifecycle, {
     redisUrl: config.redisUrl!,

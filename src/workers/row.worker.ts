@@ -1,10 +1,10 @@
 // Entry point of the evaluation's worker process: a file that crashes FFmpeg or a
-// model runtime kills this process, not the evaluation (see row-analyzer.ts).
+// model runtime kills this process, not the evaluation (see src/evaluation/row-analyzer.ts).
 import '../polyfills.js';
 
-import type { RowRequest } from '../cli/row-analyzer.js';
-import type { RowFeatures } from '../cli/row-analysis.js';
-import { analyzeRow } from '../cli/row-analysis.js';
+import type { RowRequest } from '../evaluation/row-analyzer.js';
+import type { RowFeatures } from '../evaluation/row-analysis.js';
+import { analyzeRow } from '../evaluation/row-analysis.js';
 import { serveJobs } from '../jobs/worker-protocol.js';
 import type { Calibration } from '../vision/calibration.js';
 import { createEmotionPipeline, type EmotionPipeline } from '../vision/index.js';

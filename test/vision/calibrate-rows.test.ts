@@ -3,9 +3,9 @@ import {
   alignedSection,
   calibrateFromRows,
   type CalibrateSettings,
-} from '../../src/cli/calibrate.command.js';
-import { poolRow } from '../../src/cli/eval.command.js';
-import type { RowFeatures } from '../../src/cli/row-analysis.js';
+} from '../../src/evaluation/calibration-fit.js';
+import { poolRow } from '../../src/evaluation/labelled-rows.js';
+import type { RowFeatures } from '../../src/evaluation/row-analysis.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
 import {
   EMBEDDING_SIZE,

@@ -3,6 +3,7 @@
 import '../../polyfills.js';
 import { parentPort, workerData } from 'node:worker_threads';
 
+import { toWireError } from '../../errors.js';
 import type { RgbFrame } from '../../media/types.js';
 import type { ClipEmotionSession, EngineSettings } from './engine.js';
 import { createEmotionEngine } from './factory.js';
@@ -14,10 +15,6 @@ ready.catch(() => undefined); // reported to each request
 const sessions = new Map<number, { session: ClipEmotionSession; frames: (RgbFrame | undefined)[] }>();
 
 const reply = (message: EngineReply): void => port.postMessage(message);
-const failure = (err: unknown): { code?: string; message: string } => ({
-  code: (err as { code?: unknown }).code as string | undefined,
-  message: err instanceof Error ? err.message : String(err),
-});
 
 port.on('message', (m: EngineRequest) => {
   void (async () => {
@@ -45,7 +42,7 @@ port.on('message', (m: EngineRequest) => {
       }
     } catch (err) {
       if (m.type !== 'add' && m.type !== 'start' && m.type !== 'abandon')
-        reply({ id: m.id, ok: false, error: failure(err) });
+        reply({ id: m.id, ok: false, error: toWireError(err) });
       else if (m.type !== 'abandon') sessions.get(m.id)?.session.abandon();
     }
   })();

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { AppError, isErrorCode } from '../../errors.js';
+import { fromWireError, type WireError } from '../../errors.js';
 import type { RgbFrame } from '../../media/types.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
 import type { ClipEmotion, ClipEmotionSession, EmotionEngine, EngineSettings } from './engine.js';
@@ -16,8 +16,7 @@ export type EngineRequest =
 
 /** Replies from the engine thread. */
 export type EngineReply =
-  | { id: number; ok: true; result?: ClipEmotion }
-  | { id: number; ok: false; error: { code?: string; message: string } };
+  { id: number; ok: true; result?: ClipEmotion } | { id: number; ok: false; error: WireError };
 
 /**
  * An engine whose models run in a thread of their own, so that a clip's frames are
@@ -93,8 +92,7 @@ export class ThreadedEngine implements EmotionEngine {
       this.worker.postMessage(message);
     }).then((r) => {
       if (r.ok) return r.result;
-      const code = r.error.code;
-      throw isErrorCode(code) ? new AppError(code, r.error.message) : new Error(r.error.message);
+      throw fromWireError(r.error);
     });
   }
 

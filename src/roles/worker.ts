@@ -5,26 +5,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/config.js';
-import type { JobMetrics } from '../http/job-metrics.js';
 import { healthRoutes } from '../http/routes/health.routes.js';
-import { prepareEmotionModel } from '../model-files/model-setup.js';
 import type { ModelFileStatus } from '../model-files/pinned-models.js';
-import type { JobLifecycle } from '../services/job-lifecycle.js';
-import type { Store } from '../store/index.js';
-import type { WebhookSender } from '../webhooks/deliverer.js';
-import { startQueueConsumer, type RunningConsumer } from './queue-consumer.js';
-
-export interface WorkerRoleDeps {
-  config: Readonly<Config>;
-  store: Store;
-  lifecycle: JobLifecycle;
-  webhooks: WebhookSender | undefined;
-  jobMetrics: JobMetrics;
-  version: string;
-}
+import { startQueueConsumer, type RunningConsumer } from '../workers/queue-consumer.js';
+import { loadEmotionModel, onShutdownSignals, openCore, type Core } from './setup.js';
 
 async function healthServer(
-  deps: WorkerRoleDeps,
+  deps: Core,
   running: () => (RunningConsumer & { models?: ModelFileStatus[] }) | undefined,
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
@@ -60,36 +47,27 @@ async function healthServer(
   return app;
 }
 
-export async function runWorkerRole(deps: WorkerRoleDeps): Promise<void> {
-  const { config } = deps;
+export async function runWorkerRole(config: Readonly<Config>): Promise<void> {
+  const deps = await openCore(config);
   const log = pino({ level: config.logLevel });
   let running: (RunningConsumer & { models?: ModelFileStatus[] }) | undefined = undefined;
   const health = config.healthPort !== undefined ? await healthServer(deps, () => running) : undefined;
 
-  let closing = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (closing) return;
-    closing = true;
+  onShutdownSignals(async (signal) => {
     log.info({ signal }, 'shutting down: finishing the jobs in hand');
-    try {
-      // BullMQ's close waits for the running jobs; new ones stay in Redis for other workers.
-      await running?.close();
-      await deps.webhooks?.close();
-      await health?.close();
-      await deps.store.close();
-      log.info('worker stopped');
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+    // BullMQ's close waits for the running jobs; new ones stay in Redis for other workers.
+    await running?.close();
+    await deps.webhooks?.close();
+    await health?.close();
+    await deps.store.close();
+    log.info('worker stopped');
+  });
 
   if (health) {
     const address = await health.listen({ port: config.healthPort!, host: config.host });
     log.info(`Health listening at ${address}`);
   }
-  const model = await prepareEmotionModel(config, (message) => log.info(message));
+  const model = await loadEmotionModel(config, log);
   running = Object.assign(await startQueueConsumer(config, model.engine, deps.lifecycle, log), {
     models: model.models,
   });
