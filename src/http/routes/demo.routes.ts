@@ -53,7 +53,10 @@ pre{background:#f4f5f8;padding:.8rem;overflow:auto;max-height:20rem;font-size:.8
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var EMOTIONS = ${JSON.stringify(EMOTIONS5)};
-  var COLORS = { Anger: '#d64545', Happy: '#e0a100', Shock: '#7a4bd1', Neutral: '#7a8596', Sad: '#2f7fd6' };
+  // one colour per class, in the order of EMOTIONS
+  var PALETTE = ['#d64545', '#e0a100', '#7a4bd1', '#7a8596', '#2f7fd6'];
+  var COLORS = {};
+  EMOTIONS.forEach(function (e, i) { COLORS[e] = PALETTE[i]; });
   var file = null;
   var drop = $('drop');
   ['dragenter', 'dragover'].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
