@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config/config.js';
 import { AppError } from '../src/errors.js';
-import { clipResultBody } from '../src/http/clip-bodies.js';
+import { clipResultBody } from '../src/http/tasks.js';
 import { ClipService } from '../src/services/clip.service.js';
 import { LocalJobDispatcher } from '../src/services/job-dispatch.js';
 import { JobLifecycle } from '../src/services/job-lifecycle.js';

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { clipResultBody } from '../http/clip-bodies.js';
+import { clipResultBody } from '../http/tasks.js';
 import { JobMetrics } from '../http/job-metrics.js';
 import { prepareEmotionModel } from '../model-files/model-setup.js';
 import { JobLifecycle } from '../services/job-lifecycle.js';

@@ -50,11 +50,7 @@ export class LocalJobDispatcher implements JobDispatcher {
       const result = await pending;
       await this.lifecycle.succeeded(job.id, job.task, result, Math.round(performance.now() - started));
     } catch (err) {
-      const shape = toErrorShape(err) ?? {
-        code: 'internal' as const,
-        message: 'Internal error while processing the job.',
-      };
-      await this.lifecycle.failed(job.id, shape).catch(() => undefined);
+      await this.lifecycle.failed(job.id, toErrorShape(err)).catch(() => undefined);
     }
   }
 }

@@ -19,7 +19,7 @@ import { parseConfig, type Config } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import type { ClipJobResult, ThumbnailRequest, ThumbnailResult } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob } from '../../src/jobs/job-runner.js';
-import { clipResultBody } from '../../src/http/clip-bodies.js';
+import { clipResultBody } from '../../src/http/tasks.js';
 import { ClipService, type ClipJobPort } from '../../src/services/clip.service.js';
 import { LocalJobDispatcher } from '../../src/services/job-dispatch.js';
 import { JobLifecycle } from '../../src/services/job-lifecycle.js';

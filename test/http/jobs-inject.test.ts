@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
-import { clipResultBody } from '../../src/http/clip-bodies.js';
+import { clipResultBody } from '../../src/http/tasks.js';
 import { JobMetrics } from '../../src/http/job-metrics.js';
 import type { ClipJobResult } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob } from '../../src/jobs/job-runner.js';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/config.js';
-import { clipResultBody } from '../../src/http/clip-bodies.js';
+import { clipResultBody } from '../../src/http/tasks.js';
 import type { ClipJobResult } from '../../src/jobs/clip-job.types.js';
 import type { ClipJob } from '../../src/jobs/job-runner.js';
 import { ClipService, type ClipJobPort } from '../../src/services/clip.service.js';

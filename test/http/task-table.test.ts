@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/config.js';
-import { clipResultBody } from '../../src/http/clip-bodies.js';
+import { clipResultBody } from '../../src/http/tasks.js';
 import { HTTP_TASK_LIST, type HttpTask } from '../../src/http/tasks.js';
 import { THUMBNAIL_OPTION_TABLE, THUMBNAIL_OPTIONS } from '../../src/http/thumbnail-options.js';
 import type { ClipJobResult } from '../../src/jobs/clip-job.types.js';
