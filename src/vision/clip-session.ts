@@ -73,8 +73,8 @@ export interface ClipProgress {
    */
   scored?(position: number, probabilities: number[]): void;
   /**
-   * The largest face of the first frame to arrive (the detector's box, in that frame's pixels),
-   * or null: found by a detector run of its own, outside the clip's detection budget.
+   * The largest face of the first frame to arrive (the detector's box, as fractions of the
+   * frame), or null: found by a detector run of its own, outside the clip's detection budget.
    */
   firstFace?(box: Box | null): void;
 }
@@ -148,7 +148,8 @@ export class ClipSession<A extends Scored> {
     this.frames[i] = frame;
     if (this.progress.firstFace && !this.firstFaceAsked) {
       this.firstFaceAsked = true;
-      this.enqueue(() => this.reportFirstFace(frame));
+      // Told even when the analysis has failed: a cover may be waiting for it.
+      this.chain = this.chain.then(() => this.reportFirstFace(frame));
     }
     if (i === this.middle && this.mode === 'pending') {
       this.enqueue(async () => {
@@ -238,7 +239,10 @@ export class ClipSession<A extends Scored> {
     } catch {
       found = null; // a hint only: the clip's own analysis reports its errors
     }
-    const box = found ? { x: found.x, y: found.y, width: found.width, height: found.height } : null;
+    const { width: w, height: h } = frame;
+    const box = found
+      ? { x: found.x / w, y: found.y / h, width: found.width / w, height: found.height / h }
+      : null;
     this.tell(() => this.progress.firstFace?.(box));
   }
 

@@ -58,6 +58,8 @@ port.on('message', (m: EngineRequest) => {
       if (m.type !== 'add' && m.type !== 'start' && m.type !== 'abandon')
         reply({ id: m.id, ok: false, error: failure(err) });
       else if (m.type !== 'abandon') sessions.get(m.id)?.session.abandon();
+      // A clip that could not start still owes its caller the first face it may wait for.
+      if (m.type === 'start' && m.progress.firstFace) reply({ type: 'firstFace', id: m.id, box: null });
     }
   })();
 });

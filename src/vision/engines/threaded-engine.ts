@@ -38,6 +38,8 @@ export class ThreadedEngine implements EmotionEngine {
   private readonly waiting = new Map<number, { resolve(r: EngineReply): void }>();
   private readonly deathListeners: (() => void)[] = [];
   private readonly listeners = new Map<number, ClipProgress>();
+  /** Clips whose caller waits for a first face: the thread keeps the process alive until it comes. */
+  private readonly facesOwed = new Set<number>();
   private dead = false;
 
   private constructor(settings: EngineSettings) {
@@ -61,7 +63,7 @@ export class ThreadedEngine implements EmotionEngine {
       const w = this.waiting.get(r.id);
       this.waiting.delete(r.id);
       // An idle thread does not keep the process alive; one with an answer owed does.
-      if (this.waiting.size === 0) this.worker.unref();
+      this.unrefWhenIdle();
       w?.resolve(r);
     });
     // A thread that dies takes every pending call with it.
@@ -109,9 +111,19 @@ export class ThreadedEngine implements EmotionEngine {
     });
   }
 
+  /** An idle thread (no answer owed, no first face awaited) does not keep the process alive. */
+  private unrefWhenIdle(): void {
+    if (this.waiting.size === 0 && this.facesOwed.size === 0) this.worker.unref();
+  }
+
+  private owesNoFace(id: number): void {
+    if (this.facesOwed.delete(id)) this.unrefWhenIdle();
+  }
+
   /** A progress message to its clip's listener (a listener's failure stays its own). */
   private tell(m: EngineProgress): void {
     const listener = this.listeners.get(m.id);
+    if (m.type === 'firstFace') this.owesNoFace(m.id);
     try {
       if (m.type === 'scored') listener?.scored?.(m.position, m.probabilities);
       else listener?.firstFace?.(m.box);
@@ -124,9 +136,16 @@ export class ThreadedEngine implements EmotionEngine {
     const id = this.nextId++;
     const sent: (RgbFrame | undefined)[] = new Array<RgbFrame | undefined>(frameCount);
     if (progress) this.listeners.set(id, progress);
+    if (progress?.firstFace) {
+      this.facesOwed.add(id);
+      this.worker.ref();
+    }
     const wants = { scored: progress?.scored !== undefined, firstFace: progress?.firstFace !== undefined };
     this.worker.postMessage({ type: 'start', id, frameCount, progress: wants } satisfies EngineRequest);
-    const done = (): boolean => this.listeners.delete(id);
+    const done = (): void => {
+      this.listeners.delete(id);
+      this.owesNoFace(id);
+    };
     return {
       add: (position, frame) => {
         if (position < 0 || position >= frameCount || sent[position]) return;
