@@ -1,6 +1,12 @@
 import { closeInput } from './input.js';
 import { decodeFrames, type DecodeOptions, type FrameRequest } from './decode.js';
-import { groupOffsets, INDEXED_CODECS, readPacketIndex, type PacketIndex } from './packet-index.js';
+import {
+  groupOffsets,
+  INDEXED_CODECS,
+  packetsToSend,
+  readPacketIndex,
+  type PacketIndex,
+} from './packet-index.js';
 import { probeOpen, tooFewFrames, type ProbeLimits } from './probe.js';
 import { evenlySpacedIndices, nearKeyframeIndices } from './sampling.js';
 import type { RgbFrame, VideoInfo } from './types.js';
@@ -74,6 +80,16 @@ export class MediaClip {
       if (offset === 0) out.push(i);
     });
     return out;
+  }
+
+  /**
+   * How many frames a pass serving `indices` decodes (the packets it sends, from the index);
+   * without an index, every frame up to the last one wanted.
+   */
+  decodeCost(indices: Iterable<number>): number {
+    const wanted = new Set(indices);
+    if (!this.index) return wanted.size === 0 ? 0 : Math.max(...wanted) + 1;
+    return packetsToSend(this.index, (i) => wanted.has(i)).filter(Boolean).length;
   }
 
   /** {@link decodeFrames} on this clip, planned from its packet index. */

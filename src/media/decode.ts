@@ -2,7 +2,7 @@ import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVERROR_EOF } from 'node-av/constants';
 import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
-import { convert, type ConversionRequest, type Converter } from './convert.js';
+import { convert, type ConversionRequest, type Converter, type CropRect } from './convert.js';
 import { openDecoder } from './decoder.js';
 import { closeInput, openVideoInput } from './input.js';
 import { INDEXED_CODECS, packetsToSend, scanPacketIndex, type PacketIndex } from './packet-index.js';
@@ -18,6 +18,15 @@ export interface FrameRequest extends ConversionRequest {
    * counts: a frame that is later replaced (a short clip, damaged data) is not told again.
    */
   onFrame?: (index: number, frame: RgbFrame) => void;
+  /**
+   * A request served during the pass only (a cover's candidate frames): its frames go to
+   * `onFrame` and nowhere else (its returned array is empty; a clip shorter than its header
+   * or a damaged frame is not made up for). `keep(index)`, asked as each of its frames
+   * decodes, can drop a frame it no longer needs before it is converted. A `crop` still
+   * unknown when the pass starts can come as a promise: its frames are held (by reference,
+   * a few at most, then the pass waits for it) until it settles.
+   */
+  stream?: { keep(index: number): boolean; crop?: Promise<CropRect | undefined> };
 }
 
 /** Options for {@link decodeFrames}. */
@@ -82,8 +91,14 @@ interface Plan {
   request: FrameRequest;
   /** Distinct wanted indices. */
   wanted: Set<number>;
+  /** Wanted indices this pass has decoded (served, or dropped by a stream request's `keep`). */
+  passed: Set<number>;
   got: Map<number, RgbFrame>;
   converter?: Converter;
+  /** A stream request's frames waiting for its crop (undefined once it is known). */
+  held?: TailEntry[];
+  /** Whether a stream request's crop promise has settled. */
+  cropSettled?: boolean;
 }
 
 interface TailEntry {
@@ -156,6 +171,7 @@ export async function decodeFrames(
     const rerun: number[] = [];
     for (let p = 0; p < plans.length; p++) {
       const plan = plans[p];
+      if (plan.request.stream) continue;
       const missing = [...plan.wanted].filter((i) => !plan.got.has(i)).sort((a, b) => a - b);
       if (missing.length === 0) continue;
       const kept = [...plan.got.keys()];
@@ -195,7 +211,9 @@ export async function decodeFrames(
       const second = await runPass(path, info, again, opts, minFrames, false, undefined);
       releaseTail(second.tail);
     }
-    return plans.map((plan) => plan.request.indices.map((i) => plan.got.get(i) ?? nearestFrame(plan, i)));
+    return plans.map((plan) =>
+      plan.request.stream ? [] : plan.request.indices.map((i) => plan.got.get(i) ?? nearestFrame(plan, i)),
+    );
   } finally {
     releaseTail(first.tail);
     for (const plan of plans) plan.converter?.filter.close();
@@ -222,7 +240,14 @@ function nearestFrame(plan: Plan, i: number): RgbFrame {
 }
 
 function makePlan(request: FrameRequest): Plan {
-  return { request, wanted: new Set(request.indices), got: new Map() };
+  const plan: Plan = { request, wanted: new Set(request.indices), passed: new Set(), got: new Map() };
+  const crop = request.stream?.crop;
+  if (crop) {
+    plan.held = [];
+    const settled = (): void => void (plan.cropSettled = true);
+    crop.then(settled, settled);
+  }
+  return plan;
 }
 
 function releaseTail(tail: TailEntry[]): void {
@@ -275,7 +300,10 @@ async function decodePass(
       if (index) return await runPass(path, info, plans, opts, minFrames, keepTail, index);
     } catch (err) {
       if (!(err instanceof PtsUnusable)) throw err;
-      for (const plan of plans) plan.got.clear();
+      for (const plan of plans) {
+        plan.got.clear();
+        plan.passed.clear();
+      }
     }
   }
   return runPass(path, info, plans, opts, minFrames, keepTail, undefined);
@@ -290,6 +318,42 @@ function decoderPixelGuard(info: VideoInfo, opts: DecodeOptions): number {
   return opts.maxPixels ?? info.width * info.height * 2 + 65536;
 }
 
+/** What a pass sends and keeps, fixed before it starts (see {@link planPass}). */
+interface PassPlan {
+  /** Frames from this index on are kept in the tail ring. */
+  tailFrom: number;
+  /** Whether frame `i` is still needed by some request (or the tail). */
+  needed: (i: number) => boolean;
+  /** Skip mode: which packets (decode order) reach the decoder. */
+  sendPacket?: boolean[];
+}
+
+/**
+ * The pass's plan. Counting mode cannot know where the clip ends, so it keeps the last
+ * frames before the highest wanted index; skip mode knows the exact count and keeps just
+ * the frames a clip shorter than its header will need.
+ */
+function planPass(plans: Plan[], keepTail: boolean, scan: PacketIndex | undefined): PassPlan {
+  const maxWanted = Math.max(-1, ...plans.filter((p) => !p.request.stream).flatMap((p) => [...p.wanted]));
+  let tailFrom = keepTail && !scan ? maxWanted - 2 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
+  if (scan && keepTail) {
+    const short = Math.max(
+      0,
+      ...plans
+        .filter((p) => !p.request.stream)
+        .map((p) => [...p.wanted].filter((i) => i >= scan.count).length),
+    );
+    if (short > 0 && short <= TAIL_FRAMES) tailFrom = scan.count - short;
+  }
+  const needed = (i: number): boolean =>
+    i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.passed.has(i));
+  return { tailFrom, needed, sendPacket: scan ? packetsToSend(scan, needed) : undefined };
+}
+
+/**
+ * One pass over the file: open, read the video packets (checked against the scan in skip
+ * mode, unwanted ones not sent), decode, and hand each wanted frame to its requests.
+ */
 async function runPass(
   path: string,
   info: VideoInfo,
@@ -305,136 +369,217 @@ async function runPass(
   try {
     for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
     // The index was read through another context: re-reading from a fresh open
-    // gives exactly the same packet sequence (checked packet by packet below),
-    // which a seek does not promise.
+    // gives exactly the same packet sequence (checked packet by packet), which a seek does not promise.
     opts.onStage?.('decode');
-    const maxWanted = Math.max(-1, ...plans.flatMap((p) => [...p.wanted]));
-    // Frames from this index on are kept in the tail ring. Counting mode cannot
-    // know where the clip ends, so it keeps the last frames before the highest
-    // wanted index; skip mode knows the exact count and keeps just the frames a
-    // clip shorter than its header will need.
-    let tailFrom = keepTail && !scan ? maxWanted - 2 * TAIL_FRAMES : Number.POSITIVE_INFINITY;
-    if (scan && keepTail) {
-      const short = Math.max(0, ...plans.map((p) => [...p.wanted].filter((i) => i >= scan.count).length));
-      if (short > 0 && short <= TAIL_FRAMES) tailFrom = scan.count - short;
-    }
-    const remaining = (): boolean => plans.some((p) => p.got.size < p.wanted.size);
-    const needed = (i: number): boolean =>
-      i >= tailFrom || plans.some((p) => p.wanted.has(i) && !p.got.has(i));
-    const sendPacket = scan ? packetsToSend(scan, needed) : undefined;
-
     const dec = await openDecoder(stream, maxPixels, opts.threads ?? 0, {
       skipLoopFilter: opts.skipLoopFilter === true,
     });
-    const pkt = new Packet();
-    pkt.alloc();
-    const frame = new Frame();
-    frame.alloc();
-    const tb = stream.timeBase;
-    const tbNum = tb.num / (tb.den || 1);
-    const start = stream.startTime !== AV_NOPTS_VALUE ? stream.startTime : undefined;
-    let firstPts: bigint | undefined;
-    let decoded = 0;
-    let eof = false;
-    let skipping = false;
-    let packetNo = 0;
-    const frameCount = (): number => scan?.count ?? decoded;
-
-    const onFrame = async (index: number): Promise<void> => {
-      const pts = frame.bestEffortTimestamp;
-      let t: number;
-      if (pts !== AV_NOPTS_VALUE) {
-        firstPts ??= start ?? pts;
-        t = Math.max(0, Number(pts - firstPts) * tbNum);
-      } else {
-        t = info.fps > 0 ? index / info.fps : 0;
-      }
-      frame.timeBase = new Rational(tb.num, tb.den);
-      for (const plan of plans) {
-        if (plan.wanted.has(index) && !plan.got.has(index)) {
-          opts.onStage?.('filter');
-          const rgb = await convert(plan, frame, index, t, info);
-          plan.got.set(index, rgb);
-          opts.onStage?.('decode');
-          plan.request.onFrame?.(index, rgb);
-        }
-      }
-      if (index >= tailFrom) {
-        const ref = frame.clone();
-        if (ref) {
-          tail.push({ index, t, frame: ref });
-          if (tail.length > TAIL_FRAMES) tail.shift()?.frame.free();
-        }
-      }
-    };
-
+    const pass = new Pass(info, plans, opts, planPass(plans, keepTail, scan), scan, dec, stream, tail);
     try {
-      let draining = false;
-      for (;;) {
-        opts.signal?.throwIfAborted();
-        if (!draining) {
-          let r = await fmt.readFrame(pkt);
-          while (r >= 0 && pkt.streamIndex !== stream.index) {
-            pkt.unref();
-            r = await fmt.readFrame(pkt);
-          }
-          if (r < 0) {
-            draining = true;
-            await dec.sendPacket(null);
-          } else {
-            let send = true;
-            if (scan && sendPacket) {
-              const no = packetNo++;
-              if (scan.pts[no] !== pkt.pts) throw new PtsUnusable(); // the second read must match the scan
-              send = sendPacket[no];
-              const rank = scan.rank.get(pkt.pts);
-              const want = rank !== undefined && needed(rank);
-              if (send && want === skipping) {
-                skipping = !want;
-                if (dec.setOption('skip_frame', skipping ? 'noref' : 'default') < 0) throw new PtsUnusable();
-              }
-            }
-            // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
-            if (send) await dec.sendPacket(pkt);
-            pkt.unref();
-          }
-        }
-        let r: number;
-        while ((r = await dec.receiveFrame(frame)) >= 0) {
-          let index = decoded;
-          if (scan) {
-            const rank = scan.rank.get(frame.pts);
-            if (rank === undefined) throw new PtsUnusable();
-            index = rank;
-          }
-          decoded++;
-          await onFrame(index);
-          frame.unref();
-        }
-        if (r === AVERROR_EOF || (draining && r < 0)) {
-          eof = true;
-          break;
-        }
-        // Every wanted frame is in and the clip is proven long enough: stop early.
-        if (!remaining() && frameCount() >= minFrames) break;
-      }
-      if (opts.stats) {
-        opts.stats.passes++;
-        opts.stats.framesDecoded += decoded;
-        opts.stats.frameCount = frameCount();
-        if (opts.stats.passes === 1) opts.stats.skippedNonReference = scan !== undefined;
-      }
-      if (decoded === 0) return { count: 0, eof, tail };
-      return { count: frameCount(), eof, tail };
+      const eof = await pass.run(fmt, minFrames);
+      await pass.flushHeld();
+      return pass.result(eof);
     } finally {
-      frame.free();
-      pkt.free();
-      dec.freeContext();
+      pass.free();
     }
   } catch (err) {
     releaseTail(tail);
     throw err;
   } finally {
     await closeInput(fmt);
+  }
+}
+
+type InputContext = Awaited<ReturnType<typeof openVideoInput>>['fmt'];
+type VideoStream = Awaited<ReturnType<typeof openVideoInput>>['stream'];
+type Decoder = Awaited<ReturnType<typeof openDecoder>>;
+
+/** How many decoded frames a stream request may hold (by reference) while its crop is not known. */
+const HELD_FRAMES = 6;
+
+/** The decode loop of one pass, step by step: read a packet, send it, receive frames, serve them. */
+class Pass {
+  private readonly pkt = new Packet();
+  private readonly frame = new Frame();
+  private readonly tbNum: number;
+  private readonly start: bigint | undefined;
+  private firstPts: bigint | undefined;
+  private decoded = 0;
+  private skipping = false;
+  private packetNo = 0;
+
+  constructor(
+    private readonly info: VideoInfo,
+    private readonly plans: Plan[],
+    private readonly opts: DecodeOptions,
+    private readonly plan: PassPlan,
+    private readonly scan: PacketIndex | undefined,
+    private readonly dec: Decoder,
+    private readonly stream: VideoStream,
+    private readonly tail: TailEntry[],
+  ) {
+    this.pkt.alloc();
+    this.frame.alloc();
+    const tb = stream.timeBase;
+    this.tbNum = tb.num / (tb.den || 1);
+    this.start = stream.startTime !== AV_NOPTS_VALUE ? stream.startTime : undefined;
+  }
+
+  /** Reads and decodes until every wanted frame is in (and the clip is long enough) or the end; true at the end. */
+  async run(fmt: InputContext, minFrames: number): Promise<boolean> {
+    let draining = false;
+    for (;;) {
+      this.opts.signal?.throwIfAborted();
+      if (!draining) draining = await this.feed(fmt);
+      const r = await this.receive();
+      if (r === AVERROR_EOF || (draining && r < 0)) return true;
+      // Every wanted frame is in and the clip is proven long enough: stop early.
+      if (!this.remaining() && this.frameCount() >= minFrames) return false;
+    }
+  }
+
+  /** Reads the next video packet and sends it (or not: skip mode); true once the file is read. */
+  private async feed(fmt: InputContext): Promise<boolean> {
+    const pkt = this.pkt;
+    let r = await fmt.readFrame(pkt);
+    while (r >= 0 && pkt.streamIndex !== this.stream.index) {
+      pkt.unref();
+      r = await fmt.readFrame(pkt);
+    }
+    if (r < 0) {
+      await this.dec.sendPacket(null);
+      return true;
+    }
+    let send = true;
+    const { scan, plan } = this;
+    if (scan && plan.sendPacket) {
+      const no = this.packetNo++;
+      if (scan.pts[no] !== pkt.pts) throw new PtsUnusable(); // the second read must match the scan
+      send = plan.sendPacket[no];
+      const rank = scan.rank.get(pkt.pts);
+      const want = rank !== undefined && plan.needed(rank);
+      if (send && want === this.skipping) {
+        this.skipping = !want;
+        if (this.dec.setOption('skip_frame', this.skipping ? 'noref' : 'default') < 0)
+          throw new PtsUnusable();
+      }
+    }
+    // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
+    if (send) await this.dec.sendPacket(pkt);
+    pkt.unref();
+    return false;
+  }
+
+  /** Takes every frame the decoder has ready; returns the decoder's last code. */
+  private async receive(): Promise<number> {
+    let r: number;
+    while ((r = await this.dec.receiveFrame(this.frame)) >= 0) {
+      let index = this.decoded;
+      if (this.scan) {
+        const rank = this.scan.rank.get(this.frame.pts);
+        if (rank === undefined) throw new PtsUnusable();
+        index = rank;
+      }
+      this.decoded++;
+      await this.serve(index);
+      this.frame.unref();
+    }
+    return r;
+  }
+
+  private frameTime(index: number): number {
+    const pts = this.frame.bestEffortTimestamp;
+    if (pts === AV_NOPTS_VALUE) return this.info.fps > 0 ? index / this.info.fps : 0;
+    this.firstPts ??= this.start ?? pts;
+    return Math.max(0, Number(pts - this.firstPts) * this.tbNum);
+  }
+
+  /** The decoded frame `index` to every request that wants it, and to the tail ring. */
+  private async serve(index: number): Promise<void> {
+    const frame = this.frame;
+    const t = this.frameTime(index);
+    const tb = this.stream.timeBase;
+    frame.timeBase = new Rational(tb.num, tb.den);
+    for (const plan of this.plans) {
+      if (!plan.wanted.has(index) || plan.passed.has(index)) continue;
+      plan.passed.add(index);
+      const live = plan.request.stream;
+      if (live && !live.keep(index)) continue;
+      if (plan.held) {
+        if (!plan.cropSettled) {
+          await this.hold(plan, index, t);
+          continue;
+        }
+        await this.settle(plan);
+      }
+      await this.deliver(plan, frame, index, t);
+    }
+    if (index >= this.plan.tailFrom) {
+      const ref = frame.clone();
+      if (ref) {
+        this.tail.push({ index, t, frame: ref });
+        if (this.tail.length > TAIL_FRAMES) this.tail.shift()?.frame.free();
+      }
+    }
+  }
+
+  private async deliver(plan: Plan, frame: Frame, index: number, t: number): Promise<void> {
+    this.opts.onStage?.('filter');
+    const rgb = await convert(plan, frame, index, t, this.info);
+    if (!plan.request.stream) plan.got.set(index, rgb);
+    this.opts.onStage?.('decode');
+    plan.request.onFrame?.(index, rgb);
+  }
+
+  /** A stream request whose crop is not settled: keep the frame by reference (the decoder goes on). */
+  private async hold(plan: Plan, index: number, t: number): Promise<void> {
+    const ref = this.frame.clone();
+    if (ref) plan.held!.push({ index, t, frame: ref });
+    if (plan.held!.length >= HELD_FRAMES) await this.settle(plan);
+  }
+
+  /** Waits for a stream request's crop, then converts what it held. */
+  private async settle(plan: Plan): Promise<void> {
+    const held = plan.held;
+    if (!held) return;
+    const crop = await plan.request.stream!.crop;
+    plan.request = { ...plan.request, crop };
+    plan.held = undefined;
+    try {
+      for (const e of held) await this.deliver(plan, e.frame, e.index, e.t);
+    } finally {
+      releaseTail(held);
+    }
+  }
+
+  /** At the end of the pass, stream requests still waiting for their crop get it. */
+  async flushHeld(): Promise<void> {
+    for (const plan of this.plans) await this.settle(plan);
+  }
+
+  private remaining(): boolean {
+    return this.plans.some((p) => p.passed.size < p.wanted.size);
+  }
+
+  private frameCount(): number {
+    return this.scan?.count ?? this.decoded;
+  }
+
+  result(eof: boolean): PassResult {
+    const stats = this.opts.stats;
+    if (stats) {
+      stats.passes++;
+      stats.framesDecoded += this.decoded;
+      stats.frameCount = this.frameCount();
+      if (stats.passes === 1) stats.skippedNonReference = this.scan !== undefined;
+    }
+    return { count: this.decoded === 0 ? 0 : this.frameCount(), eof, tail: this.tail };
+  }
+
+  free(): void {
+    for (const plan of this.plans) if (plan.held) releaseTail(plan.held);
+    this.frame.free();
+    this.pkt.free();
+    this.dec.freeContext();
   }
 }

@@ -7,15 +7,19 @@ import {
   framePosterior,
   usesAligned,
 } from './calibration.js';
-import { alignedClipView, alignedFramePicks } from './clip-features.js';
+import {
+  ClipSession,
+  type ClipProgress,
+  type ModelScores,
+  type NetOutputs,
+  type SessionModels,
+} from './clip-session.js';
 import { expressiveness, mapFer7To5, type Probs5 } from './emotions.js';
 import { ExpressionModel } from './expression.js';
 import { FaceApiExpressionModel } from './face-api-expression.js';
-import { FaceDetector, type Detection } from './face-detector.js';
+import { FaceDetector } from './face-detector.js';
 import { FaceMesh, MESH_POINTS, type MeshResult } from './face-mesh.js';
-import { alignedFaceCrop } from './face-align.js';
-import { expressionCrop, meshBounds, meshCropFromPoints, meshFeatures } from './geometry.js';
-import type { CropSpec } from './image-ops.js';
+import { meshBounds, meshFeatures } from './geometry.js';
 
 export interface FaceBox {
   x: number;
@@ -43,18 +47,6 @@ export interface FrameFeatures {
   m7?: number[];
   /** One-frame inputs with `stillFlip`: both nets averaged over the crop and its mirror image. */
   mirrored?: { p7: number[]; q7: number[]; ef: number[]; ea: number[]; m7?: number[] };
-}
-
-interface NetOutputs {
-  p7: Float32Array;
-  q7: Float32Array;
-  ef: Float32Array;
-  ea: Float32Array;
-  m7?: ArrayLike<number>;
-}
-
-interface ModelScores extends NetOutputs {
-  mirrored?: NetOutputs;
 }
 
 /** Net outputs as plain arrays, embeddings rounded (what the cache and the fit see). */
@@ -116,8 +108,11 @@ export interface EmotionPipeline {
   /** Whether the aligned expression model (the third view) is loaded. */
   readonly alignedModel: boolean;
   analyzeFrames(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
-  /** The same analysis fed frame by frame as they decode (see the implementation's notes). */
-  startClip(frameCount: number): ClipAnalysis;
+  /**
+   * The same analysis fed frame by frame as they decode (see {@link ClipSession}); `progress`
+   * hears of it as it goes (nothing it hears changes the answer).
+   */
+  startClip(frameCount: number, progress?: ClipProgress): ClipAnalysis;
 }
 
 /** One clip's analysis in progress. */
@@ -128,32 +123,6 @@ export interface ClipAnalysis {
   finish(frames: RgbFrame[]): Promise<FrameAnalysis[]>;
   /** The clip will not be finished (its decode failed): drop the work, swallow its errors. */
   abandon(): void;
-}
-
-/** Below this mesh presence score the frame counts as having no face. */
-const MIN_MESH_CONFIDENCE = 0.5;
-/** At most this many detector runs per clip: the detector is the slowest model per call. */
-const MAX_DETECTIONS = 8;
-/** Detection passes per frame: the plain frame, then the frame shrunk inside a border. */
-const DETECTION_PADS = [0, 1.3];
-
-function cropFromDetection(d: Detection): CropSpec {
-  // Eye keypoints give the roll; order them left-to-right in the image.
-  let [a, b] = [d.keypoints[0], d.keypoints[1]];
-  if (a[0] > b[0]) [a, b] = [b, a];
-  return {
-    cx: d.x + d.width / 2,
-    cy: d.y + d.height / 2,
-    size: Math.max(d.width, d.height) * 1.5,
-    angle: Math.atan2(b[1] - a[1], b[0] - a[0]),
-  };
-}
-
-/** Order in which frames get the detector: the middle first, then the ends, then between. */
-function detectionOrder(n: number): number[] {
-  const order = [Math.floor((n - 1) / 2), 0, n - 1, Math.floor((n - 1) / 4), Math.floor((3 * (n - 1)) / 4)];
-  const seen = new Set<number>();
-  return order.filter((i) => i >= 0 && i < n && !seen.has(i) && seen.add(i) !== undefined);
 }
 
 /**
@@ -194,248 +163,27 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
       ? (calibration.alignedClipFrames ?? 1)
       : 0;
 
-  /**
-   * One clip's analysis, fed frame by frame. Once the middle frame is in and gives a
-   * face and a seed crop, every frame that has arrived is meshed and scored while the
-   * rest are still decoding; `finish` does what is left. Without a seed from the
-   * middle frame, everything waits for `finish` and runs as one batch (the detector
-   * then tries the ends and quarter points too). Per frame the work is the same
-   * either way; only the order in which a clip spends its detector budget on frames
-   * the mesh rejects follows their arrival.
-   */
-  function startClip(n: number): ClipAnalysis {
-    const frames: (RgbFrame | undefined)[] = new Array<RgbFrame | undefined>(n);
-    const detections = new Map<number, Detection>();
-    const attempts = new Map<number, number>();
-    const meshes: (MeshResult | null)[] = new Array<MeshResult | null>(n).fill(null);
-    const scores = new Map<number, ModelScores>();
-    const ownDetection = new Set<number>();
-    const done = new Set<number>();
-    const middle = Math.floor((n - 1) / 2);
-    let detectorRuns = 0;
-    let seed: CropSpec | undefined;
-    let seedTried = false;
-    /** 'pending' until the middle frame is tried; 'stream' when its seed lets frames go as they come. */
-    let mode: 'pending' | 'stream' | 'batch' = 'pending';
-    let chain: Promise<void> = Promise.resolve();
-    let failure: unknown;
-    const enqueue = (work: () => Promise<void>): void => {
-      chain = chain.then(async () => {
-        if (failure === undefined) await work();
-      });
-      chain = chain.catch((err: unknown) => {
-        failure ??= err;
-      });
-    };
-
-    /** Next detection attempt for frame i (plain, then padded); false when none is left. */
-    const detectAt = async (i: number): Promise<boolean> => {
-      for (let k = attempts.get(i) ?? 0; k < DETECTION_PADS.length; k++) {
-        if (detectorRuns >= MAX_DETECTIONS) return false;
-        detectorRuns++;
-        attempts.set(i, k + 1);
-        const d = await detector.detectLargest(frames[i]!, DETECTION_PADS[k]);
-        if (d) {
-          detections.set(i, d);
-          return true;
-        }
-      }
-      return false;
-    };
-    const nearestDetection = (i: number): Detection | undefined => {
-      let best: Detection | undefined;
-      let bestDist = Infinity;
-      for (const [j, d] of detections) {
-        if (Math.abs(j - i) < bestDist) {
-          best = d;
-          bestDist = Math.abs(j - i);
-        }
-      }
-      return best;
-    };
-    /**
-     * Seed crop: the mesh of the detected frame, levelled and centred on its own points,
-     * frames a face better than the detector's box; selfie clips move little between the
-     * sampled frames, so every frame starts from it (one mesh batch instead of two).
-     */
-    const makeSeed = async (): Promise<void> => {
-      if (seedTried) return;
-      seedTried = true;
-      const first = [...detections][0];
-      if (first && refine) {
-        const [r] = await mesh.run([{ frame: frames[first[0]]!, crop: cropFromDetection(first[1]) }]);
-        if (r.confidence >= MIN_MESH_CONFIDENCE) seed = meshCropFromPoints(r.points);
-      }
-    };
-    /**
-     * Mesh and score frames `ids` from the seed (or the nearest detection). Where the mesh
-     * rejects the crop, detect on that frame itself (padded after plain: a face filling the
-     * picture fools BlazeFace into a small box on part of it), mesh again, then refine it.
-     */
-    const processFrames = async (ids: number[]): Promise<void> => {
-      for (const i of ids) done.add(i);
-      const toRefine: number[] = [];
-      let pending = detections.size > 0 ? ids : [];
-      while (pending.length > 0) {
-        const batch = pending.map((i) => {
-          const fromSeed = seed !== undefined && !ownDetection.has(i);
-          return {
-            i,
-            fromSeed,
-            frame: frames[i]!,
-            crop: fromSeed ? seed! : cropFromDetection(nearestDetection(i)!),
-          };
-        });
-        const results = await mesh.run(batch);
-        const retry: number[] = [];
-        for (let k = 0; k < results.length; k++) {
-          const i = batch[k].i;
-          if (results[k].confidence >= MIN_MESH_CONFIDENCE) {
-            meshes[i] = results[k];
-            if (!batch[k].fromSeed) toRefine.push(i);
-          } else if (await detectAt(i)) {
-            ownDetection.add(i);
-            retry.push(i);
-          }
-        }
-        pending = retry;
-      }
-      if (refine && toRefine.length > 0) {
-        const batch = toRefine.map((i) => ({
-          frame: frames[i]!,
-          crop: meshCropFromPoints(meshes[i]!.points),
-        }));
-        const results = await mesh.run(batch);
-        results.forEach((r, k) => {
-          if (r.confidence >= MIN_MESH_CONFIDENCE) meshes[toRefine[k]] = r;
-        });
-      }
-      const withFace = ids.filter((i) => meshes[i] !== null);
-      // Both expression models on aligned crops (optionally with mirror images), batched.
-      const ferCrops = withFace.map((i) => ({
-        frame: frames[i]!,
-        crop: expressionCrop(meshes[i]!.points, margin),
-      }));
-      const faceApiCrops = withFace.map((i) => ({
-        frame: frames[i]!,
-        crop: expressionCrop(meshes[i]!.points, faceApiMargin),
-      }));
-      const expr = await expression.run(ferCrops, flip);
-      const expr2 = await faceApi.run(faceApiCrops, faceApiFlip);
-      // A still image: the still-image layer also gets both nets mirror-averaged (one more
-      // pass of the two small nets on one crop).
-      const mirror =
-        n === 1 && stillFlip && withFace.length > 0
-          ? await Promise.all([expression.run(ferCrops, true), faceApi.run(faceApiCrops, true)])
-          : undefined;
-      // The third view of a still now; a clip's frames once all are in (`alignedForClip`).
-      const still = n === 1 && alignedStill && withFace.length > 0;
-      const alignedCrops = still
-        ? withFace.map((i) => ({ frame: frames[i]!, crop: alignedFaceCrop(meshes[i]!.points) }))
-        : [];
-      const m7 = still ? await aligned!.run(alignedCrops) : undefined;
-      const m7Mirror = still && alignedStillFlip ? await aligned!.run(alignedCrops, true) : undefined;
-      withFace.forEach((i, k) =>
-        scores.set(i, {
-          p7: expr[k].probs,
-          q7: expr2[k].probs,
-          ef: expr[k].embedding,
-          ea: expr2[k].embedding,
-          ...(m7 ? { m7: m7[k] } : {}),
-          ...(mirror
-            ? {
-                mirrored: {
-                  p7: mirror[0][k].probs,
-                  q7: mirror[1][k].probs,
-                  ef: mirror[0][k].embedding,
-                  ea: mirror[1][k].embedding,
-                  ...(m7Mirror ? { m7: m7Mirror[k] } : {}),
-                },
-              }
-            : {}),
-        }),
-      );
-    };
-    /**
-     * A clip's aligned view, once every frame is meshed: the model sees `clipFrames` of the
-     * frames with a face, spread evenly, and each of them reads their mean (`alignedClipView`,
-     * which `eval` applies to cached per-frame logits the same way).
-     */
-    const alignedForClip = async (): Promise<void> => {
-      if (n === 1 || clipFrames === 0) return;
-      const faced = [...scores.keys()].sort((a, b) => a - b);
-      const picks = alignedFramePicks(faced.length, clipFrames).map((j) => faced[j]);
-      const logits = await aligned!.run(
-        picks.map((i) => ({ frame: frames[i]!, crop: alignedFaceCrop(meshes[i]!.points) })),
-      );
-      picks.forEach((i, k) => (scores.get(i)!.m7 = logits[k]));
-      if (everyFrame) return;
-      const view = alignedClipView(
-        faced.map((i) => ({ geometry: [], ...scores.get(i)! })),
-        clipFrames,
-      );
-      faced.forEach((i, k) => (scores.get(i)!.m7 = view[k]!.m7));
-    };
-    const arrivedNotDone = (): number[] => {
-      const ids: number[] = [];
-      for (let i = 0; i < n; i++) if (frames[i] && !done.has(i)) ids.push(i);
-      return ids;
-    };
-
-    return {
-      add(i: number, frame: RgbFrame): void {
-        if (i < 0 || i >= n || frames[i]) return;
-        frames[i] = frame;
-        if (i === middle && mode === 'pending') {
-          enqueue(async () => {
-            // 1. The middle frame first (plain, then padded).
-            if ((await detectAt(middle)) && (await makeSeed(), seed !== undefined)) mode = 'stream';
-            else mode = 'batch';
-          });
-        }
-        if (mode !== 'batch') {
-          enqueue(async () => {
-            if (mode === 'stream') {
-              const ids = arrivedNotDone();
-              if (ids.length > 0) await processFrames(ids);
-            }
-          });
-        }
-      },
-      async finish(final: RgbFrame[]): Promise<FrameAnalysis[]> {
-        if (final.length !== n) throw new RangeError(`finish: expected ${n} frames, got ${final.length}`);
-        await chain;
-        if (failure !== undefined) throw failure;
-        if (mode === 'stream' && frames[middle] !== final[middle]) {
-          // The seed came from a frame that is not the final one: start over as one batch.
-          return analyzeFrames(final);
-        }
-        // A position whose final frame is not the one that arrived is analysed again.
-        for (let i = 0; i < n; i++) {
-          if (frames[i] !== final[i]) {
-            done.delete(i);
-            meshes[i] = null;
-            scores.delete(i);
-          }
-          frames[i] = final[i];
-        }
-        if (mode !== 'stream') {
-          // 1. Find a face somewhere: the middle frame first, then the ends. 2. The seed.
-          if (detections.size === 0) for (const i of detectionOrder(n)) if (await detectAt(i)) break;
-          await makeSeed();
-          // 3-4. Mesh and score every frame as one batch.
-          done.clear();
-        }
-        const rest = arrivedNotDone();
-        if (rest.length > 0) await processFrames(rest);
-        await alignedForClip();
-        return final.map((frame, i) => frameAnalysis(frame, meshes[i], scores.get(i)));
-      },
-      abandon(): void {
-        failure ??= new Error('abandoned');
-        chain.catch(() => undefined);
-      },
-    };
+  const models: SessionModels<FrameAnalysis> = {
+    detector,
+    mesh,
+    expression,
+    faceApi,
+    aligned,
+    margin,
+    faceApiMargin,
+    flip,
+    faceApiFlip,
+    stillFlip,
+    refine,
+    everyFrame,
+    alignedStill,
+    alignedStillFlip,
+    clipFrames,
+    frameAnalysis,
+    analyzeFrames,
+  };
+  function startClip(n: number, progress?: ClipProgress): ClipAnalysis {
+    return new ClipSession(models, n, progress);
   }
 
   function frameAnalysis(frame: RgbFrame, m: MeshResult | null, e: ModelScores | undefined): FrameAnalysis {

@@ -173,6 +173,33 @@ describe('decodeFrames', () => {
     },
   );
 
+  it('serves a stream request during the pass only: kept frames to onFrame, a late crop, frames held until it settles', async () => {
+    const info = await probe(clips.h264);
+    const crop = { x: 0, y: 0, width: 160, height: 60 };
+    const [reference] = await decodeFrames(clips.h264, info, [{ indices: [2, 5, 9], maxSide: 0, crop }]);
+    const seen = new Map<number, Uint8Array>();
+    let settle: (c: typeof crop) => void = () => undefined;
+    const late = new Promise<typeof crop>((resolve) => (settle = resolve));
+    const out = await decodeFrames(clips.h264, info, [
+      {
+        indices: [0, 9],
+        maxSide: 0,
+        // The crop settles once frame 0 has been served to the first request.
+        onFrame: (i) => (i === 0 ? setTimeout(() => settle(crop), 20) : undefined),
+      },
+      {
+        indices: [2, 4, 5, 9],
+        maxSide: 0,
+        stream: { keep: (i) => i !== 4, crop: late },
+        onFrame: (i, f) => seen.set(i, f.data),
+      },
+    ]);
+    expect(out[0].map((f) => f.index)).toEqual([0, 9]);
+    expect(out[1]).toEqual([]);
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual([2, 5, 9]);
+    reference.forEach((f) => expect(Buffer.compare(seen.get(f.index)!, f.data)).toBe(0));
+  });
+
   it('turns a rotation-90 portrait clip upright', async () => {
     const info = await probe(clips.portrait);
     const [frames] = await decodeFrames(clips.portrait, info, [{ indices: [0, 15, 29], maxSide: 160 }]);

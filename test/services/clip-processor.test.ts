@@ -12,7 +12,7 @@ import { AppError } from '../../src/errors.js';
 import { processClip } from '../../src/services/clip-processor.js';
 import { loadCalibration } from '../../src/vision/calibration.js';
 import { EngineCache } from '../../src/vision/engines/factory.js';
-import { makeTestClip } from '../helpers/clips.js';
+import { makeClipFromImage, makeTestClip, SAMPLE_FACES } from '../helpers/clips.js';
 
 describe('processClip', () => {
   let dir: string;
@@ -53,4 +53,36 @@ describe('processClip', () => {
     expect((err as AppError).message).toMatch(/gif thumbnail would be [\d.]+ MB; the limit is 0\.01 MB/);
     expect((await job(ok.thumbnail!.data.length)).thumbnail!.data.length).toBe(ok.thumbnail!.data.length);
   });
+
+  it("cuts /analyze's peak cover from the model's one decode pass when that pays (a long group of pictures), with the same answer", async () => {
+    const face = join(dir, 'smile.mp4');
+    // x264's default group of pictures (250): one keyframe for the whole clip.
+    await makeClipFromImage(SAMPLE_FACES.image, face, {
+      crop: SAMPLE_FACES.smiling,
+      size: 320,
+      seconds: 3,
+      fps: 30,
+    });
+    const engines = new EngineCache();
+    const base = {
+      inputPath: face,
+      limits: { maxPixels: 4096 * 2160, maxSeconds: 60, minFrames: 15 },
+      predict: true,
+      faceOptional: true,
+      predictFrames: 15,
+      engine: { model: 'default' as const, calibration: await loadCalibration() },
+    };
+    const predicted = await processClip(base, engines);
+    for (const crop of ['none', 'face'] as const) {
+      const analysed = await processClip(
+        { ...base, thumbnail: { durationSec: 2, format: 'mp4', maxSize: 96, crop, anchor: 'peak' } },
+        engines,
+      );
+      expect(analysed.prediction).toEqual(predicted.prediction);
+      // One pass: no window decode afterwards.
+      expect(analysed.timings.decode_thumbnail).toBeUndefined();
+      expect(analysed.thumbnail!.frames).toBe(19);
+      if (crop === 'face') expect(analysed.thumbnail!.width).toBe(analysed.thumbnail!.height);
+    }
+  }, 60_000);
 });

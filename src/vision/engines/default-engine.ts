@@ -3,6 +3,7 @@ import type { RgbFrame } from '../../media/types.js';
 import type { EmotionPipeline, FrameAnalysis } from '../pipeline.js';
 import { poolClip, steadyFaceSquare } from '../pooling.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
+import type { ClipProgress } from '../clip-session.js';
 import type { ClipEmotion, ClipEmotionSession, EmotionEngine } from './engine.js';
 
 export const DEFAULT_MODEL_NAME = 'facemesh-fer-v1';
@@ -17,8 +18,8 @@ export class DefaultEmotionEngine implements EmotionEngine {
     return this.fromAnalysis(frames, await this.pipeline.analyzeFrames(frames));
   }
 
-  startClip(frameCount: number): ClipEmotionSession {
-    const clip = this.pipeline.startClip(frameCount);
+  startClip(frameCount: number, progress?: ClipProgress): ClipEmotionSession {
+    const clip = this.pipeline.startClip(frameCount, progress);
     return {
       add: (position, frame) => clip.add(position, frame),
       finish: async (frames) => this.fromAnalysis(frames, await clip.finish(frames)),

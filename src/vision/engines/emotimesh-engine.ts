@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 
 import type { RgbFrame } from '../../media/types.js';
 import { buildSeedInput, SEED_STEPS, type EmotiMeshModel } from '../emotimesh/index.js';
+import type { ClipProgress } from '../clip-session.js';
 import { argmax, EMOTIONS5, type Emotion5 } from '../emotions.js';
 import type { FrameAnalysis } from '../pipeline.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
@@ -31,8 +32,9 @@ export class EmotiMeshEngine implements EmotionEngine {
     return this.fromAnalysis(frames, await this.base.pipeline.analyzeFrames(frames));
   }
 
-  startClip(frameCount: number): ClipEmotionSession {
-    const clip = this.base.pipeline.startClip(frameCount);
+  /** `progress` hears the base pipeline's per-frame scores (a hint for covers; the answer is the ensemble's). */
+  startClip(frameCount: number, progress?: ClipProgress): ClipEmotionSession {
+    const clip = this.base.pipeline.startClip(frameCount, progress);
     return {
       add: (position, frame) => clip.add(position, frame),
       finish: async (frames) => this.fromAnalysis(frames, await clip.finish(frames)),

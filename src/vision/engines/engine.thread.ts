@@ -5,16 +5,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { toWireError } from '../../errors.js';
 import type { RgbFrame } from '../../media/types.js';
+import type { ClipProgress } from '../clip-session.js';
 import type { ClipEmotionSession, EngineSettings } from './engine.js';
 import { createEmotionEngine } from './factory.js';
-import type { EngineReply, EngineRequest } from './threaded-engine.js';
+import type { EngineProgress, EngineReply, EngineRequest } from './threaded-engine.js';
 
 const port = parentPort!;
 const ready = createEmotionEngine(workerData as EngineSettings);
 ready.catch(() => undefined); // reported to each request
 const sessions = new Map<number, { session: ClipEmotionSession; frames: (RgbFrame | undefined)[] }>();
 
-const reply = (message: EngineReply): void => port.postMessage(message);
+const reply = (message: EngineReply | EngineProgress): void => port.postMessage(message);
 
 port.on('message', (m: EngineRequest) => {
   void (async () => {
@@ -22,7 +23,17 @@ port.on('message', (m: EngineRequest) => {
       const engine = await ready;
       if (m.type === 'ready') return reply({ id: m.id, ok: true });
       if (m.type === 'start') {
-        sessions.set(m.id, { session: engine.startClip(m.frameCount), frames: new Array(m.frameCount) });
+        const id = m.id;
+        // The clip's progress goes back as messages, only what the caller listens to.
+        const progress: ClipProgress = {};
+        if (m.progress.scored)
+          progress.scored = (position, probabilities) =>
+            reply({ type: 'scored', id, position, probabilities });
+        if (m.progress.firstFace) progress.firstFace = (box) => reply({ type: 'firstFace', id, box });
+        sessions.set(id, {
+          session: engine.startClip(m.frameCount, progress),
+          frames: new Array(m.frameCount),
+        });
         return;
       }
       const s = sessions.get(m.id);
@@ -44,6 +55,8 @@ port.on('message', (m: EngineRequest) => {
       if (m.type !== 'add' && m.type !== 'start' && m.type !== 'abandon')
         reply({ id: m.id, ok: false, error: toWireError(err) });
       else if (m.type !== 'abandon') sessions.get(m.id)?.session.abandon();
+      // A clip that could not start still owes its caller the first face it may wait for.
+      if (m.type === 'start' && m.progress.firstFace) reply({ type: 'firstFace', id: m.id, box: null });
     }
   })();
 });

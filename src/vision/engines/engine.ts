@@ -1,5 +1,6 @@
 import type { RgbFrame } from '../../media/types.js';
 import type { Calibration } from '../calibration.js';
+import type { ClipProgress } from '../clip-session.js';
 import type { FractionRect, Prediction } from '../prediction.js';
 
 /** What an engine says about one clip, plus what thumbnails need from it. */
@@ -14,8 +15,12 @@ export interface EmotionEngine {
   readonly frameMaxSide: number;
   /** @throws AppError no_face when no analysed frame has a face. */
   analyze(frames: RgbFrame[]): Promise<ClipEmotion>;
-  /** The same, fed frame by frame as they decode: work starts on early frames. */
-  startClip(frameCount: number): ClipEmotionSession;
+  /**
+   * The same, fed frame by frame as they decode: work starts on early frames. `progress`
+   * hears of the analysis as it goes (provisional scores, a first face), for a cover cut
+   * from the same decode; nothing it hears changes the answer.
+   */
+  startClip(frameCount: number, progress?: ClipProgress): ClipEmotionSession;
 }
 
 /** A clip's analysis in progress (see `EmotionPipeline.startClip`). */

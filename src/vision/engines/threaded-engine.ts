@@ -3,16 +3,22 @@ import { Worker } from 'node:worker_threads';
 
 import { fromWireError, type WireError } from '../../errors.js';
 import type { RgbFrame } from '../../media/types.js';
+import type { ClipProgress } from '../clip-session.js';
 import { ANALYSIS_MAX_SIDE } from '../sizes.js';
 import type { ClipEmotion, ClipEmotionSession, EmotionEngine, EngineSettings } from './engine.js';
 
 /** Messages to the engine thread. */
 export type EngineRequest =
   | { type: 'ready'; id: number }
-  | { type: 'start'; id: number; frameCount: number }
+  | { type: 'start'; id: number; frameCount: number; progress: { scored: boolean; firstFace: boolean } }
   | { type: 'add'; id: number; position: number; frame: RgbFrame }
   | { type: 'finish'; id: number; replaced: (RgbFrame | undefined)[] }
   | { type: 'abandon'; id: number };
+
+/** What the engine thread tells of a clip while it is analysed (see `ClipProgress`). */
+export type EngineProgress =
+  | { type: 'scored'; id: number; position: number; probabilities: number[] }
+  | { type: 'firstFace'; id: number; box: { x: number; y: number; width: number; height: number } | null };
 
 /** Replies from the engine thread. */
 export type EngineReply =
@@ -30,6 +36,9 @@ export class ThreadedEngine implements EmotionEngine {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(r: EngineReply): void }>();
   private readonly deathListeners: (() => void)[] = [];
+  private readonly listeners = new Map<number, ClipProgress>();
+  /** Clips whose caller waits for a first face: the thread keeps the process alive until it comes. */
+  private readonly facesOwed = new Set<number>();
   private dead = false;
 
   private constructor(settings: EngineSettings) {
@@ -48,11 +57,12 @@ export class ThreadedEngine implements EmotionEngine {
       // short-lived tensors and frame copies.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    this.worker.on('message', (r: EngineReply) => {
+    this.worker.on('message', (r: EngineReply | EngineProgress) => {
+      if ('type' in r) return this.tell(r);
       const w = this.waiting.get(r.id);
       this.waiting.delete(r.id);
       // An idle thread does not keep the process alive; one with an answer owed does.
-      if (this.waiting.size === 0) this.worker.unref();
+      this.unrefWhenIdle();
       w?.resolve(r);
     });
     // A thread that dies takes every pending call with it.
@@ -65,6 +75,9 @@ export class ThreadedEngine implements EmotionEngine {
         w.resolve({ id, ok: false, error: { message: `engine thread: ${String(err)}` } });
       }
       this.waiting.clear();
+      // A cover waiting for a first face gets none.
+      for (const [id] of this.listeners) this.tell({ type: 'firstFace', id, box: null });
+      this.listeners.clear();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(`exited with ${code}`));
@@ -96,10 +109,41 @@ export class ThreadedEngine implements EmotionEngine {
     });
   }
 
-  startClip(frameCount: number): ClipEmotionSession {
+  /** An idle thread (no answer owed, no first face awaited) does not keep the process alive. */
+  private unrefWhenIdle(): void {
+    if (this.waiting.size === 0 && this.facesOwed.size === 0) this.worker.unref();
+  }
+
+  private owesNoFace(id: number): void {
+    if (this.facesOwed.delete(id)) this.unrefWhenIdle();
+  }
+
+  /** A progress message to its clip's listener (a listener's failure stays its own). */
+  private tell(m: EngineProgress): void {
+    const listener = this.listeners.get(m.id);
+    if (m.type === 'firstFace') this.owesNoFace(m.id);
+    try {
+      if (m.type === 'scored') listener?.scored?.(m.position, m.probabilities);
+      else listener?.firstFace?.(m.box);
+    } catch {
+      // ignored on purpose: progress is a hint
+    }
+  }
+
+  startClip(frameCount: number, progress?: ClipProgress): ClipEmotionSession {
     const id = this.nextId++;
     const sent: (RgbFrame | undefined)[] = new Array<RgbFrame | undefined>(frameCount);
-    this.worker.postMessage({ type: 'start', id, frameCount } satisfies EngineRequest);
+    if (progress) this.listeners.set(id, progress);
+    if (progress?.firstFace) {
+      this.facesOwed.add(id);
+      this.worker.ref();
+    }
+    const wants = { scored: progress?.scored !== undefined, firstFace: progress?.firstFace !== undefined };
+    this.worker.postMessage({ type: 'start', id, frameCount, progress: wants } satisfies EngineRequest);
+    const done = (): void => {
+      this.listeners.delete(id);
+      this.owesNoFace(id);
+    };
     return {
       add: (position, frame) => {
         if (position < 0 || position >= frameCount || sent[position]) return;
@@ -109,11 +153,14 @@ export class ThreadedEngine implements EmotionEngine {
       finish: async (frames) => {
         // Frames that never arrived, or were replaced after arriving, go now.
         const replaced = frames.map((f, i) => (sent[i] === f ? undefined : f));
-        const result = await this.call({ type: 'finish', id, replaced });
+        const result = await this.call({ type: 'finish', id, replaced }).finally(done);
         if (!result) throw new Error('engine thread: no result');
         return result;
       },
-      abandon: () => this.worker.postMessage({ type: 'abandon', id } satisfies EngineRequest),
+      abandon: () => {
+        done();
+        this.worker.postMessage({ type: 'abandon', id } satisfies EngineRequest);
+      },
     };
   }
 
