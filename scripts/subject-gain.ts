@@ -10,12 +10,14 @@
  *   npx tsx scripts/subject-gain.ts folds --labels stills.csv --out /tmp/folds
  *     writes train-<k>.csv / test-<k>.csv: calibrate's own 5 person-grouped folds
  *   npx tsx scripts/subject-gain.ts gain --labels stills.csv --eval a.json [--eval b.json ...]
- *     [--l2 2] [--prior 3] [--answers all|N] [--corrections 3] [--min-items 6] [--min-emotions 3]
+ *     [--l2 2] [--prior 3] [--weight 1] [--answers all|N] [--lean <emotion>] [--corrections 3] [--min-items 6] [--min-emotions 3]
  *     [--json] [--ceiling] [--nested] [--population-mean]
  *     --ceiling: the bias alone fitted on all of a person's items and scored on them (what a bias
  *     could do at best: an upper bound, not a held-out number)
- *     --nested: --l2 and --prior chosen per fold of people on the other folds' people (each eval
+ *     --nested: --l2, --prior and --weight chosen per fold of people on the other folds' people (each eval
  *     file is one fold), from a small grid; prints what each fold chose
+ *     --lean <emotion>: the person's items of that emotion weigh 4 times (answers known and score):
+ *     a person who shows it more often than people do, which the baseline mistakes for their face
  *     --population-mean: prints the mean centred log probability of the answers
  *     (POPULATION_ANSWER_MEAN) and exits
  *
@@ -35,6 +37,7 @@ import {
   fitSubjectAdjustment,
   fitSubjectBias,
   SUBJECT_BASELINE_PRIOR,
+  SUBJECT_BASELINE_WEIGHT,
   SUBJECT_BIAS_L2,
   type SubjectExample,
 } from '../src/vision/subject-adaptation.js';
@@ -172,6 +175,7 @@ function choices(items: Item[], n: number): number[][] {
 interface Setting {
   l2: number;
   prior: number;
+  weight: number;
 }
 interface PersonGain {
   person: string;
@@ -183,8 +187,17 @@ interface PersonGain {
   after: number;
 }
 
+/**
+ * --lean <emotion>: a person who shows that emotion more than people do (a journal's sad days):
+ * their items of it weigh LEAN_WEIGHT times, in the answers the service knows and in the score.
+ */
+const lean = opts.has('lean') ? EMOTIONS5.indexOf(one('lean') as Emotion5) : -1;
+const LEAN_WEIGHT = 4;
+const weigh = (it: Item): number => (it.label === lean ? LEAN_WEIGHT : 1);
 const right = (items: Item[], adjust: number[]): number =>
-  items.filter((it) => argmax(it.logits.map((z, k) => z + adjust[k])) === it.label).length / items.length;
+  items
+    .filter((it) => argmax(it.logits.map((z, k) => z + adjust[k])) === it.label)
+    .reduce((s, it) => s + weigh(it), 0) / items.reduce((s, it) => s + weigh(it), 0);
 
 /** One person's accuracy on their other items, without and with what the service learns. */
 function personGain(name: string, person: Person, setting: Setting): PersonGain {
@@ -203,8 +216,8 @@ function personGain(name: string, person: Person, setting: Setting): PersonGain 
       const order = [...set, ...shuffle(items.map((_, i) => i).filter((i) => !set.includes(i)), 777 + draw)];
       const known = answersKnown === 'all' ? order : order.slice(0, Math.max(set.length, Number(answersKnown)));
       adjust = fitSubjectAdjustment(
-        { corrections: examples, answers: known.map((i) => items[i].logits) },
-        { l2: setting.l2, prior: setting.prior, populationMean: populationMean.get(person.fold) },
+        { corrections: examples, answers: known.flatMap((i) => Array<number[]>(weigh(items[i])).fill(items[i].logits)) },
+        { ...setting, populationMean: populationMean.get(person.fold) },
       );
     }
     before += right(rest, [0, 0, 0, 0, 0]);
@@ -239,12 +252,15 @@ function overall(results: PersonGain[]) {
 const fixed: Setting = {
   l2: Number(one('l2', String(SUBJECT_BIAS_L2))),
   prior: Number(one('prior', String(SUBJECT_BASELINE_PRIOR))),
+  weight: Number(one('weight', String(SUBJECT_BASELINE_WEIGHT))),
 };
 let results: PersonGain[];
 const chosen: string[] = [];
 if (opts.has('nested')) {
   // Each fold's people are scored with the setting that did best on the other folds' people.
-  const grid: Setting[] = [1, 2, 4].flatMap((l2) => [0, 3, 6, 10].map((prior) => ({ l2, prior })));
+  const grid: Setting[] = [1, 2, 4].flatMap((l2) =>
+    [0, 3, 10].flatMap((prior) => [0.5, 0.75, 1].map((weight) => ({ l2, prior, weight }))),
+  );
   const table = grid.map((g) => eligible.map(([name, p]) => personGain(name, p, g)));
   const folds = [...new Set(eligible.map(([, p]) => p.fold))].sort();
   const byPerson = new Map<string, PersonGain>();
@@ -252,7 +268,7 @@ if (opts.has('nested')) {
     const inner = (r: PersonGain[]) => r.filter((_, i) => eligible[i][1].fold !== k);
     const gain = (r: PersonGain[]) => overall(inner(r)).after - overall(inner(r)).before;
     const best = table.reduce((b, r, i) => (gain(r) > gain(table[b]) ? i : b), 0);
-    chosen.push(`fold ${k}: l2 ${grid[best].l2}, prior ${grid[best].prior}`);
+    chosen.push(`fold ${k}: l2 ${grid[best].l2}, prior ${grid[best].prior}, weight ${grid[best].weight}`);
     table[best].forEach((r, i) => eligible[i][1].fold === k && byPerson.set(r.person, r));
   }
   results = eligible.map(([name]) => byPerson.get(name)!);
@@ -273,7 +289,7 @@ if (opts.has('json')) {
     ),
     `| **all ${all.people} people** | ${results.reduce((s, r) => s + r.items, 0)} | | | **${pct(all.before)}** | **${pct(all.after)}** | **${pts(all.after - all.before)}** |`,
   ];
-  const how = opts.has('nested') ? `nested (${chosen.join('; ')})` : `l2 ${fixed.l2}, prior ${fixed.prior}`;
+  const how = opts.has('nested') ? `nested (${chosen.join('; ')})` : `l2 ${fixed.l2}, prior ${fixed.prior}, weight ${fixed.weight}`;
   process.stdout.write(
     `${lines.join('\n')}\n\n${how}; answers known ${answersKnown}; ${all.improved} people better, ${all.worse} worse, ${all.people - all.improved - all.worse} unchanged\n`,
   );

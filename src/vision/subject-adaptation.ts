@@ -40,6 +40,8 @@ export interface SubjectFitOptions {
   iterations?: number;
   /** Pseudo-answers the baseline is shrunk with; see SUBJECT_BASELINE_PRIOR. */
   prior?: number;
+  /** The share of the lean taken off; see SUBJECT_BASELINE_WEIGHT. */
+  weight?: number;
   /** The population's mean answer the baseline is measured from; see POPULATION_ANSWER_MEAN. */
   populationMean?: readonly number[];
 }
@@ -58,6 +60,11 @@ export const SUBJECT_BIAS_LIMIT = 4;
  * moves m / (m + prior) of the way to the person's own mean (chosen with SUBJECT_BIAS_L2).
  */
 export const SUBJECT_BASELINE_PRIOR = 3;
+/**
+ * At most this share of the person's lean is taken off, however many answers: a person who really
+ * is sad more often than people are keeps part of it (chosen with SUBJECT_BIAS_L2).
+ */
+export const SUBJECT_BASELINE_WEIGHT = 0.75;
 /** The baseline reads at most this many of the person's latest answers. */
 export const SUBJECT_BASELINE_ANSWERS = 200;
 /**
@@ -66,7 +73,7 @@ export const SUBJECT_BASELINE_ANSWERS = 200;
  * (`npx tsx scripts/subject-gain.ts gain ... --population-mean` prints it). A person's baseline is
  * how far their own mean answer is from it.
  */
-export const POPULATION_ANSWER_MEAN: readonly number[] = [0, 0, 0, 0, 0];
+export const POPULATION_ANSWER_MEAN: readonly number[] = [0.298, -0.501, 0.671, -0.132, -0.336];
 
 const EPS = 1e-6;
 
@@ -133,17 +140,18 @@ export function centred(z: readonly number[]): number[] {
 }
 
 /**
- * The person's baseline s: sum over their answers of (centred log p - POPULATION_ANSWER_MEAN),
- * divided by (answers + prior). Five zeros without answers.
+ * The person's baseline s: weight x the sum over their answers of (centred log p -
+ * POPULATION_ANSWER_MEAN), divided by (answers + prior). Five zeros without answers.
  */
 export function subjectBaseline(
   answers: readonly (readonly number[])[],
-  prior = SUBJECT_BASELINE_PRIOR,
-  populationMean: readonly number[] = POPULATION_ANSWER_MEAN,
+  opts: Pick<SubjectFitOptions, 'prior' | 'weight' | 'populationMean'> = {},
 ): number[] {
+  const { prior = SUBJECT_BASELINE_PRIOR, weight = SUBJECT_BASELINE_WEIGHT } = opts;
+  const populationMean = opts.populationMean ?? POPULATION_ANSWER_MEAN;
   const sum = new Array<number>(EMOTIONS5.length).fill(0);
   for (const z of answers) centred(z).forEach((v, j) => (sum[j] += v - populationMean[j]));
-  return sum.map((v) => v / (answers.length + prior));
+  return sum.map((v) => (weight * v) / (answers.length + prior));
 }
 
 export interface SubjectLearning {
@@ -160,7 +168,7 @@ export interface SubjectLearning {
  */
 export function fitSubjectAdjustment(learning: SubjectLearning, opts: SubjectFitOptions = {}): number[] {
   if (learning.corrections.length === 0) return new Array<number>(EMOTIONS5.length).fill(0);
-  const s = subjectBaseline(learning.answers, opts.prior, opts.populationMean);
+  const s = subjectBaseline(learning.answers, opts);
   const b = fitSubjectBias(
     learning.corrections.map((c) => ({ logits: c.logits.map((z, j) => z - s[j]), label: c.label })),
     opts,

@@ -11,6 +11,7 @@ import {
   POPULATION_ANSWER_MEAN,
   subjectBaseline,
   SUBJECT_BASELINE_PRIOR,
+  SUBJECT_BASELINE_WEIGHT,
   SUBJECT_BIAS_L2,
   SUBJECT_BIAS_LIMIT,
   type SubjectExample,
@@ -95,13 +96,18 @@ describe("per-subject baseline (the person's own answers)", () => {
 
   it('is zero without answers, and the mean lean of the answers shrunk by the prior', () => {
     expect(subjectBaseline([])).toEqual(zero);
-    const s = subjectBaseline([leaning(2), leaning(2), leaning(2)], 3, zero);
+    const s = subjectBaseline([leaning(2), leaning(2), leaning(2)], { prior: 3, weight: 1 });
     const expected = [-0.4, -0.4, -0.4, -0.4, 1.6].map((v) => (v * 3) / 6);
     s.forEach((v, j) => expect(v).toBeCloseTo(expected[j], 12));
     // Answers as leaning as the population's mean answer have no baseline.
     for (const v of subjectBaseline([[...POPULATION_ANSWER_MEAN]])) expect(v).toBeCloseTo(0, 12);
     // A common shift of an answer's logits changes nothing.
-    expect(subjectBaseline([leaning(2).map((v) => v - 7)], 0)).toEqual(subjectBaseline([leaning(2)], 0).map((v) => expect.closeTo(v, 12)));
+    expect(subjectBaseline([leaning(2).map((v) => v - 7)])).toEqual(
+      subjectBaseline([leaning(2)]).map((v) => expect.closeTo(v, 12)),
+    );
+    // Half the weight, half the baseline.
+    const half = subjectBaseline([leaning(2)], { weight: 0.5 });
+    subjectBaseline([leaning(2)], { weight: 1 }).forEach((v, j) => expect(half[j]).toBeCloseTo(v / 2, 12));
   });
 
   it('needs a correction: without one the answers are the model\'s, however many there are', () => {
@@ -116,7 +122,7 @@ describe("per-subject baseline (the person's own answers)", () => {
     const sadIsSad: SubjectExample = { logits: leaning(2), label: 4 };
     const withLean = fitSubjectAdjustment({ corrections: [sadIsSad], answers });
     const baseline = subjectBaseline(answers);
-    expect(baseline[4]).toBeCloseTo((1.6 * 30) / (30 + SUBJECT_BASELINE_PRIOR), 1);
+    expect(baseline[4]).toBeCloseTo((SUBJECT_BASELINE_WEIGHT * 1.6 * 30) / (30 + SUBJECT_BASELINE_PRIOR), 1);
     // Less Sad than the baseline alone would take off: the correction pulls it back.
     expect(withLean[4]).toBeLessThan(0);
     expect(withLean[4]).toBeGreaterThan(-baseline[4]);
