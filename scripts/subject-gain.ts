@@ -138,7 +138,10 @@ if (opts.has('population-mean')) {
 }
 /** The population's mean answer for a person of `fold`: from the other folds' answers only. */
 const populationMean = new Map(
-  [...byFold.keys()].map((k) => [k, mean([...byFold.entries()].filter(([f]) => f !== k).flatMap(([, z]) => z))]),
+  [...byFold.keys()].map((k) => [
+    k,
+    mean([...byFold.entries()].filter(([f]) => f !== k).flatMap(([, z]) => z)),
+  ]),
 );
 
 /** A fixed-seed shuffle (LCG), so reruns print the same numbers. */
@@ -213,10 +216,20 @@ function personGain(name: string, person: Person, setting: Setting): PersonGain 
     if (ceiling) adjust = fitSubjectBias(examples, { l2: setting.l2 });
     else {
       // The service has answered the corrected items, then others in a random order.
-      const order = [...set, ...shuffle(items.map((_, i) => i).filter((i) => !set.includes(i)), 777 + draw)];
-      const known = answersKnown === 'all' ? order : order.slice(0, Math.max(set.length, Number(answersKnown)));
+      const order = [
+        ...set,
+        ...shuffle(
+          items.map((_, i) => i).filter((i) => !set.includes(i)),
+          777 + draw,
+        ),
+      ];
+      const known =
+        answersKnown === 'all' ? order : order.slice(0, Math.max(set.length, Number(answersKnown)));
       adjust = fitSubjectAdjustment(
-        { corrections: examples, answers: known.flatMap((i) => Array<number[]>(weigh(items[i])).fill(items[i].logits)) },
+        {
+          corrections: examples,
+          answers: known.flatMap((i) => Array<number[]>(weigh(items[i])).fill(items[i].logits)),
+        },
         { ...setting, populationMean: populationMean.get(person.fold) },
       );
     }
@@ -278,7 +291,9 @@ const all = overall(results);
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const pts = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 if (opts.has('json')) {
-  process.stdout.write(`${JSON.stringify({ setting: fixed, chosen, answers: answersKnown, corrections: nCorrections, overall: all, people: results })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ setting: fixed, chosen, answers: answersKnown, corrections: nCorrections, overall: all, people: results })}\n`,
+  );
 } else {
   const lines = [
     `| person | items | emotions | choices of ${nCorrections} corrections | accuracy on the others, none | with ${nCorrections} corrections | gain (points) |`,
@@ -289,7 +304,9 @@ if (opts.has('json')) {
     ),
     `| **all ${all.people} people** | ${results.reduce((s, r) => s + r.items, 0)} | | | **${pct(all.before)}** | **${pct(all.after)}** | **${pts(all.after - all.before)}** |`,
   ];
-  const how = opts.has('nested') ? `nested (${chosen.join('; ')})` : `l2 ${fixed.l2}, prior ${fixed.prior}, weight ${fixed.weight}`;
+  const how = opts.has('nested')
+    ? `nested (${chosen.join('; ')})`
+    : `l2 ${fixed.l2}, prior ${fixed.prior}, weight ${fixed.weight}`;
   process.stdout.write(
     `${lines.join('\n')}\n\n${how}; answers known ${answersKnown}; ${all.improved} people better, ${all.worse} worse, ${all.people - all.improved - all.worse} unchanged\n`,
   );

@@ -247,7 +247,14 @@ export interface SubjectRepository {
    * is gone (the subject was erased meanwhile).
    */
   correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date; limit: number },
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
     refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined>;
   get(scope: string, subjectId: string): Promise<SubjectState | undefined>;

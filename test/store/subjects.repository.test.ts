@@ -73,8 +73,14 @@ describe.each(backends)('subjects on $name', (backend) => {
         return countingRefit(c);
       };
       const base = { scope: 'client:a', subject_id: 'alice' };
-      await store.subjects.correct({ ...base, request_id: 'r1', emotion: 'Sad', at: at(10), limit: 10 }, refit);
-      await store.subjects.correct({ ...base, request_id: 'r2', emotion: 'Sad', at: at(20), limit: 10 }, refit);
+      await store.subjects.correct(
+        { ...base, request_id: 'r1', emotion: 'Sad', at: at(10), limit: 10 },
+        refit,
+      );
+      await store.subjects.correct(
+        { ...base, request_id: 'r2', emotion: 'Sad', at: at(20), limit: 10 },
+        refit,
+      );
       const state = await store.subjects.correct(
         { ...base, request_id: 'r1', emotion: 'Anger', at: at(30), limit: 10 },
         refit,
@@ -162,7 +168,14 @@ describe.each(backends)('subjects on $name', (backend) => {
       expect(await instance.raw('SELECT * FROM subject_answers')).toEqual([]);
       expect(
         await store.subjects.correct(
-          { scope: 'client:a', subject_id: 'alice', request_id: 'r1', emotion: 'Happy', at: at(2), limit: 10 },
+          {
+            scope: 'client:a',
+            subject_id: 'alice',
+            request_id: 'r1',
+            emotion: 'Happy',
+            at: at(2),
+            limit: 10,
+          },
           countingRefit,
         ),
       ).toBeUndefined();
@@ -177,7 +190,14 @@ describe.each(backends)('subjects on $name', (backend) => {
         await Promise.all(
           ids.map((id, i) =>
             (i % 2 ? other : store).subjects.correct(
-              { scope: 'client:a', subject_id: 'alice', request_id: id, emotion: 'Shock', at: at(i), limit: 10 },
+              {
+                scope: 'client:a',
+                subject_id: 'alice',
+                request_id: id,
+                emotion: 'Shock',
+                at: at(i),
+                limit: 10,
+              },
               countingRefit,
             ),
           ),

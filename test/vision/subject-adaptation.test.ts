@@ -110,8 +110,11 @@ describe("per-subject baseline (the person's own answers)", () => {
     subjectBaseline([leaning(2)], { weight: 1 }).forEach((v, j) => expect(half[j]).toBeCloseTo(v / 2, 12));
   });
 
-  it('needs a correction: without one the answers are the model\'s, however many there are', () => {
-    const adjust = fitSubjectAdjustment({ corrections: [], answers: Array.from({ length: 50 }, () => leaning(3)) });
+  it("needs a correction: without one the answers are the model's, however many there are", () => {
+    const adjust = fitSubjectAdjustment({
+      corrections: [],
+      answers: Array.from({ length: 50 }, () => leaning(3)),
+    });
     expect(adjust).toEqual(zero);
     expect(adaptPrediction(PREDICTION, adjust)).toBe(PREDICTION);
   });

@@ -23,7 +23,12 @@ async function correctionsOf(db: Queryable, scope: string, subjectId: string): P
 }
 
 /** The logits of a subject's latest `limit` answers, newest first. */
-async function latestAnswers(db: Queryable, scope: string, subjectId: string, limit: number): Promise<number[][]> {
+async function latestAnswers(
+  db: Queryable,
+  scope: string,
+  subjectId: string,
+  limit: number,
+): Promise<number[][]> {
   const { rows } = await db.query<{ logits: number[] }>(
     `SELECT logits FROM subject_answers WHERE scope = $1 AND subject_id = $2
      ORDER BY created_at DESC, request_id DESC LIMIT $3`,
@@ -80,7 +85,14 @@ export class PostgresSubjectRepository implements SubjectRepository {
   }
 
   async correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date; limit: number },
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
     refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined> {
     const client = await this.pool.connect();

@@ -65,7 +65,14 @@ export class SqliteSubjectRepository implements SubjectRepository {
   }
 
   async correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date; limit: number },
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
     refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined> {
     const tx = this.db.transaction((): SubjectState | undefined => {
