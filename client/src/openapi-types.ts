@@ -2425,7 +2425,7 @@ export interface operations {
             corrections: number;
             /** @description Answers kept for it (as numbers), corrected or not */
             answers: number;
-            /** @description Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any) */
+            /** @description Added to the log probabilities of the subject's answers: the corrections' bias less the subject's baseline lean (the mean lean of its kept answers), as fitted at the latest correction (0 before any) */
             bias: {
               Anger: number;
               Happy: number;
@@ -2607,7 +2607,7 @@ export interface operations {
             corrections: number;
             /** @description Answers kept for it (as numbers), corrected or not */
             answers: number;
-            /** @description Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any) */
+            /** @description Added to the log probabilities of the subject's answers: the corrections' bias less the subject's baseline lean (the mean lean of its kept answers), as fitted at the latest correction (0 before any) */
             bias: {
               Anger: number;
               Happy: number;

@@ -359,7 +359,7 @@ export const SubjectResponse = Type.Object(
     answers: Type.Integer({ description: 'Answers kept for it (as numbers), corrected or not' }),
     bias: Type.Object(Object.fromEntries(EMOTIONS5.map((e) => [e, Type.Number()])), {
       description:
-        "Learnt from the corrections: added to the log probabilities of the subject's answers (0 before any)",
+        "Added to the log probabilities of the subject's answers: the corrections' bias less the subject's baseline lean (the mean lean of its kept answers), as fitted at the latest correction (0 before any)",
     }),
     updated_at: Type.Union([Type.String(), Type.Null()], {
       description: 'When the bias was last refitted (ISO 8601), null before any correction',

@@ -1,14 +1,23 @@
 import { AppError } from '../errors.js';
 import { isPrintableId } from '../shared/printable-id.js';
-import type { SubjectRepository, SubjectState } from '../store/index.js';
+import { CLIP_TASKS, TASK_NAMES } from './clip-tasks.js';
+import type { SubjectCorrection, SubjectRepository, SubjectState } from '../store/index.js';
 import { EMOTIONS5, type Emotion5 } from '../vision/emotions.js';
 import type { ClipPrediction } from '../vision/prediction.js';
 import {
   adaptPrediction,
   answerLogits,
-  fitSubjectBias,
+  fitSubjectAdjustment,
+  SUBJECT_BASELINE_ANSWERS,
   type SubjectExample,
 } from '../vision/subject-adaptation.js';
+
+/** The corrections as the fit reads them (an emotion no longer known is left out). */
+function examples(corrections: readonly SubjectCorrection[]): SubjectExample[] {
+  return corrections
+    .map((c): SubjectExample => ({ logits: c.logits, label: EMOTIONS5.indexOf(c.emotion as Emotion5) }))
+    .filter((c) => c.label >= 0);
+}
 
 /** Who asks: the scope subjects live in, and enough of the key to recognise its own answers. */
 export interface SubjectCaller {
@@ -27,7 +36,9 @@ export function parseSubjectId(raw: unknown): string | null {
 }
 
 /** The endpoints whose answers can be corrected (the request log's `endpoint`). */
-export const ANSWERING_ENDPOINTS = ['/predict', '/analyze', '/jobs/predict', '/jobs/analyze'] as const;
+export const ANSWERING_ENDPOINTS: readonly string[] = TASK_NAMES.filter(
+  (t) => CLIP_TASKS[t].answersEmotion,
+).flatMap((t) => [`/${t}`, `/jobs/${t}`]);
 
 /**
  * Learning each person from their corrections. An answer for a subject is adjusted by the
@@ -45,7 +56,8 @@ export class SubjectsService {
 
   /**
    * The answer for `subjectId` under `scope`: the uncorrected answer is kept under `requestId`
-   * (numbers only), and the subject's bias applied. Without corrections it is the same object.
+   * (numbers only), then adjusted by what the subject's corrections and answers so far (this one
+   * included) say of them. Without corrections it is the same object.
    */
   async answer<T extends ClipPrediction>(
     scope: string,
@@ -53,17 +65,19 @@ export class SubjectsService {
     requestId: string,
     prediction: T,
   ): Promise<T> {
-    const [learnt] = await Promise.all([
-      this.repo.bias(scope, subjectId),
-      this.repo.recordAnswer({
-        request_id: requestId,
-        scope,
-        subject_id: subjectId,
-        logits: answerLogits(prediction.probabilities),
-        created_at: this.now().toISOString(),
-      }),
-    ]);
-    return learnt && learnt.corrections > 0 ? adaptPrediction(prediction, learnt.bias) : prediction;
+    await this.repo.recordAnswer({
+      request_id: requestId,
+      scope,
+      subject_id: subjectId,
+      logits: answerLogits(prediction.probabilities),
+      created_at: this.now().toISOString(),
+    });
+    const learnt = await this.repo.learning(scope, subjectId, SUBJECT_BASELINE_ANSWERS);
+    if (!learnt) return prediction;
+    return adaptPrediction(
+      prediction,
+      fitSubjectAdjustment({ corrections: examples(learnt.corrections), answers: learnt.answers }),
+    );
   }
 
   /**
@@ -85,16 +99,15 @@ export class SubjectsService {
     }
     if (answer.scope !== caller.scope) throw notFound();
     const state = await this.repo.correct(
-      { scope: caller.scope, subject_id: answer.subject_id, request_id: requestId, emotion, at: this.now() },
-      (corrections) =>
-        fitSubjectBias(
-          corrections
-            .map((c): SubjectExample => ({
-              logits: c.logits,
-              label: EMOTIONS5.indexOf(c.emotion as Emotion5),
-            }))
-            .filter((c) => c.label >= 0),
-        ),
+      {
+        scope: caller.scope,
+        subject_id: answer.subject_id,
+        request_id: requestId,
+        emotion,
+        at: this.now(),
+        limit: SUBJECT_BASELINE_ANSWERS,
+      },
+      (corrections, answers) => fitSubjectAdjustment({ corrections: examples(corrections), answers }),
     );
     // Erased between the read and the correction.
     if (!state) throw notFound();

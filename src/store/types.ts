@@ -202,7 +202,10 @@ export interface SubjectState {
   /** Answers kept for it (corrected or not). */
   answers: number;
   corrections: number;
-  /** Added to the log probabilities of its answers, EMOTIONS5 order; zeros before any correction. */
+  /**
+   * Added to the log probabilities of its answers, EMOTIONS5 order, as fitted at its latest
+   * correction (each answer refits it with the answers since); zeros before any correction.
+   */
   bias: number[];
   /** When the bias was last refitted (null before any correction). */
   updated_at: string | null;
@@ -226,17 +229,33 @@ export interface SubjectRepository {
     requestId: string,
     endpoints: readonly string[],
   ): Promise<{ key_id: string | null; client_id: string | null } | undefined>;
-  /** The bias answers for the subject get, and from how many corrections (undefined: none). */
-  bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined>;
+  /**
+   * What the subject's answers are adjusted from: its corrected answers (in the order corrected)
+   * and the logits of its latest `limit` answers, corrected or not (newest first). Undefined
+   * while it has no correction (its answers are then the model's own).
+   */
+  learning(
+    scope: string,
+    subjectId: string,
+    limit: number,
+  ): Promise<{ corrections: SubjectCorrection[]; answers: number[][] } | undefined>;
   /**
    * Records the correction of an answer (replacing an earlier one of the same answer) and
-   * refits the subject's bias from all its corrections with `refit`, atomically: two nodes
-   * correcting the same subject at once are serialised, so the bias always reflects every
-   * correction. Undefined when the answer is gone (the subject was erased meanwhile).
+   * refits the subject's bias with `refit` from all its corrections and its latest `limit`
+   * answers (as `learning` reads them), atomically: two nodes correcting the same subject at
+   * once are serialised, so the bias always reflects every correction. Undefined when the answer
+   * is gone (the subject was erased meanwhile).
    */
   correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date },
-    refit: (corrections: SubjectCorrection[]) => number[],
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
+    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined>;
   get(scope: string, subjectId: string): Promise<SubjectState | undefined>;
   /** Erases the subject: its bias, its corrections and its kept answers. False when unknown. */

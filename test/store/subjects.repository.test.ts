@@ -61,7 +61,7 @@ describe.each(backends)('subjects on $name', (backend) => {
         bias: [0, 0, 0, 0, 0],
         updated_at: null,
       });
-      expect(await store.subjects.bias('client:a', 'alice')).toBeUndefined();
+      expect(await store.subjects.learning('client:a', 'alice', 10)).toBeUndefined();
     });
 
     it('refits from every correction; a second correction of an answer replaces the first', async () => {
@@ -73,10 +73,16 @@ describe.each(backends)('subjects on $name', (backend) => {
         return countingRefit(c);
       };
       const base = { scope: 'client:a', subject_id: 'alice' };
-      await store.subjects.correct({ ...base, request_id: 'r1', emotion: 'Sad', at: at(10) }, refit);
-      await store.subjects.correct({ ...base, request_id: 'r2', emotion: 'Sad', at: at(20) }, refit);
+      await store.subjects.correct(
+        { ...base, request_id: 'r1', emotion: 'Sad', at: at(10), limit: 10 },
+        refit,
+      );
+      await store.subjects.correct(
+        { ...base, request_id: 'r2', emotion: 'Sad', at: at(20), limit: 10 },
+        refit,
+      );
       const state = await store.subjects.correct(
-        { ...base, request_id: 'r1', emotion: 'Anger', at: at(30) },
+        { ...base, request_id: 'r1', emotion: 'Anger', at: at(30), limit: 10 },
         refit,
       );
       expect(seen.at(-1)).toEqual([
@@ -90,11 +96,42 @@ describe.each(backends)('subjects on $name', (backend) => {
         bias: [1, 0, 0, 0, 1],
         updated_at: at(30).toISOString(),
       });
-      expect(await store.subjects.bias('client:a', 'alice')).toEqual({
-        bias: [1, 0, 0, 0, 1],
-        corrections: 2,
+      expect(await store.subjects.learning('client:a', 'alice', 10)).toEqual({
+        corrections: [
+          { logits: LOGITS, emotion: 'Sad' },
+          { logits: LOGITS, emotion: 'Anger' },
+        ],
+        answers: [LOGITS, LOGITS],
       });
       expect((await store.subjects.findAnswer('r1'))?.corrected).toBe('Anger');
+    });
+
+    it('gives the refit and the answers the latest answers, newest first, at most `limit`', async () => {
+      for (let i = 0; i < 4; i++)
+        await store.subjects.recordAnswer({
+          request_id: `r${i}`,
+          scope: 'client:a',
+          subject_id: 'alice',
+          logits: [i, 0, 0, 0, 0],
+          created_at: at(i).toISOString(),
+        });
+      let given: number[][] = [];
+      await store.subjects.correct(
+        { scope: 'client:a', subject_id: 'alice', request_id: 'r0', emotion: 'Sad', at: at(9), limit: 3 },
+        (c, answers) => {
+          given = answers;
+          return countingRefit(c);
+        },
+      );
+      expect(given).toEqual([
+        [3, 0, 0, 0, 0],
+        [2, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0],
+      ]);
+      expect((await store.subjects.learning('client:a', 'alice', 2))?.answers).toEqual([
+        [3, 0, 0, 0, 0],
+        [2, 0, 0, 0, 0],
+      ]);
     });
 
     it('scopes subjects: the same id under two clients is two people', async () => {
@@ -102,15 +139,15 @@ describe.each(backends)('subjects on $name', (backend) => {
       await answer('r2', 'alice', 'client:b');
       expect(
         await store.subjects.correct(
-          { scope: 'client:b', subject_id: 'alice', request_id: 'r1', emotion: 'Sad', at: at(1) },
+          { scope: 'client:b', subject_id: 'alice', request_id: 'r1', emotion: 'Sad', at: at(1), limit: 10 },
           countingRefit,
         ),
       ).toBeUndefined();
       await store.subjects.correct(
-        { scope: 'client:b', subject_id: 'alice', request_id: 'r2', emotion: 'Sad', at: at(1) },
+        { scope: 'client:b', subject_id: 'alice', request_id: 'r2', emotion: 'Sad', at: at(1), limit: 10 },
         countingRefit,
       );
-      expect(await store.subjects.bias('client:a', 'alice')).toBeUndefined();
+      expect(await store.subjects.learning('client:a', 'alice', 10)).toBeUndefined();
       expect((await store.subjects.get('client:b', 'alice'))?.corrections).toBe(1);
       expect(await store.subjects.erase('client:a', 'alice')).toBe(true);
       expect(await store.subjects.get('client:a', 'alice')).toBeUndefined();
@@ -120,18 +157,25 @@ describe.each(backends)('subjects on $name', (backend) => {
     it('erases everything of a subject; unknown is false; a correction after erasure finds nothing', async () => {
       await answer('r1');
       await store.subjects.correct(
-        { scope: 'client:a', subject_id: 'alice', request_id: 'r1', emotion: 'Happy', at: at(1) },
+        { scope: 'client:a', subject_id: 'alice', request_id: 'r1', emotion: 'Happy', at: at(1), limit: 10 },
         countingRefit,
       );
       expect(await store.subjects.erase('client:a', 'alice')).toBe(true);
       expect(await store.subjects.erase('client:a', 'alice')).toBe(false);
       expect(await store.subjects.findAnswer('r1')).toBeUndefined();
-      expect(await store.subjects.bias('client:a', 'alice')).toBeUndefined();
+      expect(await store.subjects.learning('client:a', 'alice', 10)).toBeUndefined();
       expect(await instance.raw('SELECT * FROM subjects')).toEqual([]);
       expect(await instance.raw('SELECT * FROM subject_answers')).toEqual([]);
       expect(
         await store.subjects.correct(
-          { scope: 'client:a', subject_id: 'alice', request_id: 'r1', emotion: 'Happy', at: at(2) },
+          {
+            scope: 'client:a',
+            subject_id: 'alice',
+            request_id: 'r1',
+            emotion: 'Happy',
+            at: at(2),
+            limit: 10,
+          },
           countingRefit,
         ),
       ).toBeUndefined();
@@ -146,7 +190,14 @@ describe.each(backends)('subjects on $name', (backend) => {
         await Promise.all(
           ids.map((id, i) =>
             (i % 2 ? other : store).subjects.correct(
-              { scope: 'client:a', subject_id: 'alice', request_id: id, emotion: 'Shock', at: at(i) },
+              {
+                scope: 'client:a',
+                subject_id: 'alice',
+                request_id: id,
+                emotion: 'Shock',
+                at: at(i),
+                limit: 10,
+              },
               countingRefit,
             ),
           ),
@@ -154,7 +205,7 @@ describe.each(backends)('subjects on $name', (backend) => {
       } finally {
         await other.close();
       }
-      expect(await store.subjects.bias('client:a', 'alice')).toEqual({
+      expect(await store.subjects.get('client:a', 'alice')).toMatchObject({
         bias: [0, 0, 12, 0, 0],
         corrections: 12,
       });

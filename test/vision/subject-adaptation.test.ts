@@ -6,7 +6,12 @@ import type { ClipPrediction } from '../../src/vision/prediction.js';
 import {
   adaptPrediction,
   answerLogits,
+  fitSubjectAdjustment,
   fitSubjectBias,
+  POPULATION_ANSWER_MEAN,
+  subjectBaseline,
+  SUBJECT_BASELINE_PRIOR,
+  SUBJECT_BASELINE_WEIGHT,
   SUBJECT_BIAS_L2,
   SUBJECT_BIAS_LIMIT,
   type SubjectExample,
@@ -81,5 +86,52 @@ describe('per-subject bias', () => {
     expect(adapted.peak_t).toBe(PREDICTION.peak_t);
     // The input is not modified.
     expect(PREDICTION.emotion).toBe('Neutral');
+  });
+});
+
+describe("per-subject baseline (the person's own answers)", () => {
+  const zero = [0, 0, 0, 0, 0];
+  /** An answer that leans to Sad by `d` log-odds against the others. */
+  const leaning = (d: number) => [0, 0, 0, 0, d].map((v, j) => v + POPULATION_ANSWER_MEAN[j]);
+
+  it('is zero without answers, and the mean lean of the answers shrunk by the prior', () => {
+    expect(subjectBaseline([])).toEqual(zero);
+    const s = subjectBaseline([leaning(2), leaning(2), leaning(2)], { prior: 3, weight: 1 });
+    const expected = [-0.4, -0.4, -0.4, -0.4, 1.6].map((v) => (v * 3) / 6);
+    s.forEach((v, j) => expect(v).toBeCloseTo(expected[j], 12));
+    // Answers as leaning as the population's mean answer have no baseline.
+    for (const v of subjectBaseline([[...POPULATION_ANSWER_MEAN]])) expect(v).toBeCloseTo(0, 12);
+    // A common shift of an answer's logits changes nothing.
+    expect(subjectBaseline([leaning(2).map((v) => v - 7)])).toEqual(
+      subjectBaseline([leaning(2)]).map((v) => expect.closeTo(v, 12)),
+    );
+    // Half the weight, half the baseline.
+    const half = subjectBaseline([leaning(2)], { weight: 0.5 });
+    subjectBaseline([leaning(2)], { weight: 1 }).forEach((v, j) => expect(half[j]).toBeCloseTo(v / 2, 12));
+  });
+
+  it("needs a correction: without one the answers are the model's, however many there are", () => {
+    const adjust = fitSubjectAdjustment({
+      corrections: [],
+      answers: Array.from({ length: 50 }, () => leaning(3)),
+    });
+    expect(adjust).toEqual(zero);
+    expect(adaptPrediction(PREDICTION, adjust)).toBe(PREDICTION);
+  });
+
+  it('takes the lean of many answers off, and the corrections are fitted on top of it', () => {
+    const answers = Array.from({ length: 30 }, () => leaning(2));
+    // A correction that agrees with a Sad answer: the lean is not this person's face after all.
+    const sadIsSad: SubjectExample = { logits: leaning(2), label: 4 };
+    const withLean = fitSubjectAdjustment({ corrections: [sadIsSad], answers });
+    const baseline = subjectBaseline(answers);
+    expect(baseline[4]).toBeCloseTo((SUBJECT_BASELINE_WEIGHT * 1.6 * 30) / (30 + SUBJECT_BASELINE_PRIOR), 1);
+    // Less Sad than the baseline alone would take off: the correction pulls it back.
+    expect(withLean[4]).toBeLessThan(0);
+    expect(withLean[4]).toBeGreaterThan(-baseline[4]);
+    expect(withLean.reduce((a, v) => a + v, 0)).toBeCloseTo(0, 12);
+    // Only the corrections, no other answers known: the bias alone (on the corrected answer's own lean).
+    const alone = fitSubjectAdjustment({ corrections: [sadReadAsNeutral], answers: [] });
+    fitSubjectBias([sadReadAsNeutral]).forEach((v, j) => expect(alone[j]).toBeCloseTo(v, 12));
   });
 });

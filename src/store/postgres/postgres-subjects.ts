@@ -10,6 +10,33 @@ interface PgAnswerRow {
   corrected: string | null;
 }
 
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** A subject's corrected answers, in the order they were corrected. */
+async function correctionsOf(db: Queryable, scope: string, subjectId: string): Promise<SubjectCorrection[]> {
+  const { rows } = await db.query<{ logits: number[]; corrected: string }>(
+    `SELECT logits, corrected FROM subject_answers
+     WHERE scope = $1 AND subject_id = $2 AND corrected IS NOT NULL ORDER BY corrected_at, request_id`,
+    [scope, subjectId],
+  );
+  return rows.map((r) => ({ logits: r.logits, emotion: r.corrected }));
+}
+
+/** The logits of a subject's latest `limit` answers, newest first. */
+async function latestAnswers(
+  db: Queryable,
+  scope: string,
+  subjectId: string,
+  limit: number,
+): Promise<number[][]> {
+  const { rows } = await db.query<{ logits: number[] }>(
+    `SELECT logits FROM subject_answers WHERE scope = $1 AND subject_id = $2
+     ORDER BY created_at DESC, request_id DESC LIMIT $3`,
+    [scope, subjectId, limit],
+  );
+  return rows.map((r) => r.logits);
+}
+
 /**
  * Subjects in PostgreSQL, shared by every API node and worker. A correction runs in one
  * transaction holding its subject's row lock (created if need be), so corrections of one
@@ -47,17 +74,26 @@ export class PostgresSubjectRepository implements SubjectRepository {
     return rows[0];
   }
 
-  async bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined> {
-    const { rows } = await this.pool.query<{ bias: number[]; corrections: number }>(
-      'SELECT bias, corrections FROM subjects WHERE scope = $1 AND subject_id = $2',
-      [scope, subjectId],
-    );
-    return rows[0];
+  async learning(
+    scope: string,
+    subjectId: string,
+    limit: number,
+  ): Promise<{ corrections: SubjectCorrection[]; answers: number[][] } | undefined> {
+    const corrections = await correctionsOf(this.pool, scope, subjectId);
+    if (corrections.length === 0) return undefined;
+    return { corrections, answers: await latestAnswers(this.pool, scope, subjectId, limit) };
   }
 
   async correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date },
-    refit: (corrections: SubjectCorrection[]) => number[],
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
+    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined> {
     const client = await this.pool.connect();
     try {
@@ -81,15 +117,12 @@ export class PostgresSubjectRepository implements SubjectRepository {
         await client.query('ROLLBACK');
         return undefined;
       }
-      const { rows } = await client.query<{ logits: number[]; corrected: string }>(
-        `SELECT logits, corrected FROM subject_answers
-         WHERE scope = $1 AND subject_id = $2 AND corrected IS NOT NULL ORDER BY corrected_at, request_id`,
-        [input.scope, input.subject_id],
-      );
-      const bias = refit(rows.map((r) => ({ logits: r.logits, emotion: r.corrected })));
+      const corrections = await correctionsOf(client, input.scope, input.subject_id);
+      const answers = await latestAnswers(client, input.scope, input.subject_id, input.limit);
+      const bias = refit(corrections, answers);
       await client.query(
         'UPDATE subjects SET bias = $3, corrections = $4, updated_at = $5 WHERE scope = $1 AND subject_id = $2',
-        [input.scope, input.subject_id, bias, rows.length, input.at],
+        [input.scope, input.subject_id, bias, corrections.length, input.at],
       );
       const state = await this.state(client, input.scope, input.subject_id);
       await client.query('COMMIT');

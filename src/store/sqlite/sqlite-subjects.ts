@@ -54,16 +54,26 @@ export class SqliteSubjectRepository implements SubjectRepository {
       .get(requestId, ...endpoints) as { key_id: string | null; client_id: string | null } | undefined;
   }
 
-  async bias(scope: string, subjectId: string): Promise<{ bias: number[]; corrections: number } | undefined> {
-    const row = this.db
-      .prepare('SELECT bias, corrections FROM subjects WHERE scope = ? AND subject_id = ?')
-      .get(scope, subjectId) as { bias: string; corrections: number } | undefined;
-    return row ? { bias: JSON.parse(row.bias) as number[], corrections: row.corrections } : undefined;
+  async learning(
+    scope: string,
+    subjectId: string,
+    limit: number,
+  ): Promise<{ corrections: SubjectCorrection[]; answers: number[][] } | undefined> {
+    const corrections = this.corrections(scope, subjectId);
+    if (corrections.length === 0) return undefined;
+    return { corrections, answers: this.latestAnswers(scope, subjectId, limit) };
   }
 
   async correct(
-    input: { scope: string; subject_id: string; request_id: string; emotion: string; at: Date },
-    refit: (corrections: SubjectCorrection[]) => number[],
+    input: {
+      scope: string;
+      subject_id: string;
+      request_id: string;
+      emotion: string;
+      at: Date;
+      limit: number;
+    },
+    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
   ): Promise<SubjectState | undefined> {
     const tx = this.db.transaction((): SubjectState | undefined => {
       const changed = this.db
@@ -73,22 +83,15 @@ export class SqliteSubjectRepository implements SubjectRepository {
         )
         .run(input.emotion, input.at.getTime(), input.request_id, input.scope, input.subject_id).changes;
       if (changed === 0) return undefined;
-      const rows = this.db
-        .prepare(
-          `SELECT logits, corrected FROM subject_answers
-           WHERE scope = ? AND subject_id = ? AND corrected IS NOT NULL ORDER BY corrected_at, request_id`,
-        )
-        .all(input.scope, input.subject_id) as { logits: string; corrected: string }[];
-      const bias = refit(
-        rows.map((r) => ({ logits: JSON.parse(r.logits) as number[], emotion: r.corrected })),
-      );
+      const corrections = this.corrections(input.scope, input.subject_id);
+      const bias = refit(corrections, this.latestAnswers(input.scope, input.subject_id, input.limit));
       this.db
         .prepare(
           `INSERT INTO subjects (scope, subject_id, bias, corrections, updated_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (scope, subject_id) DO UPDATE SET
              bias = excluded.bias, corrections = excluded.corrections, updated_at = excluded.updated_at`,
         )
-        .run(input.scope, input.subject_id, JSON.stringify(bias), rows.length, input.at.getTime());
+        .run(input.scope, input.subject_id, JSON.stringify(bias), corrections.length, input.at.getTime());
       return this.state(input.scope, input.subject_id);
     });
     return tx.immediate();
@@ -109,6 +112,28 @@ export class SqliteSubjectRepository implements SubjectRepository {
       return answers + subjects > 0;
     });
     return tx.immediate();
+  }
+
+  /** A subject's corrected answers, in the order they were corrected. */
+  private corrections(scope: string, subjectId: string): SubjectCorrection[] {
+    const rows = this.db
+      .prepare(
+        `SELECT logits, corrected FROM subject_answers
+         WHERE scope = ? AND subject_id = ? AND corrected IS NOT NULL ORDER BY corrected_at, request_id`,
+      )
+      .all(scope, subjectId) as { logits: string; corrected: string }[];
+    return rows.map((r) => ({ logits: JSON.parse(r.logits) as number[], emotion: r.corrected }));
+  }
+
+  /** The logits of a subject's latest `limit` answers, newest first. */
+  private latestAnswers(scope: string, subjectId: string, limit: number): number[][] {
+    const rows = this.db
+      .prepare(
+        `SELECT logits FROM subject_answers WHERE scope = ? AND subject_id = ?
+         ORDER BY created_at DESC, request_id DESC LIMIT ?`,
+      )
+      .all(scope, subjectId, limit) as { logits: string }[];
+    return rows.map((r) => JSON.parse(r.logits) as number[]);
   }
 
   private state(scope: string, subjectId: string): SubjectState | undefined {
