@@ -12,6 +12,7 @@ import {
   type Calibration,
 } from '../vision/calibration.js';
 import { alignedClipView, meanVector, speechRobustFrames } from '../vision/clip-features.js';
+import { withClipLayer } from '../vision/clip-layer.js';
 import { fitLogistic } from '../vision/fit-layer.js';
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { argmax, EMOTIONS5 } from '../vision/emotions.js';
@@ -398,6 +399,10 @@ export function registerCalibrateCommand(program: Command): void {
       '--aligned-direct',
       'the still layer reads the base and aligned features as they are, only the embeddings through principal components',
     )
+    .option(
+      '--clip-layer-only',
+      "refit only what clips read (the main layer, clip pooling, the clips' answer scaling); keep the still-image layer, the image scaling and the aligned section as they are",
+    )
     .action(
       async (opts: {
         labels: string;
@@ -419,6 +424,7 @@ export function registerCalibrateCommand(program: Command): void {
         alignedFrames: number;
         alignedDirect?: boolean;
         keepBase?: boolean;
+        clipLayerOnly?: boolean;
       }) => {
         const parts = new Set(opts.aligned.split(',').map((p) => p.trim()));
         const alignedParts = { main: parts.has('main'), still: parts.has('still') };
@@ -465,19 +471,24 @@ export function registerCalibrateCommand(program: Command): void {
         const without = calibrateFromRows(rows, settings);
         // The top level is the fit without the aligned model (a service without its file); the
         // `aligned` section what changes with it, both measured on the same held-out people.
-        const withModel = alignedModelPath
-          ? calibrateFromRows(rows, {
-              ...settings,
-              aligned: {
-                ...alignedParts,
-                clipFrames: Math.max(1, opts.alignedFrames),
-                stillDirect: opts.alignedDirect === true,
-              },
-            })
-          : undefined;
+        const withModel =
+          alignedModelPath && !opts.clipLayerOnly
+            ? calibrateFromRows(rows, {
+                ...settings,
+                aligned: {
+                  ...alignedParts,
+                  clipFrames: Math.max(1, opts.alignedFrames),
+                  stillDirect: opts.alignedDirect === true,
+                },
+              })
+            : undefined;
         // --keep-base: the committed top level stays as it was fitted (on its own material);
         // only the aligned section is new.
-        const top = opts.keepBase ? (({ aligned: _, ...rest }) => rest)(current) : without.calibration;
+        const top = opts.clipLayerOnly
+          ? withClipLayer(current, without.calibration)
+          : opts.keepBase
+            ? (({ aligned: _, ...rest }) => rest)(current)
+            : without.calibration;
         const section = withModel && alignedSection(withModel.calibration, alignedParts);
         if (section)
           section.fitted = {
@@ -498,7 +509,9 @@ export function registerCalibrateCommand(program: Command): void {
         }
         await writeFile(opts.out, formatCalibration(calibration));
         // The numbers of the layers this run fitted: the aligned section's when there is one.
-        const f = (calibration.aligned?.fitted ?? calibration.fitted)!;
+        const f = opts.clipLayerOnly
+          ? without.calibration.fitted!
+          : (calibration.aligned?.fitted ?? calibration.fitted)!;
         process.stdout.write(
           `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
             `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
