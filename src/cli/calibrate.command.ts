@@ -106,8 +106,14 @@ type Layers = Pick<Calibration, 'mean' | 'std' | 'weights' | 'bias' | 'still'>;
 
 /** Rows analysed as one frame get the image scaling, clips the video one (as poolClip does). */
 const scalingKind = (r: RowFeatures): 'image' | 'video' => (r.frames.length === 1 ? 'image' : 'video');
-/** A class bias is fitted only with this many held-out answers of a kind; else the temperature alone. */
+/**
+ * A class bias is fitted only with this many held-out answers of a kind, from at least
+ * BIAS_MIN_PEOPLE people (re-encodes and windows of one person's clips are not new evidence
+ * about the classes' priors: a clip bias fitted on 11 people's copies cost 15 points on
+ * held-out people, src/vision/README.md); else the temperature alone.
+ */
 const BIAS_MIN_ROWS = 200;
+const BIAS_MIN_PEOPLE = 30;
 /** With fewer held-out answers than this, a kind borrows the other kind's scaling. */
 const SCALING_MIN_ROWS = 10;
 
@@ -209,7 +215,8 @@ export function calibrateFromRows(
         items.map((a) => a.probs),
         items.map((a) => label(a.r)),
         {
-          bias: items.length >= BIAS_MIN_ROWS,
+          bias:
+            items.length >= BIAS_MIN_ROWS && new Set(items.map((a) => group(a.r))).size >= BIAS_MIN_PEOPLE,
           // Clips: how much the frames agree tempers the answer (s.clipAgreement).
           ...(kind === 'video' && s.clipAgreement ? { agreements: items.map((a) => a.agreement) } : {}),
         },
