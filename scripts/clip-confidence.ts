@@ -340,6 +340,7 @@ export function runVariants(
     dev: Scored[];
     aug: Scored[];
     devPaths: string[];
+    augPaths: string[];
     noFace: string[];
   }[] = [];
   for (const cfg of layers) {
@@ -363,6 +364,7 @@ export function runVariants(
         dev,
         aug,
         devPaths: all.filter((x) => !isAug(x.a.r)).map((x) => x.a.r.row.path),
+        augPaths: all.filter((x) => isAug(x.a.r)).map((x) => x.a.r.row.path),
         noFace: all.filter((x) => x.s.predicted === null).map((x) => x.a.r.row.path),
       });
       const mead = dev.filter((s) => !s.source.startsWith('styletalk'));
@@ -449,6 +451,12 @@ if (process.argv[2] === 'run') {
         `${hit.devPaths[i].split('/').pop()} ${d.truth} -> ${d.predicted} ${d.confidence?.toFixed(2)}\n`,
       ),
     );
+    const byVariant = new Map<string, Scored[]>();
+    hit.aug.forEach((d, i) => {
+      const v = (hit.augPaths[i].split('__')[1] ?? '').replace(/\..*$/, '').replace(/^win.*/, 'windows');
+      byVariant.set(v, [...(byVariant.get(v) ?? []), d]);
+    });
+    for (const [v, items] of byVariant) process.stdout.write(`extra ${v}: ${summary(items)}\n`);
     for (const [name, items] of [
       ['development clips', hit.dev],
       ['extra clips', hit.aug],
