@@ -41,6 +41,7 @@ type CalibrateOptions = {
   alignedFrames: number;
   alignedDirect?: boolean;
   keepBase?: boolean;
+  clipLayerOnly?: boolean;
 };
 
 /** The fit's settings: the options given, else what the committed calibration was fitted with. */
@@ -79,7 +80,10 @@ function printSummary(opts: CalibrateOptions, settings: CalibrateSettings, fit: 
     );
   }
   // The numbers of the layers this run fitted: the aligned section's when there is one.
-  const f = (calibration.aligned?.fitted ?? calibration.fitted)!;
+  // (--clip-layer-only: the fit without the aligned model, whose clip parts were written.)
+  const f = opts.clipLayerOnly
+    ? fit.without.calibration.fitted!
+    : (calibration.aligned?.fitted ?? calibration.fitted)!;
   process.stdout.write(
     `wrote ${opts.out}: ${String(f.rows)} rows, ${String(f.people)} people\n` +
       `uncalibrated: accuracy ${String(f.naive_accuracy)}, macro-F1 ${String(f.naive_macro_f1)}\n` +
@@ -128,6 +132,7 @@ async function calibrate(opts: CalibrateOptions): Promise<void> {
         }
       : undefined,
     keepBase: opts.keepBase === true,
+    clipLayerOnly: opts.clipLayerOnly === true,
   });
   await writeFile(opts.out, formatCalibration(fit.calibration));
   printSummary(opts, settings, fit);
@@ -203,6 +208,10 @@ export function registerCalibrateCommand(program: Command): void {
     .option(
       '--aligned-direct',
       'the still layer reads the base and aligned features as they are, only the embeddings through principal components',
+    )
+    .option(
+      '--clip-layer-only',
+      "refit only what clips read (the main layer, clip pooling, the clips' answer scaling); keep the still-image layer, the image scaling and the aligned section as they are",
     )
     .action(calibrate);
 }

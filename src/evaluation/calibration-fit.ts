@@ -16,6 +16,7 @@ import { alignedClipView, meanVector, speechRobustFrames } from '../vision/clip-
 import { applyScaling, fitScaling, type AnswerScaling } from '../vision/confidence.js';
 import { argmax, EMOTIONS5 } from '../vision/emotions.js';
 import { evaluate, type Scored } from '../vision/evaluation.js';
+import { withClipLayer } from '../vision/clip-layer.js';
 import { fitLogistic } from '../vision/fit-layer.js';
 import { frameAgreement } from '../vision/pooling.js';
 import { poolRow, scoreRows, type RowFeatures } from './labelled-rows.js';
@@ -117,8 +118,14 @@ interface FitContext {
 
 /** Rows analysed as one frame get the image scaling, clips the video one (as poolClip does). */
 const scalingKind = (r: RowFeatures): 'image' | 'video' => (r.frames.length === 1 ? 'image' : 'video');
-/** A class bias is fitted only with this many held-out answers of a kind; else the temperature alone. */
+/**
+ * A class bias is fitted only with this many held-out answers of a kind, from at least
+ * BIAS_MIN_PEOPLE people (re-encodes and windows of one person's clips are not new evidence
+ * about the classes' priors: a clip bias fitted on 11 people's copies cost 15 points on
+ * held-out people, src/vision/README.md); else the temperature alone.
+ */
 const BIAS_MIN_ROWS = 200;
+const BIAS_MIN_PEOPLE = 30;
 /** With fewer held-out answers than this, a kind borrows the other kind's scaling. */
 const SCALING_MIN_ROWS = 10;
 
@@ -229,7 +236,7 @@ function scalingFrom(s: CalibrateSettings, answers: Answer[]): Calibration['scal
       items.map((a) => a.probs),
       items.map((a) => label(a.r)),
       {
-        bias: items.length >= BIAS_MIN_ROWS,
+        bias: items.length >= BIAS_MIN_ROWS && new Set(items.map((a) => group(a.r))).size >= BIAS_MIN_PEOPLE,
         // Clips: how much the frames agree tempers the answer (s.clipAgreement).
         ...(kind === 'video' && s.clipAgreement ? { agreements: items.map((a) => a.agreement) } : {}),
       },
@@ -409,21 +416,28 @@ export function fitWithAlignedModel(
   rows: RowFeatures[],
   settings: CalibrateSettings,
   current: Calibration,
-  { aligned, keepBase }: { aligned?: AlignedFit; keepBase: boolean },
+  { aligned, keepBase, clipLayerOnly }: { aligned?: AlignedFit; keepBase: boolean; clipLayerOnly?: boolean },
 ): CalibrationFit {
   const without = calibrateFromRows(rows, settings);
-  const withModel = aligned
-    ? calibrateFromRows(rows, {
-        ...settings,
-        aligned: {
-          ...aligned.parts,
-          clipFrames: Math.max(1, aligned.clipFrames),
-          stillDirect: aligned.direct,
-        },
-      })
-    : undefined;
+  // clipLayerOnly: only what clips read is refitted (the main layer, clip pooling, the clips'
+  // scaling); the still-image layer, the image scaling and the aligned section stay as committed.
+  const withModel =
+    aligned && !clipLayerOnly
+      ? calibrateFromRows(rows, {
+          ...settings,
+          aligned: {
+            ...aligned.parts,
+            clipFrames: Math.max(1, aligned.clipFrames),
+            stillDirect: aligned.direct,
+          },
+        })
+      : undefined;
   // keepBase: the committed top level stays as it was fitted (on its own material).
-  const top = keepBase ? (({ aligned: _, ...rest }) => rest)(current) : without.calibration;
+  const top = clipLayerOnly
+    ? withClipLayer(current, without.calibration)
+    : keepBase
+      ? (({ aligned: _, ...rest }) => rest)(current)
+      : without.calibration;
   const section = aligned && withModel && alignedSection(withModel.calibration, aligned.parts);
   if (aligned && section)
     section.fitted = {

@@ -183,6 +183,15 @@ describe('calibrateFromRows', () => {
     expect(Object.keys(f.held_out_people_by_kind as object).sort()).toEqual(['image', 'video']);
   });
 
+  it('fits a class bias on answers of enough people, not on many copies of a few people', () => {
+    // 400 clips of 10 people (re-encodes and windows of one person's clips): the temperature alone
+    const few = calibrateFromRows(syntheticRows(10, 40, 1), SETTINGS).calibration;
+    expect(few.scaling?.video?.bias).toEqual([0, 0, 0, 0, 0]);
+    // 300 clips of 60 people: a class bias
+    const many = calibrateFromRows(syntheticRows(60, 5, 1), SETTINGS).calibration;
+    expect(many.scaling?.video?.bias.some((b) => b !== 0)).toBe(true);
+  });
+
   it('--no-confidence-scaling: no scaling, held-out answers unscaled', () => {
     const rows = syntheticRows(20, 5, 4);
     const { calibration, heldOut, heldOutUnscaled } = calibrateFromRows(rows, {
