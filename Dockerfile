@@ -73,4 +73,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "const p = process.env.ROLE === 'worker' ? process.env.HEALTH_PORT : process.env.PORT; if (!p) process.exit(0); fetch('http://127.0.0.1:' + p + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));"]
 # As `npm start` runs it (a small young generation keeps resident memory down), without npm in
 # between: SIGTERM reaches the service, which drains.
-CMD ["node", "--max-semi-space-size=2", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=1", "dist/main.js"]

@@ -83,7 +83,7 @@ start_container() {
   shift
   ctr=$(buildah from --pull-never --name "emothumb-test-$name-$$" "$IMAGE")
   containers+=("$ctr")
-  setsid buildah run --isolation chroot "$@" "$ctr" -- node --max-semi-space-size=2 dist/main.js \
+  setsid buildah run --isolation chroot "$@" "$ctr" -- node --max-semi-space-size=1 dist/main.js \
     >"$work/$name.log" 2>&1 </dev/null &
   group=$!
   groups+=("$group")

@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { inspectEmotiMesh, type EmotiMeshInfo } from '../vision/emotimesh/index.js';
+import type { EmotiMeshInfo } from '../vision/emotimesh/index.js';
 
 export interface ModelSourceConfig {
   modelPath?: string;
@@ -34,6 +34,14 @@ export interface ResolveModelOptions {
   timeoutMs?: number;
   /** Checks a downloaded file before it is kept (default: it must load as an EmotiMesh model). */
   verify?: (path: string) => Promise<unknown>;
+}
+
+/**
+ * The default check of a download, loaded only when a download needs it: the API process
+ * imports this module (pinned models) and must not load onnxruntime for it (~5 MB resident).
+ */
+async function inspectorOfEmotiMesh(): Promise<(path: string) => Promise<EmotiMeshInfo>> {
+  return (await import('../vision/emotimesh/index.js')).inspectEmotiMesh;
 }
 
 export const DEFAULT_DRIVE_BASE_URL = 'https://drive.google.com';
@@ -250,7 +258,7 @@ async function download(
     if (await isHtml(temp)) throw new Error(`${what} returned an HTML page instead of a model file`);
     let info: unknown;
     try {
-      info = await (options.verify ?? inspectEmotiMesh)(temp);
+      info = await (options.verify ?? (await inspectorOfEmotiMesh()))(temp);
     } catch (err) {
       throw new Error(
         `the file downloaded from ${what} is not a usable EmotiMesh model: ${errorMessage(err)}`,

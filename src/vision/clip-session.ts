@@ -42,7 +42,8 @@ export interface SessionModels<A extends Scored> {
   mesh: FaceMesh;
   expression: ExpressionModel;
   faceApi: FaceApiExpressionModel;
-  aligned?: AlignedExpressionModel;
+  /** The aligned model's runs (loaded on the first: see `lazyAlignedModel` in pipeline.ts). */
+  aligned?: Pick<AlignedExpressionModel, 'run'>;
   margin: number;
   faceApiMargin: number;
   flip: boolean;

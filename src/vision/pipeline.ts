@@ -142,7 +142,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     FaceMesh.create(),
     ExpressionModel.create(),
     FaceApiExpressionModel.create(),
-    opts.alignedModelPath ? loadAlignedModel(opts.alignedModelPath) : undefined,
+    opts.alignedModelPath ? lazyAlignedModel(opts.alignedModelPath) : undefined,
   ]);
   const calibration = forAlignedModel(opts.calibration ?? (await loadCalibration()), aligned !== undefined);
   const margin = opts.expressionMargin ?? calibration.expressionMargin;
@@ -232,10 +232,25 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   return { calibration, alignedModel: aligned !== undefined, analyzeFrames, startClip };
 }
 
-/** onnxruntime (and the model) load only when a pipeline is given the aligned model's file. */
-async function loadAlignedModel(path: string): Promise<AlignedExpressionModel> {
-  const { AlignedExpressionModel } = await import('./aligned-expression.js');
-  return AlignedExpressionModel.create(path);
+/**
+ * The aligned model, loaded (onnxruntime with it) on its first run, not with the pipeline: the
+ * committed calibration reads it for stills only, so a worker that sees clips never pays its
+ * ~30 MB resident (onnxruntime's code and the session). The file's sha256 was checked at
+ * start-up (`src/model-files/`); a failed load is retried on the next run.
+ */
+function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run'> {
+  let model: Promise<AlignedExpressionModel> | undefined;
+  return {
+    async run(items, flip) {
+      model ??= import('./aligned-expression.js')
+        .then(({ AlignedExpressionModel }) => AlignedExpressionModel.create(path))
+        .catch((err: unknown) => {
+          model = undefined;
+          throw err;
+        });
+      return (await model).run(items, flip);
+    },
+  };
 }
 
 export { mapFer7To5 };

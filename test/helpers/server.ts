@@ -28,7 +28,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'emothumb-e2e-')));
   // As `npm start` runs it: a small young generation keeps the server's resident memory down.
-  const proc = spawn(process.execPath, ['--max-semi-space-size=2', join(ROOT, 'dist', 'main.js')], {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=1', join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -111,7 +111,7 @@ export interface RunningWorker {
  */
 export async function startWorker(env: Record<string, string>): Promise<RunningWorker> {
   const dataDir = await mkdtemp(join(tmpdir(), 'emothumb-worker-'));
-  const proc = spawn(process.execPath, ['--max-semi-space-size=2', join(ROOT, 'dist', 'main.js')], {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=1', join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,
