@@ -40,6 +40,7 @@ type CalibrateOptions = {
   aligned: string;
   alignedFrames: number;
   alignedDirect?: boolean;
+  alignedMargin?: number;
   keepBase?: boolean;
   clipLayerOnly?: boolean;
 };
@@ -60,6 +61,7 @@ function settingsFrom(opts: CalibrateOptions, current: Calibration): CalibrateSe
     clipAgreement: opts.clipAgreement === true,
     rank: rankSetting(opts.rank, current),
     stillL2: opts.stillL2,
+    alignedMargin: opts.alignedMargin ?? current.aligned?.margin ?? 1,
     mouthQuantile:
       opts.mouthQuantile === undefined
         ? current.mouthQuantile
@@ -200,6 +202,11 @@ export function registerCalibrateCommand(program: Command): void {
       "how many of a clip's frames with a face the aligned model sees (the main layer)",
       (v) => Number.parseInt(v, 10),
       DEFAULT_ALIGNED_FRAMES,
+    )
+    .option(
+      '--aligned-margin <x>',
+      "the aligned model's field of view relative to the 112 px template's (default: the committed aligned section's, else 1)",
+      Number.parseFloat,
     )
     .option(
       '--keep-base',

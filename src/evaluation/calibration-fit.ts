@@ -100,6 +100,8 @@ export interface CalibrateSettings {
    * and aligned) enter its fit as they are, only the embeddings through the principal components.
    */
   aligned?: { main: boolean; still: boolean; clipFrames: number; stillDirect?: boolean };
+  /** The aligned model's field relative to the 112 px template's (`alignedFaceCrop`'s zoom; default 1). */
+  alignedMargin?: number;
 }
 
 type Usable = { r: RowFeatures; x: number[]; e: number[] | null };
@@ -385,6 +387,7 @@ export function extractionCalibration(s: CalibrateSettings): Calibration {
     ...cropSettings(s),
     stillFlip: s.stillFlip,
     refineMesh: s.refineMesh,
+    ...(s.alignedMargin !== undefined && s.alignedMargin !== 1 ? { alignedMargin: s.alignedMargin } : {}),
   };
 }
 
@@ -447,6 +450,8 @@ export function fitWithAlignedModel(
       ...(aligned.direct ? { direct: true } : {}),
       ...(keepBase ? { top_level: 'kept as committed' } : {}),
     };
+  if (section && settings.alignedMargin !== undefined && settings.alignedMargin !== 1)
+    section.margin = settings.alignedMargin;
   const calibration: Calibration = section ? { ...top, aligned: section } : top;
   const { heldOut, heldOutUnscaled } = withModel ?? without;
   return { calibration, without, withModel, heldOut, heldOutUnscaled };

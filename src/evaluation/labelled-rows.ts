@@ -75,7 +75,7 @@ async function cacheFileFor(
   aligned: string,
 ): Promise<string> {
   const st = await stat(resolve(root, row.path)).catch(() => undefined);
-  const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+  const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}${aligned && (calibration.alignedMargin ?? 1) !== 1 ? `|am${calibration.alignedMargin}` : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
   return join(cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
 

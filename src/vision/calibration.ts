@@ -45,6 +45,12 @@ export interface Calibration extends Layer {
    */
   alignedClipFrames?: number;
   /**
+   * The aligned model's field of view relative to the 112 px template's (1: the template as
+   * it is; > 1 a looser crop around the same centre). Set by `forAlignedModel` from the aligned
+   * section's `margin`, or by `calibrate` for extraction (default 1).
+   */
+  alignedMargin?: number;
+  /**
    * A layer of its own for one-frame inputs (still images), fitted on the base features and the
    * expression nets' embeddings (see `calibrate --rank`). Absent: one-frame inputs use the main
    * layer, as clips always do.
@@ -86,6 +92,8 @@ export interface AlignedLayers {
    * take their mean: see `alignedClipView`). Needed with `main`.
    */
   clipFrames?: number;
+  /** The field of view the model's logits were fitted with (`alignedFaceCrop`'s zoom; default 1). */
+  margin?: number;
   fitted?: Record<string, unknown>;
 }
 
@@ -160,6 +168,7 @@ export function forAlignedModel(cal: Calibration, loaded: boolean): Calibration 
       video: aligned.scaling?.video ?? base.scaling?.video,
     },
     ...(aligned.main ? { alignedClipFrames: aligned.clipFrames ?? 1 } : {}),
+    ...(aligned.margin !== undefined ? { alignedMargin: aligned.margin } : {}),
   };
 }
 
@@ -300,7 +309,7 @@ function validScaling(scaling: Calibration['scaling']): boolean {
   );
 }
 
-/** The aligned section: its layers read the model (the top level never does), `main` with its frame count. */
+/** The aligned section: its layers read the model (the top level never does), `main` with its frame count, a sane margin. */
 function validAligned(a: AlignedLayers): boolean {
   const layerOk = (l: Layer | undefined): boolean =>
     l === undefined || (validLayer(l) && l.weights.length === 5 && usesAligned(l));
@@ -310,7 +319,8 @@ function validAligned(a: AlignedLayers): boolean {
     layerOk(a.main) &&
     layerOk(a.still) &&
     validScaling(a.scaling) &&
-    (a.main === undefined || (Number.isInteger(a.clipFrames) && a.clipFrames! >= 1))
+    (a.main === undefined || (Number.isInteger(a.clipFrames) && a.clipFrames! >= 1)) &&
+    (a.margin === undefined || (typeof a.margin === 'number' && a.margin >= 0.5 && a.margin <= 2))
   );
 }
 

@@ -54,6 +54,8 @@ export interface SessionModels<A extends Scored> {
   /** The aligned model sees a still (and, with `alignedStillFlip`, its mirror image). */
   alignedStill: boolean;
   alignedStillFlip: boolean;
+  /** The aligned model's field relative to the template's (`alignedFaceCrop`'s zoom). */
+  alignedMargin: number;
   /** How many of a clip's faced frames the aligned model sees (0: none, Infinity: all). */
   clipFrames: number;
   /** One frame's analysis from its mesh and scores (calibrated). */
@@ -374,7 +376,10 @@ export class ClipSession<A extends Scored> {
     // The third view of a still now; a clip's frames once all are in (`alignedForClip`).
     const alignedStill = still && m.alignedStill;
     const alignedCrops = alignedStill
-      ? withFace.map((i) => ({ frame: this.frames[i]!, crop: alignedFaceCrop(this.meshes[i]!.points) }))
+      ? withFace.map((i) => ({
+          frame: this.frames[i]!,
+          crop: alignedFaceCrop(this.meshes[i]!.points, 112, this.models.alignedMargin),
+        }))
       : [];
     const m7 = alignedStill ? await m.aligned!.run(alignedCrops) : undefined;
     const m7Mirror =
@@ -412,7 +417,10 @@ export class ClipSession<A extends Scored> {
     const faced = [...this.scores.keys()].sort((a, b) => a - b);
     const picks = alignedFramePicks(faced.length, clipFrames).map((j) => faced[j]);
     const logits = await aligned!.run(
-      picks.map((i) => ({ frame: this.frames[i]!, crop: alignedFaceCrop(this.meshes[i]!.points) })),
+      picks.map((i) => ({
+        frame: this.frames[i]!,
+        crop: alignedFaceCrop(this.meshes[i]!.points, 112, this.models.alignedMargin),
+      })),
     );
     picks.forEach((i, k) => (this.scores.get(i)!.m7 = logits[k]));
     if (everyFrame) return;

@@ -157,6 +157,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
   const alignedStill =
     aligned !== undefined && (everyFrame || usesAligned(calibration) || usesAligned(calibration.still));
   const alignedStillFlip = stillFlip && (everyFrame || usesAligned(calibration.still));
+  const alignedMargin = calibration.alignedMargin ?? 1;
   const clipFrames = everyFrame
     ? Infinity
     : usesAligned(calibration)
@@ -178,6 +179,7 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
     everyFrame,
     alignedStill,
     alignedStillFlip,
+    alignedMargin,
     clipFrames,
     frameAnalysis,
     analyzeFrames,

@@ -3,6 +3,8 @@ import {
   alignedSection,
   calibrateFromRows,
   type CalibrateSettings,
+  extractionCalibration,
+  fitWithAlignedModel,
 } from '../../src/evaluation/calibration-fit.js';
 import { poolRow } from '../../src/evaluation/labelled-rows.js';
 import type { RowFeatures } from '../../src/evaluation/row-analysis.js';
@@ -146,6 +148,28 @@ describe('calibrateFromRows', () => {
     expect(applied.alignedClipFrames).toBeUndefined();
     for (const r of rows.filter((r) => r.row.kind === 'video'))
       expect(poolRow(r, applied)).toEqual(poolRow(r, without.calibration));
+  });
+
+  it("the aligned model's margin: extracted with, written into the aligned section, applied only with the model", () => {
+    const rows = withAligned(withEmbeddings(syntheticRows(30, 5, 4)));
+    const settings = { ...SETTINGS, rank: 8, stillL2: 0.1, alignedMargin: 1.1 };
+    expect(extractionCalibration(settings).alignedMargin).toBe(1.1);
+    expect(extractionCalibration({ ...settings, alignedMargin: 1 }).alignedMargin).toBeUndefined();
+    const fit = fitWithAlignedModel(rows, settings, calibrateFromRows(rows, settings).calibration, {
+      aligned: { parts: { main: false, still: true }, label: 'still', clipFrames: 5, direct: true },
+      keepBase: true,
+    });
+    validateCalibration(JSON.parse(JSON.stringify(fit.calibration)));
+    expect(fit.calibration.aligned?.margin).toBe(1.1);
+    expect(forAlignedModel(fit.calibration, true).alignedMargin).toBe(1.1);
+    expect(forAlignedModel(fit.calibration, false).alignedMargin).toBeUndefined();
+    expect(() =>
+      validateCalibration(
+        JSON.parse(
+          JSON.stringify({ ...fit.calibration, aligned: { ...fit.calibration.aligned, margin: 5 } }),
+        ),
+      ),
+    ).toThrow();
   });
 
   it('with a rank, still images get a layer of their own on the embeddings; clips keep the main layer', () => {

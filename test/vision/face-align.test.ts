@@ -89,6 +89,13 @@ describe('5-point similarity alignment', () => {
       });
       expect(crop.angle).toBeCloseTo(angle, 6);
       expect(crop.size).toBeCloseTo(112 * 2.7, 3);
+      // A margin widens the field around the same centre, at the same roll (the aligned model's
+      // `aligned.margin`).
+      const wider = alignedFaceCrop(mesh, out, 1.1);
+      expect(wider.cx).toBeCloseTo(crop.cx, 6);
+      expect(wider.cy).toBeCloseTo(crop.cy, 6);
+      expect(wider.angle).toBeCloseTo(crop.angle, 9);
+      expect(wider.size).toBeCloseTo(crop.size * 1.1, 6);
     }
   });
 
