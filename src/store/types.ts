@@ -217,6 +217,20 @@ export interface SubjectCorrection {
   emotion: string;
 }
 
+/** A correction to record: the answer (`request_id`) of a client's (`scope`) subject was `emotion`. */
+export interface SubjectCorrectionInput {
+  scope: string;
+  subject_id: string;
+  request_id: string;
+  emotion: string;
+  at: Date;
+  /** How many of the subject's latest answers the refit reads. */
+  limit: number;
+}
+
+/** Fits the subject's adjustment from its corrections and latest answers' logits. */
+export type SubjectRefit = (corrections: SubjectCorrection[], answers: number[][]) => number[];
+
 export interface SubjectRepository {
   /** Keeps an answer; a second call for the same request id (a job run twice) changes nothing. */
   recordAnswer(answer: Omit<SubjectAnswer, 'corrected'>): Promise<void>;
@@ -246,17 +260,7 @@ export interface SubjectRepository {
    * once are serialised, so the bias always reflects every correction. Undefined when the answer
    * is gone (the subject was erased meanwhile).
    */
-  correct(
-    input: {
-      scope: string;
-      subject_id: string;
-      request_id: string;
-      emotion: string;
-      at: Date;
-      limit: number;
-    },
-    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
-  ): Promise<SubjectState | undefined>;
+  correct(input: SubjectCorrectionInput, refit: SubjectRefit): Promise<SubjectState | undefined>;
   get(scope: string, subjectId: string): Promise<SubjectState | undefined>;
   /** Erases the subject: its bias, its corrections and its kept answers. False when unknown. */
   erase(scope: string, subjectId: string): Promise<boolean>;

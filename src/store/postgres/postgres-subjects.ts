@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import type { SubjectAnswer, SubjectCorrection, SubjectRepository, SubjectState } from '../types.js';
+import type {
+  SubjectAnswer,
+  SubjectCorrection,
+  SubjectCorrectionInput,
+  SubjectRefit,
+  SubjectRepository,
+  SubjectState,
+} from '../types.js';
 
 interface PgAnswerRow {
   request_id: string;
@@ -84,17 +91,7 @@ export class PostgresSubjectRepository implements SubjectRepository {
     return { corrections, answers: await latestAnswers(this.pool, scope, subjectId, limit) };
   }
 
-  async correct(
-    input: {
-      scope: string;
-      subject_id: string;
-      request_id: string;
-      emotion: string;
-      at: Date;
-      limit: number;
-    },
-    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
-  ): Promise<SubjectState | undefined> {
+  async correct(input: SubjectCorrectionInput, refit: SubjectRefit): Promise<SubjectState | undefined> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { SubjectAnswer, SubjectCorrection, SubjectRepository, SubjectState } from '../types.js';
+import type {
+  SubjectAnswer,
+  SubjectCorrection,
+  SubjectCorrectionInput,
+  SubjectRefit,
+  SubjectRepository,
+  SubjectState,
+} from '../types.js';
 
 interface AnswerRow {
   request_id: string;
@@ -64,17 +71,7 @@ export class SqliteSubjectRepository implements SubjectRepository {
     return { corrections, answers: this.latestAnswers(scope, subjectId, limit) };
   }
 
-  async correct(
-    input: {
-      scope: string;
-      subject_id: string;
-      request_id: string;
-      emotion: string;
-      at: Date;
-      limit: number;
-    },
-    refit: (corrections: SubjectCorrection[], answers: number[][]) => number[],
-  ): Promise<SubjectState | undefined> {
+  async correct(input: SubjectCorrectionInput, refit: SubjectRefit): Promise<SubjectState | undefined> {
     const tx = this.db.transaction((): SubjectState | undefined => {
       const changed = this.db
         .prepare(
