@@ -10,7 +10,12 @@ import { prepareEmotionModel } from '../model-files/model-setup.js';
 import { JobLifecycle } from '../services/job-lifecycle.js';
 import { SubjectsService } from '../services/subjects.service.js';
 import { openStore, type JobStatus, type Store } from '../store/index.js';
-import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookSender } from '../webhooks/deliverer.js';
+import {
+  deliveryRecord,
+  WebhookDeliverer,
+  type WebhookDelivererOptions,
+  type WebhookSender,
+} from '../webhooks/deliverer.js';
 
 /** What every role starts from. */
 export interface Core {
@@ -68,15 +73,7 @@ function webhookOptions(
           'webhook delivery failed',
         );
       }
-      return store.jobs.recordDelivery({
-        job_id: a.jobId,
-        attempt: a.attempt,
-        url: a.url,
-        status_code: a.statusCode,
-        ok: a.ok,
-        error: a.error,
-        delivered_at: a.at.toISOString(),
-      });
+      return store.jobs.recordDelivery(deliveryRecord(a));
     },
     onDone: (outcome) => metrics.webhook(outcome),
   };

@@ -3,6 +3,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress, type Resolver } from './callback-url.js';
+import type { WebhookDelivery } from '../store/index.js';
 import { signWebhookBody } from './signature.js';
 
 /** One delivery attempt, as recorded. */
@@ -14,6 +15,19 @@ export interface DeliveryAttempt {
   ok: boolean;
   error: string | null;
   at: Date;
+}
+
+/** An attempt as the store records it (`JobRepository.recordDelivery`). */
+export function deliveryRecord(a: DeliveryAttempt): WebhookDelivery {
+  return {
+    job_id: a.jobId,
+    attempt: a.attempt,
+    url: a.url,
+    status_code: a.statusCode,
+    ok: a.ok,
+    error: a.error,
+    delivered_at: a.at.toISOString(),
+  };
 }
 
 export interface WebhookDelivererOptions {

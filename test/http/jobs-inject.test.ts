@@ -23,7 +23,7 @@ import { LocalJobDispatcher } from '../../src/services/job-dispatch.js';
 import { JobLifecycle } from '../../src/services/job-lifecycle.js';
 import { JobsService } from '../../src/services/jobs.service.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
+import { deliveryRecord, WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { stubThumbnail } from '../helpers/stub-results.js';
 
@@ -125,16 +125,7 @@ describe('async jobs in the single-process default (buildApp + inject, SQLite)',
       secret: SECRET,
       allowPrivate: true,
       retrySeconds: 5,
-      onAttempt: (a) =>
-        store.jobs.recordDelivery({
-          job_id: a.jobId,
-          attempt: a.attempt,
-          url: a.url,
-          status_code: a.statusCode,
-          ok: a.ok,
-          error: a.error,
-          delivered_at: a.at.toISOString(),
-        }),
+      onAttempt: (a) => store.jobs.recordDelivery(deliveryRecord(a)),
       onDone: (o) => metrics.webhook(o),
     });
     const lifecycle = new JobLifecycle(store.jobs, clipResultBody, webhooks, (j) => metrics.observeEnd(j));
