@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Model files the service resolves in MODELS_DIR (the aligned expression model): the clone sits
  * next to ../shared, whose models/ folder holds them byte for byte; nothing is downloaded in tests.
+ * A clone elsewhere names that folder with MODELS_DIR (docs/development.md).
  */
-const SHARED_MODELS = resolve(import.meta.dirname, '..', 'shared', 'models');
+const SHARED_MODELS = process.env.MODELS_DIR ?? resolve(import.meta.dirname, '..', 'shared', 'models');
 
 export default defineConfig({
   resolve: {
