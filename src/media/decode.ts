@@ -1,4 +1,4 @@
-import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVERROR_EOF } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
@@ -66,6 +66,14 @@ export interface DecodeOptions {
    * the emotion model, never for thumbnails.
    */
   skipLoopFilter?: boolean;
+  /**
+   * A frame to decode before the others: a consumer that can start its work only once this
+   * frame is in (the emotion model's seed frame) gets it early. In skip mode, when the frame's
+   * group of pictures starts with an IDR picture, the pass first decodes that group up to it
+   * (reading the file a second time from the group's keyframe), then the rest in order.
+   * Frames are identical either way; elsewhere the option changes nothing.
+   */
+  first?: number;
 }
 
 /** What one {@link decodeFrames} call did. */
@@ -74,6 +82,8 @@ export interface DecodeStats {
   passes: number;
   /** Whether the first pass skipped unwanted non-reference frames. */
   skippedNonReference: boolean;
+  /** Whether the first pass decoded the `first` frame's group before the others. */
+  ledWithFirst?: boolean;
   /** Frames the decoder actually produced, over all passes. */
   framesDecoded: number;
   /** Frames in the clip (as far as read). */
@@ -318,7 +328,7 @@ function decoderPixelGuard(info: VideoInfo, opts: DecodeOptions): number {
   return opts.maxPixels ?? info.width * info.height * 2 + 65536;
 }
 
-/** What a pass sends and keeps, fixed before it starts (see {@link planPass}). */
+/** What a pass sends and keeps, fixed before it starts (see {@link planPass}; a lead recomputes `sendPacket`). */
 interface PassPlan {
   /** Frames from this index on are kept in the tail ring. */
   tailFrom: number;
@@ -376,6 +386,7 @@ async function runPass(
     });
     const pass = new Pass(info, plans, opts, planPass(plans, keepTail, scan), scan, dec, stream, tail);
     try {
+      if (opts.first !== undefined) await pass.lead(path, opts.first, maxPixels);
       const eof = await pass.run(fmt, minFrames);
       await pass.flushHeld();
       return pass.result(eof);
@@ -407,6 +418,7 @@ class Pass {
   private decoded = 0;
   private skipping = false;
   private packetNo = 0;
+  private led = false;
 
   constructor(
     private readonly info: VideoInfo,
@@ -456,18 +468,88 @@ class Pass {
       const no = this.packetNo++;
       if (scan.pts[no] !== pkt.pts) throw new PtsUnusable(); // the second read must match the scan
       send = plan.sendPacket[no];
-      const rank = scan.rank.get(pkt.pts);
-      const want = rank !== undefined && plan.needed(rank);
-      if (send && want === this.skipping) {
-        this.skipping = !want;
-        if (this.dec.setOption('skip_frame', this.skipping ? 'noref' : 'default') < 0)
-          throw new PtsUnusable();
-      }
+      if (send) this.skipUnwanted(scan, pkt.pts);
     }
     // Corrupt packets are skipped like the ffmpeg CLI does; the frame count decides.
     if (send) await this.dec.sendPacket(pkt);
     pkt.unref();
     return false;
+  }
+
+  /** Skip mode: the decoder leaves the next frame undecoded when nothing wants it and nothing references it. */
+  private skipUnwanted(scan: PacketIndex, pts: bigint): void {
+    const rank = scan.rank.get(pts);
+    const want = rank !== undefined && this.plan.needed(rank);
+    if (want === this.skipping) {
+      this.skipping = !want;
+      if (this.dec.setOption('skip_frame', this.skipping ? 'noref' : 'default') < 0) throw new PtsUnusable();
+    }
+  }
+
+  /**
+   * Decodes frame `first`'s group of pictures up to it before the pass starts (see
+   * `DecodeOptions.first`), when the index shows it can be done exactly: skip mode, an IDR
+   * group after the first, a clean start time, no tail kept. The group is read through a
+   * context of its own, sought to its keyframe; every packet must match the index, and at the
+   * first surprise the lead stops (what it decoded is exact: the group's packets from its
+   * keyframe, in order). The decoder is then drained and reset, and the pass skips what the
+   * lead served.
+   */
+  async lead(path: string, first: number, maxPixels: number): Promise<void> {
+    const scan = this.scan;
+    if (!scan || !this.plan.sendPacket || this.start === undefined) return;
+    if (this.plan.tailFrom !== Number.POSITIVE_INFINITY || !this.plan.needed(first)) return;
+    const at = scan.pts.findIndex((p) => scan.rank.get(p) === first);
+    const group = at < 0 ? 0 : scan.gop[at];
+    if (group === 0 || !scan.closed[group]) return;
+    const from = scan.gop.indexOf(group);
+    const { fmt, stream } = await openVideoInput(path, maxPixels);
+    try {
+      for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+      if ((await fmt.seekFrame(stream.index, scan.pts[from], AVSEEK_FLAG_BACKWARD)) < 0) return;
+      this.led = await this.sendGroup(fmt, stream.index, scan, from, at);
+    } finally {
+      await closeInput(fmt);
+    }
+    await this.dec.sendPacket(null);
+    while ((await this.receive()) >= 0);
+    this.dec.flushBuffers();
+    if (this.skipping && this.dec.setOption('skip_frame', 'default') < 0) throw new PtsUnusable();
+    this.skipping = false;
+    this.plan.sendPacket = packetsToSend(scan, this.plan.needed);
+  }
+
+  /** Sends packets `from`..`to` (decode order) from a context sought before `from`; false if the file surprised. */
+  private async sendGroup(
+    fmt: InputContext,
+    streamIndex: number,
+    scan: PacketIndex,
+    from: number,
+    to: number,
+  ): Promise<boolean> {
+    const pkt = this.pkt;
+    let no = from;
+    let before = 0;
+    try {
+      while (no <= to && (await fmt.readFrame(pkt)) >= 0) {
+        // A seek may land a little before the keyframe: read up to it (not far).
+        const early = pkt.streamIndex === streamIndex && no === from && pkt.pts !== scan.pts[from];
+        if (early && ++before > 2 * (to - from) + 60) return false;
+        if (pkt.streamIndex !== streamIndex || early) {
+          pkt.unref();
+          continue;
+        }
+        if (pkt.pts !== scan.pts[no]) return false;
+        this.skipUnwanted(scan, pkt.pts);
+        await this.dec.sendPacket(pkt);
+        pkt.unref();
+        no++;
+        await this.receive();
+      }
+      return no > to;
+    } finally {
+      pkt.unref();
+    }
   }
 
   /** Takes every frame the decoder has ready; returns the decoder's last code. */
@@ -571,7 +653,10 @@ class Pass {
       stats.passes++;
       stats.framesDecoded += this.decoded;
       stats.frameCount = this.frameCount();
-      if (stats.passes === 1) stats.skippedNonReference = this.scan !== undefined;
+      if (stats.passes === 1) {
+        stats.skippedNonReference = this.scan !== undefined;
+        stats.ledWithFirst = this.led;
+      }
     }
     return { count: this.decoded === 0 ? 0 : this.frameCount(), eof, tail: this.tail };
   }

@@ -18,7 +18,7 @@ import {
   type ThumbnailResult,
 } from '../jobs/clip-job.types.js';
 import type { EngineCache } from '../vision/engines/factory.js';
-import type { ClipProgress } from '../vision/clip-session.js';
+import { clipSeedPosition, type ClipProgress } from '../vision/clip-session.js';
 import type { ClipEmotionSession, EmotionEngine } from '../vision/engines/engine.js';
 import type { ClipEmotion } from '../vision/index.js';
 import {
@@ -68,6 +68,8 @@ interface JobPlan {
   cover?: PeakCover;
   /** Frames only the model sees may skip the deblocking filter. */
   skipLoopFilter: boolean;
+  /** The frame the model wants first (its seed frame), decoded before the others. */
+  firstFrame?: number;
 }
 
 /**
@@ -143,7 +145,7 @@ function planJob(request: ClipJobRequest, media: MediaClip, engine: EmotionEngin
       onFrame: byPosition(samples, (position, frame) => session.add(position, frame)),
     });
     if (cover && listen) plan.requests.push(cover.request(thumb!.maxSize, listen.crop));
-    Object.assign(plan, { session, cover });
+    Object.assign(plan, { session, cover, firstFrame: samples[clipSeedPosition(samples.length)] });
   }
   if (thumb && encoder && thumbInPass)
     plan.requests.push(
@@ -167,6 +169,7 @@ async function decodePass(
       // Frames only the model sees may skip the deblocking filter; a thumbnail's never do (a
       // peak cover's candidates share the model's decoder: see src/services/README.md).
       skipLoopFilter: plan.skipLoopFilter,
+      first: plan.firstFrame,
     });
   } catch (err) {
     plan.session?.abandon();

@@ -101,9 +101,17 @@ export function cropFromDetection(d: Detection): CropSpec {
   };
 }
 
+/**
+ * The position of a clip's `n` frames whose frame the analysis wants first: the middle one, where
+ * the detector looks first and whose seed crop lets the other frames be scored as they arrive.
+ */
+export function clipSeedPosition(n: number): number {
+  return Math.floor((n - 1) / 2);
+}
+
 /** Order in which frames get the detector: the middle first, then the ends, then between. */
 function detectionOrder(n: number): number[] {
-  const order = [Math.floor((n - 1) / 2), 0, n - 1, Math.floor((n - 1) / 4), Math.floor((3 * (n - 1)) / 4)];
+  const order = [clipSeedPosition(n), 0, n - 1, Math.floor((n - 1) / 4), Math.floor((3 * (n - 1)) / 4)];
   const seen = new Set<number>();
   return order.filter((i) => i >= 0 && i < n && !seen.has(i) && seen.add(i) !== undefined);
 }
@@ -142,7 +150,7 @@ export class ClipSession<A extends Scored> {
   ) {
     this.frames = new Array<RgbFrame | undefined>(n);
     this.meshes = new Array<MeshResult | null>(n).fill(null);
-    this.middle = Math.floor((n - 1) / 2);
+    this.middle = clipSeedPosition(n);
   }
 
   /** Frame at position `i` (0-based, of `n`) has arrived; work on it may start now. */

@@ -173,6 +173,46 @@ describe('decodeFrames', () => {
     },
   );
 
+  it.each([false, true])(
+    'decodes the first-wanted frame before the others when its group is closed (open GOP %s), bit-exact',
+    async (openGop) => {
+      const path = tmp.path(`gop10-lead-${openGop}.mp4`);
+      await makeTestClip(path, {
+        width: 320,
+        height: 180,
+        fps: 30,
+        seconds: 3,
+        codec: 'h264',
+        gop: 10,
+        openGop,
+      });
+      const info = await probe(path);
+      const want = evenlySpacedIndices(info.frameCount, 15);
+      const first = want[7];
+      const arrivals: number[] = [];
+      const ledStats = {} as DecodeStats;
+      const [led] = await decodeFrames(
+        path,
+        info,
+        [{ indices: want, maxSide: 0, onFrame: (i) => arrivals.push(i) }],
+        { minFrames: 1, stats: ledStats, first },
+      );
+      const [plain] = await decodeFrames(path, info, [{ indices: want, maxSide: 0 }], { minFrames: 1 });
+      expect(led.map(frameIndexFromRgb)).toEqual(want);
+      for (let i = 0; i < want.length; i++)
+        expect(Buffer.compare(Buffer.from(led[i].data), Buffer.from(plain[i].data))).toBe(0);
+      // A closed group (IDR) is decoded first, up to the frame; an open one is left in its place.
+      expect(ledStats.ledWithFirst).toBe(!openGop);
+      if (openGop) expect(arrivals).toEqual(want);
+      else {
+        const group = Math.floor(first / 10) * 10;
+        const early = want.filter((i) => i >= group && i <= first);
+        expect(arrivals.slice(0, early.length)).toEqual(early);
+        expect([...arrivals].sort((a, b) => a - b)).toEqual(want);
+      }
+    },
+  );
+
   it('serves a stream request during the pass only: kept frames to onFrame, a late crop, frames held until it settles', async () => {
     const info = await probe(clips.h264);
     const crop = { x: 0, y: 0, width: 160, height: 60 };
