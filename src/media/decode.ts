@@ -3,7 +3,7 @@ import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
 import { convert, type ConversionRequest, type Converter, type CropRect } from './convert.js';
-import { openDecoder } from './decoder.js';
+import { lowerDecoderThreadPriority, openDecoder } from './decoder.js';
 import { closeInput, openVideoInput } from './input.js';
 import { INDEXED_CODECS, packetsToSend, scanPacketIndex, type PacketIndex } from './packet-index.js';
 import type { RgbFrame, VideoInfo } from './types.js';
@@ -74,6 +74,11 @@ export interface DecodeOptions {
    * Frames are identical either way; elsewhere the option changes nothing.
    */
   first?: number;
+  /**
+   * The decoder's own threads run at a lower priority (see `lowerDecoderThreadPriority`), so
+   * that a consumer working beside the pass (the emotion model's thread) keeps its core.
+   */
+  background?: boolean;
 }
 
 /** What one {@link decodeFrames} call did. */
@@ -562,7 +567,7 @@ class Pass {
         if (rank === undefined) throw new PtsUnusable();
         index = rank;
       }
-      this.decoded++;
+      if (this.decoded++ === 0 && this.opts.background) lowerDecoderThreadPriority();
       await this.serve(index);
       this.frame.unref();
     }

@@ -1,6 +1,9 @@
 /**
  * Opening a video decoder with the service's guards. Internal to src/media.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
 import { FF_THREAD_FRAME, FF_THREAD_SLICE, type AVThreadType } from 'node-av/constants';
 import { Codec, CodecContext, Dictionary, type Stream } from 'node-av/lib';
 
@@ -44,4 +47,39 @@ export async function openDecoder(
     throw new AppError('decode_failed', 'The video decoder could not be opened.');
   }
   return ctx;
+}
+
+/** The niceness {@link lowerDecoderThreadPriority} gives FFmpeg's threads. */
+export const BACKGROUND_NICE = 10;
+
+/**
+ * Lowers this process's FFmpeg worker threads (FFmpeg names them `av:<codec>:...`, e.g.
+ * `av:h264:df0` for a frame thread) to nice {@link BACKGROUND_NICE}, so that work running
+ * beside a decode (the emotion model's thread) keeps its core and the decoder takes the
+ * rest. Call it once the decoder has produced a frame (its threads are named by then).
+ * Linux only (threads are listed in /proc/self/task); elsewhere, or for a thread that is
+ * gone, nothing happens. A thread's priority cannot be raised back without privileges, so
+ * only a decoder that will be freed afterwards should be lowered. Returns how many threads
+ * were lowered.
+ */
+export function lowerDecoderThreadPriority(): number {
+  let lowered = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return 0;
+  }
+  for (const task of tasks) {
+    try {
+      const tid = Number(task);
+      if (!readFileSync(`/proc/self/task/${task}/comm`, 'utf8').startsWith('av:')) continue;
+      if (getPriority(tid) >= BACKGROUND_NICE) continue;
+      setPriority(tid, BACKGROUND_NICE);
+      lowered++;
+    } catch {
+      // the thread ended, or the system refuses: the decode goes on at its priority
+    }
+  }
+  return lowered;
 }

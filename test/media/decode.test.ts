@@ -2,7 +2,11 @@ import '../../src/polyfills.js';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+
 import { AppError } from '../../src/errors.js';
+import { BACKGROUND_NICE } from '../../src/media/decoder.js';
 import {
   conversionFilter,
   decodeFrames,
@@ -212,6 +216,25 @@ describe('decodeFrames', () => {
       }
     },
   );
+
+  it("background: the decoder's own threads run at a lower priority while it decodes, nothing else does", async () => {
+    const info = await probe(clips.h264);
+    const seen: number[] = [];
+    const ffmpegThreads = (): number[] =>
+      readdirSync('/proc/self/task')
+        .filter((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('av:'))
+        .map((t) => getPriority(Number(t)));
+    const [frames] = await decodeFrames(
+      clips.h264,
+      info,
+      [{ indices: [5, 30, 55], maxSide: 0, onFrame: () => seen.push(...ffmpegThreads()) }],
+      { minFrames: 1, threads: 2, background: true },
+    );
+    expect(frames.map(frameIndexFromRgb)).toEqual([5, 30, 55]);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set([BACKGROUND_NICE]));
+    expect(getPriority(process.pid)).toBe(0);
+  });
 
   it('serves a stream request during the pass only: kept frames to onFrame, a late crop, frames held until it settles', async () => {
     const info = await probe(clips.h264);
