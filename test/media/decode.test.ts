@@ -94,6 +94,26 @@ afterAll(() => tmp.cleanup());
 
 const probe = (p: string): Promise<VideoInfo> => probeVideo(p, LIMITS);
 
+const gop10Clips = new Map<boolean, Promise<string>>();
+/** A 3 s 320x180 H.264 clip with a keyframe every 10 frames, closed or open groups (made once each). */
+function gop10Clip(openGop: boolean): Promise<string> {
+  let made = gop10Clips.get(openGop);
+  if (!made) {
+    const path = tmp.path(`gop10-${openGop}.mp4`);
+    made = makeTestClip(path, {
+      width: 320,
+      height: 180,
+      fps: 30,
+      seconds: 3,
+      codec: 'h264',
+      gop: 10,
+      openGop,
+    }).then(() => path);
+    gop10Clips.set(openGop, made);
+  }
+  return made;
+}
+
 describe('decodeFrames', () => {
   it('returns the requested frames, in the requested order, for several consumers in one pass', async () => {
     const info = await probe(clips.h264);
@@ -146,16 +166,7 @@ describe('decodeFrames', () => {
   it.each([false, true])(
     'decodes only the groups of pictures around a window of wanted frames (open GOP %s), bit-exact',
     async (openGop) => {
-      const path = tmp.path(`gop10-${openGop}.mp4`);
-      await makeTestClip(path, {
-        width: 320,
-        height: 180,
-        fps: 30,
-        seconds: 3,
-        codec: 'h264',
-        gop: 10,
-        openGop,
-      });
+      const path = await gop10Clip(openGop);
       const info = await probe(path);
       const want = [...Array(16).keys()].map((i) => 58 + i);
       const skipStats = {} as DecodeStats;
@@ -180,16 +191,7 @@ describe('decodeFrames', () => {
   it.each([false, true])(
     'decodes the first-wanted frame before the others when its group is closed (open GOP %s), bit-exact',
     async (openGop) => {
-      const path = tmp.path(`gop10-lead-${openGop}.mp4`);
-      await makeTestClip(path, {
-        width: 320,
-        height: 180,
-        fps: 30,
-        seconds: 3,
-        codec: 'h264',
-        gop: 10,
-        openGop,
-      });
+      const path = await gop10Clip(openGop);
       const info = await probe(path);
       const want = evenlySpacedIndices(info.frameCount, 15);
       const first = want[7];
