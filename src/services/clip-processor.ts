@@ -170,8 +170,8 @@ async function decodePass(
       // peak cover's candidates share the model's decoder: see src/services/README.md).
       skipLoopFilter: plan.skipLoopFilter,
       first: plan.firstFrame,
-      // The model works beside this pass: its thread keeps a core, the decoder takes the rest.
-      background: plan.session !== undefined,
+      // The model works beside a clip's pass: its thread keeps a core, the decoder takes the rest.
+      background: plan.session !== undefined && media.info.isImage !== true,
     });
   } catch (err) {
     plan.session?.abandon();
