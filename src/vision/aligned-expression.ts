@@ -8,6 +8,12 @@ import { onnxSessionOptions } from './onnx-session.js';
 
 const INPUT = 112;
 
+/** One crop's logits: its plain view, and (asked with `flip`) the mean of it and its mirror image. */
+export interface AlignedViews {
+  plain: Float32Array;
+  flipped?: Float32Array;
+}
+
 /**
  * The OpenCV Zoo facial expression model (MobileFaceNet, trained on RAF-DB; int8 ONNX): a
  * 112 px colour face aligned on five points (face-align.ts), 7 logits out. The third view of
@@ -46,10 +52,18 @@ export class AlignedExpressionModel {
    * mirror image. The exported graph takes one face per run.
    */
   async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<Float32Array[]> {
+    return (await this.views(items, flip)).map((v) => (flip ? v.flipped! : v.plain));
+  }
+
+  /**
+   * Each crop's logits alone and, with `flip`, averaged with its mirror image (what `run` gives
+   * with and without `flip`), from one run per view.
+   */
+  async views(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<AlignedViews[]> {
     const views = flip ? 2 : 1;
     const plane = INPUT * INPUT;
     const hwc = new Float32Array(plane * 3);
-    const out: Float32Array[] = [];
+    const out: AlignedViews[] = [];
     for (const item of items) {
       const logits = new Float32Array(views * ALIGNED_CLASSES.length);
       for (let v = 0; v < views; v++) {
@@ -61,7 +75,10 @@ export class AlignedExpressionModel {
         const result = await this.session.run({ data: new ort.Tensor('float32', chw, [1, 3, INPUT, INPUT]) });
         logits.set(result.label.data as Float32Array, v * ALIGNED_CLASSES.length);
       }
-      out.push(meanOverViews(logits, 0, views, ALIGNED_CLASSES.length));
+      out.push({
+        plain: meanOverViews(logits, 0, 1, ALIGNED_CLASSES.length),
+        ...(flip ? { flipped: meanOverViews(logits, 0, views, ALIGNED_CLASSES.length) } : {}),
+      });
     }
     return out;
   }

@@ -43,7 +43,7 @@ export interface SessionModels<A extends Scored> {
   expression: ExpressionModel;
   faceApi: FaceApiExpressionModel;
   /** The aligned model's runs (loaded on the first: see `lazyAlignedModel` in pipeline.ts). */
-  aligned?: Pick<AlignedExpressionModel, 'run'>;
+  aligned?: Pick<AlignedExpressionModel, 'run' | 'views'>;
   margin: number;
   faceApiMargin: number;
   flip: boolean;
@@ -389,9 +389,10 @@ export class ClipSession<A extends Scored> {
           crop: alignedFaceCrop(this.meshes[i]!.points, 112, this.models.alignedMargin),
         }))
       : [];
-    const m7 = alignedStill ? await m.aligned!.run(alignedCrops) : undefined;
-    const m7Mirror =
-      alignedStill && m.alignedStillFlip ? await m.aligned!.run(alignedCrops, true) : undefined;
+    // One run per view: the plain logits, and their mean with the mirror image's.
+    const alignedViews = alignedStill ? await m.aligned!.views(alignedCrops, m.alignedStillFlip) : undefined;
+    const m7 = alignedViews?.map((v) => v.plain);
+    const m7Mirror = m.alignedStillFlip ? alignedViews?.map((v) => v.flipped!) : undefined;
     withFace.forEach((i, k) =>
       this.scores.set(i, {
         p7: expr[k].probs,

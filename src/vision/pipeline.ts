@@ -240,18 +240,18 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
  * ~30 MB resident (onnxruntime's code and the session). The file's sha256 was checked at
  * start-up (`src/model-files/`); a failed load is retried on the next run.
  */
-function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run'> {
+function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run' | 'views'> {
   let model: Promise<AlignedExpressionModel> | undefined;
+  const loaded = (): Promise<AlignedExpressionModel> =>
+    (model ??= import('./aligned-expression.js')
+      .then(({ AlignedExpressionModel }) => AlignedExpressionModel.create(path))
+      .catch((err: unknown) => {
+        model = undefined;
+        throw err;
+      }));
   return {
-    async run(items, flip) {
-      model ??= import('./aligned-expression.js')
-        .then(({ AlignedExpressionModel }) => AlignedExpressionModel.create(path))
-        .catch((err: unknown) => {
-          model = undefined;
-          throw err;
-        });
-      return (await model).run(items, flip);
-    },
+    run: async (items, flip) => (await loaded()).run(items, flip),
+    views: async (items, flip) => (await loaded()).views(items, flip),
   };
 }
 
