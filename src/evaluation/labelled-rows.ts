@@ -66,7 +66,7 @@ export function skippedNote(skipped: number): string {
  * The cache file of a row's features: keyed by the file (path, size, mtime) and everything
  * the extraction depends on (crop settings, analysis size, aligned model, geometry, decode plan).
  */
-async function cacheFileFor(
+export async function cacheFileFor(
   cacheDir: string,
   root: string,
   row: LabelRow,
@@ -75,7 +75,10 @@ async function cacheFileFor(
   aligned: string,
 ): Promise<string> {
   const st = await stat(resolve(root, row.path)).catch(() => undefined);
-  const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}${aligned && (calibration.alignedMargin ?? 1) !== 1 ? `|am${calibration.alignedMargin}` : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
+  // The field the pipeline crops the aligned view with: set on an extraction calibration
+  // (`calibrate`), else read from the aligned section as `forAlignedModel` does (`eval`).
+  const alignedMargin = calibration.alignedMargin ?? calibration.aligned?.margin ?? 1;
+  const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}${aligned && alignedMargin !== 1 ? `|am${alignedMargin}` : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
   return join(cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
 

@@ -6,7 +6,7 @@ import {
   extractionCalibration,
   fitWithAlignedModel,
 } from '../../src/evaluation/calibration-fit.js';
-import { poolRow } from '../../src/evaluation/labelled-rows.js';
+import { cacheFileFor, poolRow } from '../../src/evaluation/labelled-rows.js';
 import type { RowFeatures } from '../../src/evaluation/row-analysis.js';
 import { EMOTIONS5 } from '../../src/vision/emotions.js';
 import {
@@ -224,5 +224,30 @@ describe('calibrateFromRows', () => {
     });
     expect(calibration.scaling).toBeUndefined();
     expect(heldOut).toEqual(heldOutUnscaled);
+  });
+});
+
+describe('the feature cache of eval and calibrate', () => {
+  it("keys a row by the aligned view's field, whether it comes from the aligned section (eval) or is set for extraction (calibrate)", async () => {
+    const { loadCalibration } = await import('../../src/vision/calibration.js');
+    const committed = await loadCalibration();
+    const row = {
+      path: 'a.jpg',
+      source: 's',
+      original_label: 'happy',
+      class5: 'Happy',
+      kind: 'image',
+      subject_id: 'p',
+    };
+    const plan = { nearKeyframes: true, skipLoopFilter: true };
+    const key = (c: typeof committed, aligned = '|aligned') =>
+      cacheFileFor('/cache', '/', row, c, plan, aligned);
+    const section = committed.aligned!;
+    const at = (margin: number) => ({ ...committed, aligned: { ...section, margin } });
+    expect(await key(at(1.1))).not.toBe(await key(at(1.2)));
+    expect(await key(at(1.1))).toBe(await key({ ...at(1.1), alignedMargin: 1.1 }));
+    expect(await key(at(1))).toBe(await key({ ...committed, aligned: { ...section, margin: undefined } }));
+    // Without the aligned model its field does not matter.
+    expect(await key(at(1.1), '')).toBe(await key(at(1.2), ''));
   });
 });
