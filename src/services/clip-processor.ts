@@ -21,6 +21,7 @@ import type { EngineCache } from '../vision/engines/factory.js';
 import { clipSeedPosition, type ClipProgress } from '../vision/clip-session.js';
 import type { ClipEmotionSession, EmotionEngine } from '../vision/engines/engine.js';
 import type { ClipEmotion } from '../vision/index.js';
+import { FACE_SQUARE_SCALE } from '../vision/pooling.js';
 import {
   BOOMERANG_FPS,
   boomerangSourceFrameCount,
@@ -275,11 +276,12 @@ function coverListener(
 }
 
 /**
- * The square a cover crops around a face box (fractions of the frame): the box's centre, 1.8
- * times its longer side, as `steadyFaceSquare` sizes a clip's square, inside the frame.
+ * The square a cover crops around a face box (fractions of the frame): the box's centre,
+ * FACE_SQUARE_SCALE times its longer side, as `steadyFaceSquare` sizes a clip's square (in
+ * pixels, once the clip is scored), inside the frame.
  */
 function faceSquareAround(box: CropRect): CropRect {
-  const side = Math.min(1, Math.max(box.width, box.height) * 1.8);
+  const side = Math.min(1, Math.max(box.width, box.height) * FACE_SQUARE_SCALE);
   const clamp = (v: number, size: number): number => Math.min(Math.max(0, v), 1 - size);
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;

@@ -6,7 +6,7 @@ export type {
   FrameFeatures,
   FaceBox,
 } from './pipeline.js';
-export { poolClip, steadyFaceSquare } from './pooling.js';
+export { FACE_SQUARE_SCALE, poolClip, steadyFaceSquare } from './pooling.js';
 export type { SquareBox } from './pooling.js';
 export type { ClipPrediction, FractionRect, Prediction, TimelinePoint } from './prediction.js';
 export { createEmotionEngine, EngineCache } from './engines/factory.js';

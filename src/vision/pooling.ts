@@ -119,6 +119,9 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A face crop's side, in units of the face box's longer side (hair, chin and a margin). */
+export const FACE_SQUARE_SCALE = 1.8;
+
 /**
  * One square around the face for the whole clip (for `crop=face` thumbnails): the median face
  * centre and a side of `scale` x the largest face box, so the crop does not jitter between
@@ -128,7 +131,7 @@ export function steadyFaceSquare(
   frames: FrameAnalysis[],
   width: number,
   height: number,
-  scale = 1.8,
+  scale = FACE_SQUARE_SCALE,
 ): SquareBox | null {
   const boxes = frames.flatMap((f) => (f.face ? [f.face.box] : []));
   if (boxes.length === 0) return null;
