@@ -1,10 +1,10 @@
-import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { Frame, Packet, Rational } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
 import { convert, type ConversionRequest, type Converter, type CropRect } from './convert.js';
 import { lowerDecoderThreadPriority, openDecoder } from './decoder.js';
-import { closeInput, openVideoInput } from './input.js';
+import { closeInput, onlyStream, openVideoInput } from './input.js';
 import { INDEXED_CODECS, packetsToSend, scanPacketIndex, type PacketIndex } from './packet-index.js';
 import type { RgbFrame, VideoInfo } from './types.js';
 
@@ -382,7 +382,7 @@ async function runPass(
   const { fmt, stream } = await openVideoInput(path, maxPixels);
   const tail: TailEntry[] = [];
   try {
-    for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+    onlyStream(fmt, stream);
     // The index was read through another context: re-reading from a fresh open
     // gives exactly the same packet sequence (checked packet by packet), which a seek does not promise.
     opts.onStage?.('decode');
@@ -510,7 +510,7 @@ class Pass {
     const from = scan.gop.indexOf(group);
     const { fmt, stream } = await openVideoInput(path, maxPixels);
     try {
-      for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+      onlyStream(fmt, stream);
       if ((await fmt.seekFrame(stream.index, scan.pts[from], AVSEEK_FLAG_BACKWARD)) < 0) return;
       this.led = await this.sendGroup(fmt, stream.index, scan, from, at);
     } finally {

@@ -35,6 +35,11 @@ export function pickVideoStream(fmt: FormatContext): Stream | undefined {
   );
 }
 
+/** Makes the demuxer drop every stream of `fmt` but `stream` (no packets read for them). */
+export function onlyStream(fmt: FormatContext, stream: Stream): void {
+  for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+}
+
 export function hasAudioStream(fmt: FormatContext): boolean {
   return fmt.streams.some((s) => s.codecpar.codecType === AVMEDIA_TYPE_AUDIO);
 }
@@ -162,7 +167,7 @@ async function firstFrameSize(
     if ((await fmt.openInput(path)) < 0) return undefined;
     const stream = pickVideoStream(fmt);
     if (!stream) return undefined;
-    for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+    onlyStream(fmt, stream);
     const dec = await openDecoder(stream, maxPixels, 1);
     const pkt = new Packet();
     pkt.alloc();

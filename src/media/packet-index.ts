@@ -4,10 +4,10 @@
  * know each frame's index before decoding it, and skip what no request needs.
  * Internal to src/media.
  */
-import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD } from 'node-av/constants';
 import { Packet, type FormatContext, type Stream } from 'node-av/lib';
 
-import { closeInput, openVideoInput } from './input.js';
+import { closeInput, onlyStream, openVideoInput } from './input.js';
 
 /** Codecs whose packets are indexed (their decoders honour skip_frame=noref and keep packet pts on frames). */
 export const INDEXED_CODECS = new Set(['h264', 'hevc']);
@@ -38,7 +38,7 @@ export async function readPacketIndex(
   const streamIndex = stream.index;
   const lengthSize = nalLengthSize(stream.codecpar.extradata, codec);
   const closed: boolean[] = [false];
-  for (const s of fmt.streams) if (s.index !== streamIndex) s.discard = AVDISCARD_ALL;
+  onlyStream(fmt, stream);
   const pkt = new Packet();
   pkt.alloc();
   const pts: bigint[] = [];

@@ -1,9 +1,4 @@
-import {
-  AV_DISPOSITION_DEPENDENT,
-  AV_NOPTS_VALUE,
-  AV_PKT_FLAG_DISCARD,
-  AVDISCARD_ALL,
-} from 'node-av/constants';
+import { AV_DISPOSITION_DEPENDENT, AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD } from 'node-av/constants';
 import { avGetCodecName, avGetPixFmtName, Packet, type FormatContext, type Stream } from 'node-av/lib';
 
 import { AppError } from '../errors.js';
@@ -13,6 +8,7 @@ import {
   closeInput,
   hasAudioStream,
   isImageFormat,
+  onlyStream,
   openVideoInput,
   readHead,
   streamRotation,
@@ -178,7 +174,7 @@ async function countVideoPackets(
   fmt: FormatContext,
   stream: Stream,
 ): Promise<{ frameCount: number; durationSec: number; fps: number }> {
-  for (const s of fmt.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
+  onlyStream(fmt, stream);
   const pkt = new Packet();
   pkt.alloc();
   let count = 0;
