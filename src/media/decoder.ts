@@ -59,16 +59,14 @@ export const BACKGROUND_NICE = 10;
  * rest. Call it once the decoder has produced a frame (its threads are named by then).
  * Linux only (threads are listed in /proc/self/task); elsewhere, or for a thread that is
  * gone, nothing happens. A thread's priority cannot be raised back without privileges, so
- * only a decoder that will be freed afterwards should be lowered. Returns how many threads
- * were lowered.
+ * only a decoder that will be freed afterwards should be lowered.
  */
-export function lowerDecoderThreadPriority(): number {
-  let lowered = 0;
+export function lowerDecoderThreadPriority(): void {
   let tasks: string[];
   try {
     tasks = readdirSync('/proc/self/task');
   } catch {
-    return 0;
+    return;
   }
   for (const task of tasks) {
     try {
@@ -76,10 +74,8 @@ export function lowerDecoderThreadPriority(): number {
       if (!readFileSync(`/proc/self/task/${task}/comm`, 'utf8').startsWith('av:')) continue;
       if (getPriority(tid) >= BACKGROUND_NICE) continue;
       setPriority(tid, BACKGROUND_NICE);
-      lowered++;
     } catch {
       // the thread ended, or the system refuses: the decode goes on at its priority
     }
   }
-  return lowered;
 }
