@@ -129,8 +129,7 @@ export function fitSubjectBias(examples: readonly SubjectExample[], opts: Subjec
     for (let i = 0; i < k; i++) b[i] -= step[i];
     if (Math.max(...step.map(Math.abs)) < 1e-9) break;
   }
-  const mean = b.reduce((s, v) => s + v, 0) / k;
-  return b.map((v) => Math.min(SUBJECT_BIAS_LIMIT, Math.max(-SUBJECT_BIAS_LIMIT, v - mean)));
+  return centred(b).map((v) => Math.min(SUBJECT_BIAS_LIMIT, Math.max(-SUBJECT_BIAS_LIMIT, v)));
 }
 
 /** z minus its mean (the softmax ignores a common shift, so answers are compared centred). */
