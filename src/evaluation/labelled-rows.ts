@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_DECODE_PLAN, type DecodePlan } from '../jobs/clip-job.types.js';
 import { ALIGNED_EXPRESSION_MODEL } from '../model-files/pinned-models.js';
 import type { Calibration } from '../vision/calibration.js';
-import { framePosterior } from '../vision/calibration.js';
+import { forAlignedModel, framePosterior } from '../vision/calibration.js';
 import { alignedClipView } from '../vision/clip-features.js';
 import { isLabelled, parseLabels, type LabelRow, type Scored } from '../vision/evaluation.js';
 import { GEOMETRY_FEATURES } from '../vision/geometry.js';
@@ -75,9 +75,9 @@ export async function cacheFileFor(
   aligned: string,
 ): Promise<string> {
   const st = await stat(resolve(root, row.path)).catch(() => undefined);
-  // The field the pipeline crops the aligned view with: set on an extraction calibration
-  // (`calibrate`), else read from the aligned section as `forAlignedModel` does (`eval`).
-  const alignedMargin = calibration.alignedMargin ?? calibration.aligned?.margin ?? 1;
+  // The field the pipeline crops the aligned view with (it applies `forAlignedModel`): the
+  // aligned section's (`eval`), else the one set for extraction (`calibrate`).
+  const alignedMargin = forAlignedModel(calibration, true).alignedMargin ?? 1;
   const key = `${resolve(root, row.path)}|${st?.size}|${st?.mtimeMs}|${calibration.expressionMargin}|${calibration.faceApiMargin}|${ANALYSIS_MAX_SIDE}|v4${aligned}|g${GEOMETRY_FEATURES.length}${calibration.flipAverage ? '|flip' : ''}${calibration.faceApiFlip ? '|faflip' : ''}${calibration.stillFlip ? '|stillflip' : ''}${calibration.refineMesh === false ? '|norefine' : ''}${aligned && alignedMargin !== 1 ? `|am${alignedMargin}` : ''}|${plan.nearKeyframes ? 'nk' : 'even'}|${plan.skipLoopFilter ? 'nolf' : 'lf'}`;
   return join(cacheDir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
