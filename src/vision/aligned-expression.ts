@@ -47,17 +47,14 @@ export class AlignedExpressionModel {
     return new AlignedExpressionModel(session, path);
   }
 
-  /**
-   * The 7 logits (ALIGNED_CLASSES order) for each aligned crop; with `flip`, averaged with the
-   * mirror image. The exported graph takes one face per run.
-   */
-  async run(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<Float32Array[]> {
-    return (await this.views(items, flip)).map((v) => (flip ? v.flipped! : v.plain));
+  /** The 7 logits (ALIGNED_CLASSES order) for each aligned crop. The exported graph takes one face per run. */
+  async run(items: { frame: RgbFrame; crop: CropSpec }[]): Promise<Float32Array[]> {
+    return (await this.views(items)).map((v) => v.plain);
   }
 
   /**
-   * Each crop's logits alone and, with `flip`, averaged with its mirror image (what `run` gives
-   * with and without `flip`), from one run per view.
+   * Each crop's logits alone (what `run` gives) and, with `flip`, their mean with its mirror
+   * image's, from one run per view.
    */
   async views(items: { frame: RgbFrame; crop: CropSpec }[], flip = false): Promise<AlignedViews[]> {
     const views = flip ? 2 : 1;

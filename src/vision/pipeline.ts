@@ -250,7 +250,7 @@ function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run' | 'v
         throw err;
       }));
   return {
-    run: async (items, flip) => (await loaded()).run(items, flip),
+    run: async (items) => (await loaded()).run(items),
     views: async (items, flip) => (await loaded()).views(items, flip),
   };
 }
