@@ -1,8 +1,9 @@
-import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
 import { inChunks, meanOverViews } from './batching.js';
-import { loadHumanModel, tf } from './model-loader.js';
+import type { NetOutput } from './onnx/onnx-net.js';
+import { loadHumanModel } from './model-loader.js';
+import type { OnnxNet } from './onnx/onnx-net.js';
 
 const INPUT = 64;
 /** The last feature map before the class convolution (global-average-pooled: the embedding). */
@@ -16,10 +17,10 @@ export interface ExpressionOutput {
 
 /** The mini-Xception FER2013 expression model shipped by @vladmandic/human (64x64 greyscale). */
 export class ExpressionModel {
-  private constructor(private readonly model: GraphModel) {}
+  private constructor(private readonly model: OnnxNet) {}
 
   static async create(): Promise<ExpressionModel> {
-    return new ExpressionModel(await loadHumanModel('emotion'));
+    return new ExpressionModel(await loadHumanModel('emotion', [FEATURE_NODE, 'Identity']));
   }
 
   /**
@@ -44,19 +45,23 @@ export class ExpressionModel {
     });
     // The model was trained on greyscale in [-1, 1].
     for (let i = 0; i < input.length; i++) input[i] = input[i] * 2 - 1;
-    const x = tf.tensor4d(input, [n, INPUT, INPUT, 1]);
-    const [map, y] = this.model.execute(x, [FEATURE_NODE, 'Identity']) as tf.Tensor[];
-    x.dispose();
-    const pooled = tf.mean(map, [1, 2]);
-    map.dispose();
-    const dim = pooled.shape[1]!;
-    const data = (await y.data()) as Float32Array;
-    const emb = (await pooled.data()) as Float32Array;
-    y.dispose();
-    pooled.dispose();
+    const out = await this.model.run(input, [n, INPUT, INPUT, 1]);
+    const data = out.Identity!.data;
+    const emb = meanOverPixels(out[FEATURE_NODE]!);
+    const dim = emb.length / n;
     return items.map((_, i) => ({
       probs: meanOverViews(data, i, views, 7),
       embedding: meanOverViews(emb, i, views, dim),
     }));
   }
+}
+
+/** A channels-last feature map [n, h, w, c] averaged over its pixels: [n, c]. */
+function meanOverPixels(map: NetOutput): Float32Array {
+  const [n, h, w, c] = map.dims as [number, number, number, number];
+  const sums = new Float64Array(n * c);
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < h * w; p++)
+      for (let k = 0; k < c; k++) sums[i * c + k] += map.data[(i * h * w + p) * c + k]!;
+  return Float32Array.from(sums, (v) => v / (h * w));
 }

@@ -1,7 +1,7 @@
-import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { resizeFrame, sampleCrop } from './image-ops.js';
-import { loadHumanModel, tf } from './model-loader.js';
+import { loadHumanModel } from './model-loader.js';
+import type { OnnxNet } from './onnx/onnx-net.js';
 
 /** A face found by BlazeFace, in source pixels. */
 export interface Detection {
@@ -46,10 +46,9 @@ function iou(a: Detection, b: Detection): number {
 
 /** BlazeFace (MediaPipe short-range face detector, "back" 256 px variant shipped by human). */
 export class FaceDetector {
-  private readonly input = new Float32Array(INPUT * INPUT * 3);
   private readonly anchors = makeAnchors();
 
-  private constructor(private readonly model: GraphModel) {}
+  private constructor(private readonly model: OnnxNet) {}
 
   static async create(): Promise<FaceDetector> {
     return new FaceDetector(await loadHumanModel('blazeface'));
@@ -69,28 +68,28 @@ export class FaceDetector {
    *   frame's long side (aspect kept, black outside the frame).
    */
   async detect(frame: RgbFrame, pad = 0): Promise<Detection[]> {
+    // A buffer per call: onnxruntime reads its input while the run is pending, and detections
+    // of one detector may overlap.
+    const input = new Float32Array(INPUT * INPUT * 3);
     let sx = frame.width / INPUT;
     let sy = frame.height / INPUT;
     let ox = 0;
     let oy = 0;
     if (pad > 0) {
       const size = Math.max(frame.width, frame.height) * pad;
-      sampleCrop(frame, { cx: frame.width / 2, cy: frame.height / 2, size, angle: 0 }, INPUT, 3, this.input);
+      sampleCrop(frame, { cx: frame.width / 2, cy: frame.height / 2, size, angle: 0 }, INPUT, 3, input);
       sx = sy = size / INPUT;
       ox = frame.width / 2 - size / 2;
       oy = frame.height / 2 - size / 2;
     } else {
-      resizeFrame(frame, INPUT, this.input);
+      resizeFrame(frame, INPUT, input);
     }
     // The model was trained on [-1, 1] input.
-    for (let i = 0; i < this.input.length; i++) this.input[i] = this.input[i] * 2 - 1;
-    const x = tf.tensor4d(this.input, [1, INPUT, INPUT, 3]);
-    const outputs = this.model.execute(x) as tf.Tensor[];
-    x.dispose();
+    for (let i = 0; i < input.length; i++) input[i] = input[i] * 2 - 1;
+    const outputs = Object.values(await this.model.run(input, [1, INPUT, INPUT, 3]));
     // Four heads: scores and regressors for the 512 stride-16 and 384 stride-32 anchors.
-    const sorted = [...outputs].sort((a, b) => a.size - b.size);
-    const [s384, s512, r384, r512] = await Promise.all(sorted.map((t) => t.data() as Promise<Float32Array>));
-    tf.dispose(outputs);
+    const [s384, s512, r384, r512] = outputs.map((t) => t.data).sort((a, b) => a.length - b.length);
+    if (!s384 || !s512 || !r384 || !r512) throw new Error('unexpected face detector outputs');
     const scores = [s512, s384];
     const regs = [r512, r384];
     const found: Detection[] = [];

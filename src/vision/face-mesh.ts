@@ -1,8 +1,8 @@
-import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
 import { inChunks } from './batching.js';
-import { loadHumanModel, tf } from './model-loader.js';
+import { loadHumanModel } from './model-loader.js';
+import type { OnnxNet } from './onnx/onnx-net.js';
 
 export const MESH_POINTS = 468;
 const INPUT = 192;
@@ -17,7 +17,7 @@ export interface MeshResult {
 
 /** MediaPipe Face Mesh (468 points), run on aligned square crops, batched. */
 export class FaceMesh {
-  private constructor(private readonly model: GraphModel) {}
+  private constructor(private readonly model: OnnxNet) {}
 
   static async create(): Promise<FaceMesh> {
     return new FaceMesh(await loadHumanModel('facemesh'));
@@ -33,17 +33,10 @@ export class FaceMesh {
     const stride = INPUT * INPUT * 3;
     const input = new Float32Array(items.length * stride);
     items.forEach((item, i) => sampleCrop(item.frame, item.crop, INPUT, 3, input, i * stride));
-    const x = tf.tensor4d(input, [items.length, INPUT, INPUT, 3]);
-    const outputs = this.model.execute(x) as tf.Tensor[];
-    x.dispose();
-    const meshT = outputs.find((t) => t.shape[t.shape.length - 1] === MESH_POINTS * 3);
-    const confT = outputs.find((t) => t.shape[t.shape.length - 1] === 1);
-    if (!meshT || !confT) throw new Error('unexpected face mesh model outputs');
-    const [coords, conf] = await Promise.all([
-      meshT.data() as Promise<Float32Array>,
-      confT.data() as Promise<Float32Array>,
-    ]);
-    tf.dispose(outputs);
+    const outputs = Object.values(await this.model.run(input, [items.length, INPUT, INPUT, 3]));
+    const coords = outputs.find((t) => t.dims[t.dims.length - 1] === MESH_POINTS * 3)?.data;
+    const conf = outputs.find((t) => t.dims[t.dims.length - 1] === 1)?.data;
+    if (!coords || !conf) throw new Error('unexpected face mesh model outputs');
     return items.map(({ crop }, i) => {
       const points = new Float32Array(MESH_POINTS * 3);
       const scale = crop.size / INPUT;

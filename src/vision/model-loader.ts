@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import { tfjsGraphToOnnx, type TfNode } from './onnx/from-tfjs-graph.js';
+import { OnnxNet } from './onnx/onnx-net.js';
+import { decodeWeights, type Weight, type WeightSpec } from './onnx/tfjs-weights.js';
 
 const require = createRequire(import.meta.url);
 
@@ -28,72 +28,47 @@ export function humanModelsDir(): string {
   return join(packageDir('@vladmandic/human'), 'models');
 }
 
-interface ModelJson {
-  modelTopology: object;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+/** A tfjs weights manifest: groups of weights, each stored in shards read in order. */
+export type WeightsManifest = { paths: string[]; weights: WeightSpec[] }[];
+
+/** Every weight of a tfjs manifest whose shards sit in `dir`, decoded. */
+export async function readWeights(dir: string, manifest: WeightsManifest): Promise<Map<string, Weight>> {
+  const weights = new Map<string, Weight>();
+  for (const group of manifest) {
+    const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
+    for (const [name, w] of decodeWeights(Buffer.concat(shards), group.weights)) weights.set(name, w);
+  }
+  return weights;
 }
 
-/**
- * A tfjs IOHandler that reads model.json and its weight shards by file path: the models ship
- * inside node_modules and nothing may be fetched at run time.
- */
-export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
+/** A tfjs graph model's nodes and weights, read by file path (nothing is fetched at run time). */
+export async function readTfjsGraph(
+  modelJsonPath: string,
+): Promise<{ nodes: TfNode[]; weights: Map<string, Weight> }> {
+  const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {
+    modelTopology: { node: TfNode[] };
+    weightsManifest: WeightsManifest;
+  };
   return {
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as ModelJson;
-      const dir = dirname(modelJsonPath);
-      const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-      const shards: Buffer[] = [];
-      for (const group of json.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const file of group.paths) shards.push(await readFile(join(dir, file)));
-      }
-      const all = Buffer.concat(shards);
-      const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs,
-        weightData,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy ?? undefined,
-      };
-    },
+    nodes: json.modelTopology.node,
+    weights: await readWeights(dirname(modelJsonPath), json.weightsManifest),
   };
 }
 
-let backendReady: Promise<void> | undefined;
+const models = new Map<string, Promise<OnnxNet>>();
 
 /**
- * Initialise the tfjs WASM backend once per process. WASM threads need workers that tfjs does
- * not start under Node, so each worker process runs single-threaded; SIMD is used when present.
+ * Load (once per process) one of @vladmandic/human's graph models by name, e.g. "blazeface",
+ * converted to ONNX in memory and run on onnxruntime; `outputs` as in `tfjsGraphToOnnx`.
  */
-export function initBackend(): Promise<void> {
-  backendReady ??= (async () => {
-    const wasmDir = join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + '/';
-    setWasmPaths(wasmDir);
-    const ok = await tf.setBackend('wasm');
-    if (!ok) throw new Error('could not initialise the tfjs WASM backend');
-    await tf.ready();
-  })();
-  return backendReady;
-}
-
-const models = new Map<string, Promise<GraphModel>>();
-
-/** Load (once per process) one of @vladmandic/human's graph models by name, e.g. "blazeface". */
-export function loadHumanModel(name: string): Promise<GraphModel> {
-  let model = models.get(name);
+export function loadHumanModel(name: string, outputs?: string[]): Promise<OnnxNet> {
+  const key = [name, ...(outputs ?? [])].join('\n');
+  let model = models.get(key);
   if (!model) {
-    model = initBackend().then(() =>
-      loadGraphModel(fileSystemHandler(join(humanModelsDir(), `${name}.json`))),
+    model = readTfjsGraph(join(humanModelsDir(), `${name}.json`)).then(({ nodes, weights }) =>
+      OnnxNet.create(tfjsGraphToOnnx(nodes, weights, outputs)),
     );
-    models.set(name, model);
+    models.set(key, model);
   }
   return model;
 }
-
-export { tf };
