@@ -9,6 +9,7 @@ export function onnxSessionOptions(threads?: number): ort.InferenceSession.Sessi
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    enableCpuMemArena: false,
     ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
   };
 }
