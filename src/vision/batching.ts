@@ -1,9 +1,9 @@
 /**
- * Largest batch handed to a model at once. The WASM heap grows to the peak activation size and
- * never shrinks, so big batches buy little speed and cost resident memory for the life of the
- * worker. Measured (one worker after a /predict, /thumbnail and /analyze of a 10 s 1080p clip):
- * batch 5 289 MB resident, 3 259 MB, 2 242 MB, 1 227 MB; clip times equal within noise from 5
- * to 2, a few percent slower at 1.
+ * Largest batch handed to a model at once: big batches buy little speed and cost resident
+ * memory. Measured when the nets ran on tfjs's WASM backend, whose heap never shrank (one
+ * worker after a /predict, /thumbnail and /analyze of a 10 s 1080p clip): batch 5 289 MB
+ * resident, 3 259 MB, 2 242 MB, 1 227 MB; clip times equal within noise from 5 to 2, a few
+ * percent slower at 1. Not measured again on onnxruntime.
  */
 export const MAX_BATCH = 2;
 
