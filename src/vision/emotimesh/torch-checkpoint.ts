@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { safeUnpickle, type PickleValue, type TensorRef, type TorchDtype } from './safe-pickle.js';
 import { bufferSource, crc32, FileSource, ZipArchive, type ByteSource } from './zip-reader.js';
+import { halfToFloat } from '../half-float.js';
 
 export interface Tensor {
   readonly shape: readonly number[];
@@ -42,15 +43,6 @@ const ELEMENT_SIZE: Record<TorchDtype, number> = {
   uint8: 1,
   bool: 1,
 };
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /** Reads element i of a storage as a JS number. */
 function elementReader(dtype: TorchDtype, bytes: Uint8Array): (i: number) => number {

@@ -50,16 +50,28 @@ export class GraphBuilder {
 export const TO_NCHW = [0, 3, 1, 2];
 export const TO_NHWC = [0, 2, 3, 1];
 
+/** A 4-d array's axes reordered: output axis k is input axis `perm[k]`. */
+function permute4(
+  data: Float32Array,
+  shape: number[],
+  perm: number[],
+): { data: Float32Array; dims: number[] } {
+  const dims = perm.map((a) => shape[a]!);
+  const strides = [shape[1]! * shape[2]! * shape[3]!, shape[2]! * shape[3]!, shape[3]!, 1];
+  const [s0, s1, s2, s3] = perm.map((a) => strides[a]!) as [number, number, number, number];
+  const [d0, d1, d2, d3] = dims as [number, number, number, number];
+  const out = new Float32Array(data.length);
+  let o = 0;
+  for (let a = 0; a < d0; a++)
+    for (let b = 0; b < d1; b++)
+      for (let c = 0; c < d2; c++)
+        for (let d = 0; d < d3; d++) out[o++] = data[a * s0 + b * s1 + c * s2 + d * s3]!;
+  return { data: out, dims };
+}
+
 /** A tf conv filter [kh, kw, in, out] as ONNX's [out, in, kh, kw]. */
 export function convFilter(data: Float32Array, shape: number[]): { data: Float32Array; dims: number[] } {
-  const [kh, kw, cin, cout] = shape as [number, number, number, number];
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o];
-  return { data: out, dims: [cout, cin, kh, kw] };
+  return permute4(data, shape, [3, 2, 0, 1]);
 }
 
 /**
@@ -67,14 +79,8 @@ export function convFilter(data: Float32Array, shape: number[]): { data: Float32
  * kh, kw] (group = in; output channel c * multiplier + m, as tf orders them).
  */
 export function depthwiseFilter(data: Float32Array, shape: number[]): { data: Float32Array; dims: number[] } {
-  const [kh, kw, cin, mult] = shape as [number, number, number, number];
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let c = 0; c < cin; c++)
-        for (let m = 0; m < mult; m++)
-          out[((c * mult + m) * kh + y) * kw + x] = data[((y * kw + x) * cin + c) * mult + m];
-  return { data: out, dims: [cin * mult, 1, kh, kw] };
+  const { data: out, dims } = permute4(data, shape, [2, 3, 0, 1]);
+  return { data: out, dims: [dims[0]! * dims[1]!, 1, dims[2]!, dims[3]!] };
 }
 
 /** tf's 'same' and 'valid' as ONNX's auto_pad (tf puts an odd padding's extra pixel last). */

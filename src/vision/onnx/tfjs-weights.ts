@@ -4,6 +4,8 @@
  * (value = q * scale + min) widened to float32.
  */
 
+import { halfToFloat } from '../half-float.js';
+
 export interface WeightSpec {
   name: string;
   shape: number[];
@@ -58,14 +60,4 @@ export function decodeWeights(bytes: Uint8Array, specs: WeightSpec[]): Map<strin
     out.set(spec.name, { shape: spec.shape, data });
   }
   return out;
-}
-
-/** IEEE 754 half precision to a JS number (exact). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
