@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { faceApiGraph } from '../../src/vision/face-api-expression.js';
+import { faceApiGraph } from '../../src/vision/onnx/face-api-graph.js';
 import {
   humanModelsDir,
   packageDir,
