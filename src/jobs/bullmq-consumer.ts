@@ -24,6 +24,9 @@ export interface AsyncJobHooks {
   failed(id: string, error: ErrorShape): Promise<void>;
 }
 
+/** How long a worker keeps trying to read a job's upload while Redis is unreachable. */
+export const UPLOAD_FETCH_PATIENCE_MS = 15_000;
+
 export interface QueueConsumerOptions {
   redisUrl: string;
   /** Jobs this process runs at once (one per local worker process). */
@@ -111,7 +114,7 @@ export class QueueConsumer {
     const started = performance.now();
     const path = join(this.options.tmpDir, `${randomUUID()}.job`);
     try {
-      const bytes = await this.redis.getBuffer(uploadKey(data.id));
+      const bytes = await this.fetchUpload(data.id);
       if (bytes === null)
         throw new AppError(
           'overloaded',
@@ -143,6 +146,30 @@ export class QueueConsumer {
     } finally {
       this.counts.active--;
       await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * The job's upload from Redis. Redis going away for a moment (a restart, a failover) is not
+   * the job's fault: the read is retried for up to {@link UPLOAD_FETCH_PATIENCE_MS} before the
+   * job fails, so a short outage delays it instead of failing it as `internal`.
+   */
+  private async fetchUpload(id: string): Promise<Buffer | null> {
+    const deadline = Date.now() + UPLOAD_FETCH_PATIENCE_MS;
+    for (;;) {
+      try {
+        return await this.redis.getBuffer(uploadKey(id));
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+        this.options.log?.(
+          'warn',
+          `job ${id}: reading its upload from Redis failed (${(err as Error).message}); retrying`,
+          {
+            jobId: id,
+          },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
   }
 

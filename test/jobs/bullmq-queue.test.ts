@@ -1,13 +1,14 @@
 /**
  * The BullMQ runner and consumer on a real Redis (started here), with stub work: the
- * cluster-wide queue bound (503 overloaded) and a job whose workers keep dying, which
- * fails with worker_lost after JOB_ATTEMPTS starts.
+ * cluster-wide queue bound (503 overloaded), a job whose workers keep dying, which fails
+ * with worker_lost after JOB_ATTEMPTS starts, and a worker that finds Redis gone for a
+ * moment as it reads a job's upload.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ErrorShape } from '../../src/errors.js';
+import { AppError, type ErrorShape } from '../../src/errors.js';
 import { QueueConsumer, type AsyncJobHooks } from '../../src/jobs/bullmq-consumer.js';
 import { QueueRunner } from '../../src/jobs/bullmq-runner.js';
 import { CLIP_QUEUE } from '../../src/jobs/queue-protocol.js';
@@ -132,6 +133,73 @@ describeWithTools(redisUnavailableReason(), 'the BullMQ queue on a real Redis', 
       }
     } finally {
       await runner.close();
+    }
+  }, 60_000);
+
+  it("reads a job's upload again when Redis is gone for a moment, instead of failing the job as internal", async () => {
+    const runner = new QueueRunner({
+      redisUrl: redis.url,
+      queueSize: 10,
+      ...runnerOptions,
+      jobQueueSize: 10,
+    });
+    await runner.start();
+    const raw = new Queue(CLIP_QUEUE, { connection: { url: redis.url } });
+    await raw.obliterate({ force: true });
+    await raw.close();
+    // The API node's side only enqueues; it is closed before Redis goes away.
+    try {
+      await runner.enqueueAsync('blip', 'predict', { ...JOB, inputPath: input });
+    } finally {
+      await runner.close();
+    }
+    const failures: { id: string; error: ErrorShape }[] = [];
+    let restarted: Promise<void> | undefined;
+    const hooks: AsyncJobHooks = {
+      // Redis dies between the job's start and the read of its upload, and is back 700 ms later.
+      // As the service's store does, a job that has ended is not started again (BullMQ may
+      // hand it out once more after the restart).
+      started: async (id) => {
+        if (failures.some((f) => f.id === id)) return false;
+        if (!restarted) {
+          await redis.kill();
+          restarted = new Promise((r) => setTimeout(r, 700)).then(() => redis.restart());
+        }
+        return true;
+      },
+      succeeded: async () => undefined,
+      failed: async (id, error) => void failures.push({ id, error }),
+    };
+    const read: number[] = [];
+    const refusing: ClipJobRunner = {
+      async start() {},
+      isReady: () => true,
+      isSaturated: () => false,
+      stats: () => ({ workers: 1, busy: 0, queued: 0, completed: 0, failed: 0, crashed: 0 }),
+      async close() {},
+      async run(job) {
+        read.push((await readFile(job.inputPath)).length);
+        throw new AppError('not_a_video');
+      },
+    };
+    const consumer = new QueueConsumer(refusing, hooks, {
+      redisUrl: redis.url,
+      concurrency: 1,
+      attempts: 1,
+      stalledMs: 10_000,
+      tmpDir: dir,
+      resultTtlMs: 60_000,
+    });
+    try {
+      // Past Redis's once-a-second append-only flush: the upload survives the kill.
+      await new Promise((r) => setTimeout(r, 1500));
+      consumer.start();
+      for (let i = 0; i < 200 && failures.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await restarted;
+      expect(failures).toEqual([{ id: 'blip', error: expect.objectContaining({ code: 'not_a_video' }) }]);
+      expect(read).toEqual(['some bytes'.length]);
+    } finally {
+      await consumer.close(true);
     }
   }, 60_000);
 });
