@@ -6,7 +6,8 @@ import protobuf from 'protobufjs/minimal.js';
  * int64 constants (shapes, axes).
  */
 
-export type AttributeValue = number | string | number[] | { ints: number[] } | { floats: number[] };
+/** An attribute: an integer, a string or a list of integers (all the converted graphs use). */
+export type AttributeValue = number | string | number[];
 
 export interface OnnxNode {
   op: string;
@@ -40,10 +41,8 @@ export const OPSET = 13;
 const FLOAT = 1;
 const INT64 = 7;
 enum AttributeType {
-  FLOAT = 1,
   INT = 2,
   STRING = 3,
-  FLOATS = 6,
   INTS = 7,
 }
 
@@ -72,13 +71,9 @@ function attribute(w: Writer, name: string, value: AttributeValue): void {
     if (!Number.isInteger(value)) throw new Error(`attribute ${name}: ${value} is not an integer`);
     int(w, 3, value);
     int(w, 20, AttributeType.INT);
-  } else if (Array.isArray(value) || 'ints' in value) {
-    const ints = Array.isArray(value) ? value : value.ints;
-    for (const v of ints) int(w, 8, v);
-    int(w, 20, AttributeType.INTS);
   } else {
-    for (const v of value.floats) w.uint32((7 << 3) | 5).float(v);
-    int(w, 20, AttributeType.FLOATS);
+    for (const v of value) int(w, 8, v);
+    int(w, 20, AttributeType.INTS);
   }
 }
 
