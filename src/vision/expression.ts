@@ -1,9 +1,8 @@
 import type { RgbFrame } from '../media/types.js';
 import { sampleCrop, type CropSpec } from './image-ops.js';
 import { inChunks, meanOverViews } from './batching.js';
-import type { NetOutput } from './onnx/onnx-net.js';
 import { loadHumanModel } from './model-loader.js';
-import type { OnnxNet } from './onnx/onnx-net.js';
+import type { NetOutput, OnnxNet } from './onnx/onnx-net.js';
 
 const INPUT = 64;
 /** The last feature map before the class convolution (global-average-pooled: the embedding). */

@@ -235,9 +235,9 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
 }
 
 /**
- * The aligned model, loaded (onnxruntime with it) on its first run, not with the pipeline: the
- * committed calibration reads it for stills only, so a worker that sees clips never pays its
- * ~30 MB resident (onnxruntime's code and the session). The file's sha256 was checked at
+ * The aligned model, loaded on its first run, not with the pipeline: the committed calibration
+ * reads it for stills only, so a worker that sees clips never opens its session (onnxruntime
+ * itself is loaded by the other nets since they run on it). The file's sha256 was checked at
  * start-up (`src/model-files/`); a failed load is retried on the next run.
  */
 function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run' | 'views'> {
