@@ -58,17 +58,22 @@ export async function readTfjsGraph(
 const models = new Map<string, Promise<OnnxNet>>();
 
 /**
- * Load (once per process) one of @vladmandic/human's graph models by name, e.g. "blazeface",
+ * Load (once per process; a failed load is not kept) one of @vladmandic/human's graph models by name, e.g. "blazeface",
  * converted to ONNX in memory and run on onnxruntime; `outputs` as in `tfjsGraphToOnnx`.
  */
 export function loadHumanModel(name: string, outputs?: string[]): Promise<OnnxNet> {
   const key = [name, ...(outputs ?? [])].join('\n');
   let model = models.get(key);
   if (!model) {
-    model = readTfjsGraph(join(humanModelsDir(), `${name}.json`)).then(({ nodes, weights }) =>
+    const loading = readTfjsGraph(join(humanModelsDir(), `${name}.json`)).then(({ nodes, weights }) =>
       OnnxNet.create(tfjsGraphToOnnx(nodes, weights, outputs)),
     );
-    models.set(key, model);
+    // A failed load (a file being replaced, memory short) is tried again by the next caller.
+    loading.catch(() => {
+      if (models.get(key) === loading) models.delete(key);
+    });
+    models.set(key, loading);
+    model = loading;
   }
   return model;
 }
