@@ -1,10 +1,9 @@
-import * as ort from 'onnxruntime-node';
 import { ALIGNED_CLASSES } from './aligned-classes.js';
 import type { RgbFrame } from '../media/types.js';
 import { meanOverViews } from './batching.js';
 import type { CropSpec } from './image-ops.js';
 import { sampleCrop } from './image-ops.js';
-import { onnxSessionOptions } from './onnx-session.js';
+import { OnnxNet } from './onnx/onnx-net.js';
 
 const INPUT = 112;
 
@@ -22,29 +21,26 @@ export interface AlignedViews {
  */
 export class AlignedExpressionModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly net: OnnxNet,
     readonly path: string,
   ) {}
 
   /** One intra-op thread by default: the engine thread keeps to its core (see onnx-session.ts). */
   static async create(path: string, threads = 1): Promise<AlignedExpressionModel> {
-    const session = await ort.InferenceSession.create(path, onnxSessionOptions(threads));
-    const input = session.inputMetadata[0];
-    const output = session.outputMetadata[0];
-    const shape = input?.isTensor ? input.shape : [];
-    const outShape = output?.isTensor ? output.shape : [];
+    const net = await OnnxNet.create(path, threads);
+    const { input, inputShape, output, outputShape } = net.signature();
     if (
-      session.inputNames[0] !== 'data' ||
-      session.outputNames[0] !== 'label' ||
-      shape.slice(1).join() !== `3,${INPUT},${INPUT}` ||
-      outShape[outShape.length - 1] !== ALIGNED_CLASSES.length
+      input !== 'data' ||
+      output !== 'label' ||
+      inputShape.slice(1).join() !== `3,${INPUT},${INPUT}` ||
+      outputShape[outputShape.length - 1] !== ALIGNED_CLASSES.length
     ) {
-      await session.release();
+      await net.dispose();
       throw new Error(
-        `${path} is not the aligned expression model (expected data [N,3,112,112] -> label [N,7], got ${session.inputNames.join()} [${shape.join()}] -> ${session.outputNames.join()} [${outShape.join()}])`,
+        `${path} is not the aligned expression model (expected data [N,3,112,112] -> label [N,7], got ${input} [${inputShape.join()}] -> ${output} [${outputShape.join()}])`,
       );
     }
-    return new AlignedExpressionModel(session, path);
+    return new AlignedExpressionModel(net, path);
   }
 
   /** The 7 logits (ALIGNED_CLASSES order) for each aligned crop. The exported graph takes one face per run. */
@@ -69,8 +65,8 @@ export class AlignedExpressionModel {
         const chw = new Float32Array(plane * 3);
         for (let p = 0; p < plane; p++)
           for (let c = 0; c < 3; c++) chw[c * plane + p] = hwc[p * 3 + c] * 2 - 1;
-        const result = await this.session.run({ data: new ort.Tensor('float32', chw, [1, 3, INPUT, INPUT]) });
-        logits.set(result.label.data as Float32Array, v * ALIGNED_CLASSES.length);
+        const result = await this.net.run(chw, [1, 3, INPUT, INPUT]);
+        logits.set(result.label!.data, v * ALIGNED_CLASSES.length);
       }
       out.push({
         plain: meanOverViews(logits, 0, 1, ALIGNED_CLASSES.length),
@@ -81,6 +77,6 @@ export class AlignedExpressionModel {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.net.dispose();
   }
 }

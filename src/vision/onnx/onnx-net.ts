@@ -7,15 +7,42 @@ export interface NetOutput {
   dims: readonly number[];
 }
 
+/** A model's input and first output as it declares them (a dimension is a number or a symbolic name). */
+export interface NetSignature {
+  input: string;
+  inputShape: readonly (number | string)[];
+  output: string;
+  outputShape: readonly (number | string)[];
+}
+
 /**
- * A converted net (an ONNX model built in memory) on onnxruntime: one float input, named
- * float outputs. One intra-op thread: the engine thread keeps to its core (see onnx-session.ts).
+ * An ONNX model on onnxruntime (a net converted in memory, or a model file): one float input,
+ * named float outputs. One intra-op thread by default: the engine thread keeps to its core
+ * (see onnx-session.ts).
  */
 export class OnnxNet {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(model: Uint8Array): Promise<OnnxNet> {
-    return new OnnxNet(await ort.InferenceSession.create(model, onnxSessionOptions(1)));
+  /** `model`: the ModelProto's bytes, or a file's path. */
+  static async create(model: Uint8Array | string, threads = 1): Promise<OnnxNet> {
+    const options = onnxSessionOptions(threads);
+    // Two calls: onnxruntime declares a path and bytes as separate overloads.
+    return new OnnxNet(
+      await (typeof model === 'string'
+        ? ort.InferenceSession.create(model, options)
+        : ort.InferenceSession.create(model, options)),
+    );
+  }
+
+  signature(): NetSignature {
+    const shape = (m: ort.InferenceSession.ValueMetadata | undefined): readonly (number | string)[] =>
+      m?.isTensor ? m.shape : [];
+    return {
+      input: this.session.inputNames[0] ?? '',
+      inputShape: shape(this.session.inputMetadata[0]),
+      output: this.session.outputNames[0] ?? '',
+      outputShape: shape(this.session.outputMetadata[0]),
+    };
   }
 
   async run(input: Float32Array, dims: number[]): Promise<Record<string, NetOutput>> {
