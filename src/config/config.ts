@@ -67,6 +67,8 @@ export interface Config {
   jobQueueSize: number;
   /** A job whose worker stops renewing its lock for this long is taken up by another worker. */
   jobStalledSeconds: number;
+  /** API nodes check every this many seconds that unfinished jobs are still in the queue (0: never). */
+  jobLostCheckSeconds: number;
   /** A worker role serves /health (and /metrics) on this port when set. */
   healthPort: number | undefined;
 }
@@ -406,6 +408,12 @@ export const SETTINGS = [
     key: 'jobStalledSeconds',
     doc: 'With REDIS_URL: a job whose worker stopped renewing its lock for this long goes to another worker (default 30)',
     parse: number('JOB_STALLED_SECONDS', 30, 1, 3600),
+  },
+  {
+    env: 'JOB_LOST_CHECK_SECONDS',
+    key: 'jobLostCheckSeconds',
+    doc: 'With REDIS_URL: API nodes check this often that queued and running jobs are still in Redis; one missing at two checks in a row fails with worker_lost (default 60; 0 = never)',
+    parse: number('JOB_LOST_CHECK_SECONDS', 60, 0, 86_400),
   },
   {
     env: 'HEALTH_PORT',

@@ -234,6 +234,12 @@ export class QueueRunner implements ClipJobRunner {
     }
   }
 
+  /** Which of these async jobs the queue no longer holds in any state (throws when Redis cannot be asked). */
+  async missingJobs(ids: string[]): Promise<string[]> {
+    const found = await Promise.all(ids.map((id) => this.queue.getJob(id)));
+    return ids.filter((_, i) => found[i] === undefined);
+  }
+
   stats(): ClipJobRunnerStats {
     return {
       workers: this.depth.workers,

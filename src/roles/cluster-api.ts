@@ -1,10 +1,14 @@
 // An API node of the cluster (REDIS_URL set): ROLE=api queues every job in Redis for the
 // ROLE=worker processes; ROLE=all also consumes the queue on a pool of its own.
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { JobMetrics } from '../http/job-metrics.js';
 import { QueueRunner } from '../jobs/bullmq-runner.js';
 import type { ModelFileStatus } from '../model-files/pinned-models.js';
 import { QueueJobDispatcher } from '../services/job-dispatch.js';
+import type { JobLifecycle } from '../services/job-lifecycle.js';
+import { LostJobSweeper } from '../services/lost-jobs.js';
+import type { JobRepository } from '../store/index.js';
 import type { RunningConsumer } from '../workers/queue-consumer.js';
 import { runHttpServer } from './http-server.js';
 import { loadEmotionModel, openCore } from './setup.js';
@@ -26,6 +30,7 @@ export async function runClusterApi(config: Readonly<Config>): Promise<void> {
   sink.metrics = core.jobMetrics;
   const { lifecycle } = core;
   let consumer: RunningConsumer | undefined;
+  let stopLostJobChecks = (): void => undefined;
   await runHttpServer(core, async () => ({
     runner: queue,
     dispatcher: () => new QueueJobDispatcher(queue),
@@ -33,6 +38,7 @@ export async function runClusterApi(config: Readonly<Config>): Promise<void> {
     isReady: () => config.role !== 'all' || consumer !== undefined,
     async start(log) {
       await queue.start();
+      stopLostJobChecks = startLostJobChecks(config, core.store.jobs, queue, lifecycle, log);
       let models: ModelFileStatus[] | undefined;
       if (config.role === 'all') {
         const model = await loadEmotionModel(config, log);
@@ -44,6 +50,43 @@ export async function runClusterApi(config: Readonly<Config>): Promise<void> {
       log.info({ role: config.role }, 'queue connected: ready');
       return models;
     },
-    close: async () => consumer?.close(),
+    close: async () => {
+      stopLostJobChecks();
+      await consumer?.close();
+    },
   }));
+}
+
+/**
+ * Every JOB_LOST_CHECK_SECONDS, the unfinished jobs older than one period are looked up in
+ * the queue (see `LostJobSweeper`); one check at a time. Returns the stop.
+ */
+function startLostJobChecks(
+  config: Readonly<Config>,
+  jobs: JobRepository,
+  queue: QueueRunner,
+  lifecycle: JobLifecycle,
+  log: FastifyBaseLogger,
+): () => void {
+  const periodMs = config.jobLostCheckSeconds * 1000;
+  if (periodMs <= 0) return () => undefined;
+  const sweeper = new LostJobSweeper(jobs, queue, (id, error) => lifecycle.failed(id, error), {
+    graceMs: periodMs,
+    batch: 1000,
+  });
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweeper
+      .sweep()
+      .then((lost) => {
+        if (lost.length > 0)
+          log.warn({ jobs: lost }, `${lost.length} job(s) lost by the queue: failed as worker_lost`);
+      })
+      .catch((err: unknown) => log.warn({ err }, 'checking unfinished jobs against the queue failed'))
+      .finally(() => (running = false));
+  }, periodMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -169,6 +169,11 @@ export interface JobRepository {
   finish(id: string, outcome: JobOutcome, at: Date): Promise<boolean>;
   /** Unexpired jobs by status. */
   countByStatus(now?: Date): Promise<Record<JobStatus, number>>;
+  /**
+   * Unexpired queued or running jobs created before `before`, oldest first, at most `limit`:
+   * the ids the cluster checks against its queue (see `LostJobSweeper`).
+   */
+  unfinishedBefore(before: Date, limit: number, now?: Date): Promise<string[]>;
   /** Fails every queued or running job (a single-process restart: nothing will finish them). */
   failUnfinished(error: { error: string; code: string }, at: Date): Promise<number>;
   /** Removes a job that could not be queued (so that its idempotency key is free again). */

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -303,6 +304,38 @@ describeWithTools(missing, 'API nodes and workers on Redis (BullMQ) and PostgreS
       await both.dispose();
     }
   }, 300_000);
+
+  it('fails a job Redis lost with worker_lost, at the second check that misses it (JOB_LOST_CHECK_SECONDS)', async () => {
+    // No worker: the jobs wait in Redis; an API node that checks every second.
+    await Promise.all(workers.map((w) => w.dispose()));
+    workers.length = 0;
+    const checker = await startServer({ ...apiEnv(), JOB_LOST_CHECK_SECONDS: '1' });
+    const queue = new Queue(CLIP_QUEUE, { connection: { url: redis.url } });
+    try {
+      const submit = async (): Promise<string> => {
+        const res = await send(`${checker.url}/jobs/predict`, {
+          method: 'POST',
+          headers: authHeaders(clientA, { 'content-type': 'video/mp4' }),
+          body: clip,
+        });
+        expect(res.status, res.body.toString()).toBe(202);
+        return res.json<{ job_id: string }>().job_id;
+      };
+      const [lost, kept] = [await submit(), await submit()];
+      // What a Redis that lost its last writes (a power cut) leaves: the job record, no queue entry.
+      await (await queue.getJob(lost))!.remove();
+      const doc = await waitForEnd(lost, clientA, 20_000);
+      expect(doc).toMatchObject({ status: 'failed', error: { code: 'worker_lost' } });
+      expect(doc.error!.error).toMatch(/queue lost this job/);
+      expect(checker.output()).toMatch(/job\(s\) lost by the queue: failed as worker_lost/);
+      // The job still in Redis is left alone (a worker takes it in the next test).
+      const res = await send(`${api.url}/jobs/${kept}`, { headers: authHeaders(clientA) });
+      expect(res.json<JobDoc>().status).toBe('queued');
+    } finally {
+      await queue.close();
+      await checker.dispose();
+    }
+  }, 120_000);
 
   it('loses no accepted job when Redis restarts and the API node that took it is killed', async () => {
     // No worker for now: the job waits in Redis.

@@ -89,6 +89,24 @@ describeWithTools(redisUnavailableReason(), 'the BullMQ queue on a real Redis', 
     }
   });
 
+  it('tells which async jobs Redis no longer holds', async () => {
+    const runner = new QueueRunner({ redisUrl: redis.url, queueSize: 1, ...runnerOptions, jobQueueSize: 10 });
+    await runner.start();
+    const queue = new Queue(CLIP_QUEUE, { connection: { url: redis.url } });
+    try {
+      await runner.enqueueAsync('held-1', 'predict', { ...JOB, inputPath: input });
+      await runner.enqueueAsync('held-2', 'predict', { ...JOB, inputPath: input });
+      expect(await runner.missingJobs(['held-1', 'never-queued', 'held-2'])).toEqual(['never-queued']);
+      // What a Redis that lost its last writes looks like to the API node: the job is gone.
+      await (await queue.getJob('held-1'))!.remove();
+      expect(await runner.missingJobs(['held-1', 'held-2'])).toEqual(['held-1']);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await runner.close();
+    }
+  });
+
   it('fails a job with worker_lost once its workers have died JOB_ATTEMPTS times', async () => {
     const queueName = { redisUrl: redis.url, queueSize: 10, ...runnerOptions, jobQueueSize: 10 };
     const runner = new QueueRunner(queueName);

@@ -138,6 +138,22 @@ describe.each(backends)('jobs on $name', (backend) => {
       expect(await store.jobs.deliveries('w1')).toEqual([]);
     });
 
+    it('lists unexpired unfinished jobs created before a time, oldest first', async () => {
+      await store.jobs.create(newJob('o2', { created_at: at(20).toISOString() }));
+      await store.jobs.create(newJob('o1', { created_at: at(10).toISOString() }));
+      await store.jobs.create(newJob('o3', { created_at: at(30).toISOString() }));
+      await store.jobs.create(newJob('young', { created_at: at(100).toISOString() }));
+      await store.jobs.create(newJob('done', { created_at: at(5).toISOString() }));
+      await store.jobs.create(
+        newJob('gone', { created_at: at(5).toISOString(), expires_at: at(50).toISOString() }),
+      );
+      await store.jobs.markRunning('o3', at(40));
+      await store.jobs.finish('done', { status: 'succeeded', result: {} }, at(41));
+      expect(await store.jobs.unfinishedBefore(at(100), 10, at(60))).toEqual(['o1', 'o2', 'o3']);
+      expect(await store.jobs.unfinishedBefore(at(100), 2, at(60))).toEqual(['o1', 'o2']);
+      expect(await store.jobs.unfinishedBefore(at(10), 10, at(60))).toEqual([]);
+    });
+
     it('fails unfinished jobs (a single-process restart) and discards a job that was never queued', async () => {
       await store.jobs.create(newJob('u1'));
       await store.jobs.create(newJob('u2'));

@@ -105,6 +105,15 @@ export class PostgresJobRepository implements JobRepository {
     return counts;
   }
 
+  async unfinishedBefore(before: Date, limit: number, now = new Date()): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE status IN ('queued', 'running') AND created_at < $1 AND expires_at > $2
+       ORDER BY created_at, id LIMIT $3`,
+      [before, now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Never called in cluster mode: there, unfinished jobs belong to the queue, not to one process. */
   async failUnfinished(error: { error: string; code: string }, at: Date): Promise<number> {
     const r = await this.pool.query(

@@ -111,6 +111,16 @@ export class SqliteJobRepository implements JobRepository {
     return counts;
   }
 
+  async unfinishedBefore(before: Date, limit: number, now = new Date()): Promise<string[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT id FROM jobs WHERE status IN ('queued', 'running') AND created_at < ? AND expires_at > ?
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(before.getTime(), now.getTime(), limit) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   async failUnfinished(error: { error: string; code: string }, at: Date): Promise<number> {
     return this.db
       .prepare(
