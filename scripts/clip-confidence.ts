@@ -35,16 +35,17 @@ import { frameAgreement } from '../src/vision/pooling.js';
 import type { ClipPrediction } from '../src/vision/prediction.js';
 import { isLabelled, parseLabels } from '../src/vision/evaluation.js';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { analyzeLabelledRows, poolRow, resolveEvalModels } from '../src/evaluation/labelled-rows.js';
 
-export function argsOf(argv: string[]): Map<string, string[]> {
-  const opts = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    const value = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : 'true';
-    opts.set(key, [...(opts.get(key) ?? []), value]);
-  }
-  return opts;
+/** The options after the command (`extract` or `run`), by name; every one may repeat. */
+function argsOf(argv: string[]): Map<string, string[]> {
+  const many = { type: 'string', multiple: true } as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: { labels: many, cache: many, salt: many, set: many, layer: many, variant: many, report: many },
+  });
+  return new Map(Object.entries(values).map(([k, v]) => [k, v ?? []]));
 }
 
 export async function loadRows(labels: string[], cache: string) {

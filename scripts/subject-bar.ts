@@ -14,18 +14,21 @@
  * For held-out people, start the server with CALIBRATION_PATH set to a calibration fitted
  * without them (`subject-gain.ts folds` + `calibrate`).
  */
+import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 
 import { parseLabels } from '../src/vision/evaluation.js';
 
-function args(argv: string[]): Map<string, string> {
-  const opts = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) opts.set(argv[i].replace(/^--/, ''), argv[i + 1] ?? '');
-  return opts;
-}
-const opts = args(process.argv.slice(2));
+const { values: opts } = parseArgs({
+  options: Object.fromEntries(
+    ['url', 'key', 'draws', 'corrections', 'people', 'labels'].map((name) => [
+      name,
+      { type: 'string' } as const,
+    ]),
+  ),
+});
 const need = (name: string, fallback?: string): string => {
-  const v = opts.get(name) ?? fallback;
+  const v = (opts[name] as string | undefined) ?? fallback;
   if (v === undefined) throw new Error(`--${name} is required`);
   return v;
 };

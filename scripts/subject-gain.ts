@@ -25,6 +25,7 @@
  * path). With several people's answers coming from several eval runs (one per fold, each with a
  * calibration fitted without that fold's people), pass every run's JSON.
  */
+import { parseArgs } from 'node:util';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -42,17 +43,39 @@ import {
   type SubjectExample,
 } from '../src/vision/subject-adaptation.js';
 
-function args(argv: string[]): { command: string; opts: Map<string, string[]> } {
-  const opts = new Map<string, string[]>();
-  for (let i = 1; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    const value = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : 'true';
-    opts.set(key, [...(opts.get(key) ?? []), value]);
-  }
-  return { command: argv[0] ?? '', opts };
-}
-
-const { command, opts } = args(process.argv.slice(2));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    ...Object.fromEntries(
+      [
+        'labels',
+        'out',
+        'folds',
+        'corrections',
+        'min-items',
+        'min-emotions',
+        'answers',
+        'lean',
+        'l2',
+        'prior',
+        'weight',
+      ].map((name) => [name, { type: 'string' } as const]),
+    ),
+    eval: { type: 'string', multiple: true },
+    ...Object.fromEntries(
+      ['population-mean', 'ceiling', 'nested', 'json'].map((name) => [name, { type: 'boolean' } as const]),
+    ),
+  },
+});
+const command = positionals[0] ?? '';
+const given: Record<string, string | boolean | string[] | undefined> = values;
+const opts = {
+  get: (name: string): string[] | undefined => {
+    const v = given[name];
+    return v === undefined ? undefined : ([] as (string | boolean)[]).concat(v).map(String);
+  },
+  has: (name: string): boolean => given[name] !== undefined,
+};
 const one = (name: string, fallback?: string): string => {
   const v = opts.get(name)?.[0] ?? fallback;
   if (v === undefined) throw new Error(`--${name} is required`);
