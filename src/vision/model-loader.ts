@@ -55,25 +55,35 @@ export async function readTfjsGraph(
   };
 }
 
-const models = new Map<string, Promise<OnnxNet>>();
+/**
+ * `load` run on the first call and its promise shared by every later one, unless it fails: a
+ * failed load (a file being replaced, memory short) is not kept, the next call runs it again.
+ */
+export function onceUnlessFailed<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= load().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    }));
+}
+
+const models = new Map<string, () => Promise<OnnxNet>>();
 
 /**
- * Load (once per process; a failed load is not kept) one of @vladmandic/human's graph models by name, e.g. "blazeface",
- * converted to ONNX in memory and run on onnxruntime; `outputs` as in `tfjsGraphToOnnx`.
+ * Load (once per process; see {@link onceUnlessFailed}) one of @vladmandic/human's graph models
+ * by name, e.g. "blazeface", converted to ONNX in memory and run on onnxruntime; `outputs` as in
+ * `tfjsGraphToOnnx`.
  */
 export function loadHumanModel(name: string, outputs?: string[]): Promise<OnnxNet> {
   const key = [name, ...(outputs ?? [])].join('\n');
-  let model = models.get(key);
-  if (!model) {
-    const loading = readTfjsGraph(join(humanModelsDir(), `${name}.json`)).then(({ nodes, weights }) =>
-      OnnxNet.create(tfjsGraphToOnnx(nodes, weights, outputs)),
-    );
-    // A failed load (a file being replaced, memory short) is tried again by the next caller.
-    loading.catch(() => {
-      if (models.get(key) === loading) models.delete(key);
+  let load = models.get(key);
+  if (!load) {
+    load = onceUnlessFailed(async () => {
+      const { nodes, weights } = await readTfjsGraph(join(humanModelsDir(), `${name}.json`));
+      return OnnxNet.create(tfjsGraphToOnnx(nodes, weights, outputs));
     });
-    models.set(key, loading);
-    model = loading;
+    models.set(key, load);
   }
-  return model;
+  return load();
 }

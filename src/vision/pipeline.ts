@@ -20,6 +20,7 @@ import { FaceApiExpressionModel } from './face-api-expression.js';
 import { FaceDetector } from './face-detector.js';
 import { FaceMesh, MESH_POINTS, type MeshResult } from './face-mesh.js';
 import { meshBounds, meshFeatures } from './geometry.js';
+import { onceUnlessFailed } from './model-loader.js';
 
 export interface FaceBox {
   x: number;
@@ -241,14 +242,10 @@ export async function createEmotionPipeline(opts: EmotionPipelineOptions = {}): 
  * start-up (`src/model-files/`); a failed load is retried on the next run.
  */
 function lazyAlignedModel(path: string): Pick<AlignedExpressionModel, 'run' | 'views'> {
-  let model: Promise<AlignedExpressionModel> | undefined;
-  const loaded = (): Promise<AlignedExpressionModel> =>
-    (model ??= import('./aligned-expression.js')
-      .then(({ AlignedExpressionModel }) => AlignedExpressionModel.create(path))
-      .catch((err: unknown) => {
-        model = undefined;
-        throw err;
-      }));
+  const loaded = onceUnlessFailed(async () => {
+    const { AlignedExpressionModel } = await import('./aligned-expression.js');
+    return AlignedExpressionModel.create(path);
+  });
   return {
     run: async (items) => (await loaded()).run(items),
     views: async (items, flip) => (await loaded()).views(items, flip),

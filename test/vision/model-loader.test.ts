@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadHumanModel } from '../../src/vision/model-loader.js';
+import { loadHumanModel, onceUnlessFailed } from '../../src/vision/model-loader.js';
 
 describe('loadHumanModel', () => {
   it('keeps a loaded net for the next caller', async () => {
@@ -14,5 +14,22 @@ describe('loadHumanModel', () => {
     const second = loadHumanModel('no-such-model');
     expect(second).not.toBe(first);
     await expect(second).rejects.toThrow(/no-such-model/);
+  });
+});
+
+describe('onceUnlessFailed', () => {
+  it('runs the load once for every caller, and again after a failure', async () => {
+    let runs = 0;
+    const load = onceUnlessFailed(async () => {
+      runs++;
+      if (runs === 1) throw new Error('first load fails');
+      return runs;
+    });
+    await expect(load()).rejects.toThrow('first load fails');
+    const [a, b] = [load(), load()];
+    expect(a).toBe(b);
+    expect(await a).toBe(2);
+    expect(await load()).toBe(2);
+    expect(runs).toBe(2);
   });
 });
